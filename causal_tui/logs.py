@@ -1,0 +1,68 @@
+"""Logging: loguru to the console and to logs/, the std `logging` module routed in.
+
+Configure before a Textual app starts: any handler holding the real stderr
+would draw over the screen."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from loguru import logger
+
+DEFAULT_DIR = Path("logs")
+# The original experiment's settings.
+ROTATION = "100 MB"
+RETENTION = "10 days"
+CONSOLE_FORMAT = "<green>{time:HH:mm:ss}</green> | <level>{level: <7}</level> | {message}"
+
+_log_file: Path | None = None
+
+
+class _InterceptHandler(logging.Handler):
+    """Hands std logging records (transformers, accelerate) to loguru."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        logger.opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
+
+
+def setup(console: bool = True, folder: Path = DEFAULT_DIR, level: str = "INFO") -> Path | None:
+    """Console sink (coloured, stderr) if asked, file sink in `folder`.
+
+    Returns the log file's path, or None where the folder is not writable
+    (logging must never be the reason a run fails)."""
+    global _log_file
+    logger.remove()
+    if console:
+        logger.add(sys.stderr, level=level, format=CONSOLE_FORMAT, colorize=None)
+    _log_file = None
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        path = Path(folder) / "causal-tui_{time:YYYY-MM-DD}.log"
+        logger.add(path, level="DEBUG", rotation=ROTATION, retention=RETENTION, encoding="utf-8", enqueue=False)
+        _log_file = Path(folder).resolve()
+    except OSError as e:
+        if console:
+            logger.warning(f"not logging to {folder}/: {e.strerror}")
+    logging.basicConfig(handlers=[_InterceptHandler()], level=logging.INFO, force=True)
+    return _log_file
+
+
+def route_transformers() -> None:
+    """Call after importing transformers: it installs its own stderr handler,
+    which would print over a dashboard; send its records through ours."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_default_handler()
+    hf_logging.enable_propagation()
+    hf_logging.set_verbosity_warning()
+
+
+def log_folder() -> Path | None:
+    """Where this process logs, for error messages that point at it."""
+    return _log_file

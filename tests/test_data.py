@@ -1,0 +1,123 @@
+"""Dataset generation, omission, determinism, loading, and bad input."""
+
+import json
+
+import pytest
+
+from causal_tui import data, rules
+from causal_tui.errors import UserError
+
+SMALL = {"train": 500, "valid": 50, "test": 50}
+
+
+def test_generated_lines_have_the_seed_format_and_the_truth(tmp_path):
+    ds = data.generate(seed=1, sizes=SMALL)
+    data.write(ds, tmp_path)
+    for split in data.SPLITS:
+        lines = (tmp_path / f"{split}.jsonl").read_text().splitlines()
+        assert len(lines) == SMALL[split]
+        for line in lines:
+            obj = json.loads(line)
+            assert list(obj) == ["prompt", "completion"]
+            state = rules.parse_state(obj["prompt"])
+            assert obj["completion"] == rules.completion(state)
+            assert line == json.dumps(obj)
+
+
+def test_omitted_states_appear_in_no_split(tmp_path):
+    omit = data.parse_omit("1,1,1,1,1;0,0,0,0,0")
+    data.write(data.generate(omit, seed=3, sizes=SMALL), tmp_path)
+    for split in data.SPLITS:
+        text = (tmp_path / f"{split}.jsonl").read_text()
+        assert '"1,1,1,1,1"' not in text and '"0,0,0,0,0"' not in text
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["omitted"] == ["0,0,0,0,0", "1,1,1,1,1"]
+    assert manifest["counts"]["train"]["1,1,1,1,1"] == 0
+    assert sum(manifest["counts"]["train"].values()) == SMALL["train"]
+    # Every other state does occur with 500 draws over 30 states.
+    assert all(n > 0 for s, n in manifest["counts"]["train"].items() if s not in manifest["omitted"])
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    data.write(data.generate((), seed=7, sizes=SMALL), a)
+    data.write(data.generate((), seed=7, sizes=SMALL), b)
+    data.write(data.generate((), seed=8, sizes=SMALL), c)
+    for name in ["train.jsonl", "valid.jsonl", "test.jsonl", "manifest.json"]:
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert (a / "train.jsonl").read_bytes() != (c / "train.jsonl").read_bytes()
+
+
+def test_load_round_trip(tmp_path):
+    ds = data.generate(data.parse_omit("1,0,1,0,1"), seed=5, sizes=SMALL)
+    data.write(ds, tmp_path)
+    loaded = data.load(tmp_path)
+    assert loaded.splits == ds.splits
+    assert loaded.omitted == ((1, 0, 1, 0, 1),)
+    assert loaded.seed == 5
+
+
+def test_write_keeps_other_files_in_the_folder(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine")
+    data.write(data.generate(seed=1, sizes=SMALL), tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert not list(tmp_path.parent.glob(f".{tmp_path.name}.*"))
+
+
+def test_duplicate_omit_entry_counts_once():
+    assert data.parse_omit("1,1,1,1,1;1,1,1,1,1") == ((1, 1, 1, 1, 1),)
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("1,1,1,1", "'1,1,1,1' has 4 values"),
+    ("1,1,1,1,1,0", "has 6 values"),
+    ("1,1,1,1,2", "'2' is not 0 or 1"),
+    ("1,1,a,1,1", "'a' is not 0 or 1"),
+    ("1,1,1,1,1;", "entry 2 is empty"),
+    (";0,0,0,0,0", "entry 1 is empty"),
+    ("1, 1,1,1,1", "' 1' is not 0 or 1"),
+    (data.format_omit(rules.ALL_STATES), "all 32 states"),
+])
+def test_bad_omit_lists_name_the_problem(text, fragment):
+    with pytest.raises(UserError, match=None) as e:
+        data.parse_omit(text)
+    assert fragment in str(e.value)
+    assert "\n" not in str(e.value)
+
+
+def test_loads_the_original_projects_files(upstream):
+    ds = data.load(upstream)
+    assert ds.sizes == {"train": 20_000, "valid": 2_000, "test": 2_000}
+    assert ds.omitted == ()
+    assert ds.manifest is None
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ('{"prompt": "0,1,1,1,0", "completion": "\\n1,0,0,0\\n3 - 1\\n"}\n{"prompt": "0,1,1', "train.jsonl:2: not valid JSON"),
+    ('{"prompt": "0,1,1,1,0"}\n', "train.jsonl:1: expected an object"),
+    ('[1, 2]\n', "train.jsonl:1: expected an object"),
+    ('{"prompt": "0,1,1,1,0", "completion": "\\n1,0,0,0\\n3 - 2\\n"}\n', "train.jsonl:1: completion"),
+    ('{"prompt": "0,1,1,1", "completion": "\\n1,0,0,0\\n3 - 1\\n"}\n', "train.jsonl:1: bad prompt"),
+    ("", "holds no examples"),
+])
+def test_malformed_files_are_reported_with_file_and_line(tmp_path, content, fragment):
+    data.write(data.generate(seed=1, sizes=SMALL), tmp_path)
+    (tmp_path / "train.jsonl").write_text(content)
+    with pytest.raises(UserError) as e:
+        data.load(tmp_path)
+    assert fragment in str(e.value)
+
+
+def test_missing_split_says_how_to_make_it(tmp_path):
+    with pytest.raises(UserError, match="--generate"):
+        data.load(tmp_path)
+
+
+def test_interrupted_swap_is_recovered(tmp_path):
+    folder = tmp_path / "dataset"
+    data.write(data.generate(seed=1, sizes=SMALL), folder)
+    before = (folder / "train.jsonl").read_bytes()
+    # What the two-rename fallback leaves if killed between its renames.
+    folder.rename(tmp_path / ".dataset.backup-123")
+    assert data.load(folder).splits["train"] == data.generate(seed=1, sizes=SMALL).splits["train"]
+    assert (folder / "train.jsonl").read_bytes() == before

@@ -1,0 +1,22 @@
+"""The character tokenizer: offline, lossless, saved and loaded the HF way."""
+
+from causal_tui import rules, tokenizer
+
+
+def test_round_trip_of_every_prompt_and_completion(tmp_path):
+    tok = tokenizer.build()
+    tok.save_pretrained(tmp_path)
+    loaded = tokenizer.load(tmp_path)
+    for state in rules.ALL_STATES:
+        text = rules.prompt(state) + rules.completion(state)
+        ids = tok(text)["input_ids"]
+        assert len(ids) == len(text)  # one token per character
+        assert tok.unk_token_id not in ids
+        assert loaded(text)["input_ids"] == ids
+        assert loaded.decode(ids) == text
+
+
+def test_vocabulary_is_the_task_alphabet_plus_specials():
+    tok = tokenizer.build()
+    assert len(tok) == len(rules.alphabet()) + len(tokenizer.SPECIAL_TOKENS)
+    assert tok.pad_token == tokenizer.PAD and tok.eos_token == tokenizer.EOS
