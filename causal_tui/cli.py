@@ -69,6 +69,119 @@ def _run(main: Callable[[], int | None]) -> int:
         return EXIT_INTERRUPTED
 
 
+def _positive_float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not x > 0 or x != x or x == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return x
+
+
+def add_training_args(p: argparse.ArgumentParser) -> None:
+    from .training import TrainingConfig
+
+    d = TrainingConfig()
+    g = p.add_argument_group("training (defaults: the original experiment's)")
+    g.add_argument("--epochs", type=_positive_float, default=d.epochs, help=f"passes over train.jsonl (default {d.epochs:g})")
+    g.add_argument("--lr", type=_positive_float, default=d.learning_rate, help=f"learning rate (default {d.learning_rate:g})")
+    g.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help=f"examples per step (default {d.batch_size})")
+    g.add_argument("--n-embd", type=_positive_int, default=d.n_embd, help=f"model width (default {d.n_embd})")
+    g.add_argument("--n-layer", type=_positive_int, default=d.n_layer, help=f"layers (default {d.n_layer})")
+    g.add_argument("--n-head", type=_positive_int, default=d.n_head, help=f"attention heads (default {d.n_head})")
+    g.add_argument("--max-steps", type=_positive_int, default=None, help="stop after N steps whatever the epochs")
+    g.add_argument("--resume", action="store_true", help="continue from the last checkpoint in out/")
+    add_out_arg(p)
+
+
+def add_out_arg(p: argparse.ArgumentParser) -> None:
+    from .model_store import DEFAULT_OUT
+
+    p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, metavar="DIR",
+                   help="where checkpoints and tiny-gpt2-causal/final/ go (default out/)")
+
+
+def training_config(args: argparse.Namespace):
+    from .training import TrainingConfig
+
+    config = TrainingConfig(
+        epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size,
+        n_embd=args.n_embd, n_layer=args.n_layer, n_head=args.n_head,
+        seed=data.DEFAULT_SEED if args.seed is None else args.seed,
+        max_steps=args.max_steps or -1,
+    )
+    config.validate()
+    return config
+
+
+def prepare_dataset(args: argparse.Namespace, console, regenerate: bool) -> data.Dataset:
+    """Load dataset/, generating it first if absent; with `regenerate`, also
+    when the omit list, seed or sizes asked for differ from the files."""
+    omit = data.parse_omit(args.omit)
+    seed = data.DEFAULT_SEED if args.seed is None else args.seed
+    sizes = dataset_sizes(args)
+    folder = args.dataset_dir
+    reason = None
+    if not data.exists(folder):
+        reason = f"{folder}/ has no dataset"
+    elif regenerate:
+        current = data.load(folder)
+        asked = {"omitted": omit, "seed": seed, "sizes": sizes}
+        found = {"omitted": current.omitted, "seed": current.seed, "sizes": current.sizes}
+        changed = [k for k in asked if asked[k] != found[k]]
+        if not changed:
+            return current
+        reason = f"the {', '.join(changed)} asked for differ from {folder}/"
+    else:
+        return data.load(folder)
+    dataset = data.generate(omit, seed=seed, sizes=sizes)
+    data.write(dataset, folder)
+    console.print(f"{reason}: generated it ({data.summary(dataset)})")
+    return dataset
+
+
+def cmd_train(args: argparse.Namespace, regenerate: bool) -> int:
+    from rich.console import Console
+
+    from . import headless, training
+
+    console = Console()
+    config = training_config(args)
+    dataset = prepare_dataset(args, console, regenerate)
+    console.print(f"dataset: {data.summary(dataset)}")
+    with headless.stop_on_ctrl_c() as stop, headless.ProgressBar(console) as bar:
+        result = training.train(dataset, config, args.out_dir, report=bar,
+                                should_stop=stop.is_set, resume=args.resume)
+    if result.stopped:
+        console.print(f"[yellow]stopped at step {result.steps}[/]: checkpoint kept in "
+                      f"{args.out_dir}/; the previous model (if any) is unchanged. "
+                      "Continue with --resume.")
+        return EXIT_INTERRUPTED
+    console.print(headless.probe_table(result.report))
+    console.print(f"[bold]{result.report.summary_line()}[/]")
+    console.print(f"saved {result.final_dir}/ ({result.steps} steps, {result.seconds:.1f} s)")
+    return 0
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from . import headless, model_store, probe, rules
+
+    try:
+        state = rules.parse_state(args.test)
+    except ValueError as e:
+        raise UserError(f"--test: {e}") from None
+    loaded = model_store.load(model_store.final_dir(args.out_dir))
+    console = Console()
+    console.print(rules.explain(state), markup=False, highlight=False)
+    console.print()
+    report = probe.run(loaded.model, loaded.tokenizer, loaded.held_out)
+    console.print(headless.state_verdict(report.result(state)), highlight=False)
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     omit = data.parse_omit(args.omit)
     seed = data.DEFAULT_SEED if args.seed is None else args.seed
@@ -89,7 +202,11 @@ def experiment_parser() -> argparse.ArgumentParser:
     )
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("--generate", action="store_true", help="write dataset/{train,valid,test}.jsonl")
+    mode.add_argument("--train", action="store_true",
+                      help="train on dataset/ (generated first if absent), save out/tiny-gpt2-causal/final/")
+    mode.add_argument("--test", metavar="STATE", help="show the truth and the model's answer for one state, e.g. '1,0,1,0,1'")
     add_dataset_args(p, ("-o", "--omit"))
+    add_training_args(p)
     return p
 
 
@@ -97,9 +214,34 @@ def experiment_main(argv: Sequence[str] | None = None) -> int:
     args = experiment_parser().parse_args(argv)
     from . import logs
 
-    logs.setup(console=True)
-    return _run(lambda: cmd_generate(args))
+    logs.setup(console=True, level="WARNING" if args.test else "INFO")
+    if args.generate:
+        return _run(lambda: cmd_generate(args))
+    if args.train:
+        return _run(lambda: cmd_train(args, regenerate=False))
+    return _run(lambda: cmd_test(args))
+
+
+def tui_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="causal-tui",
+        description="A dashboard to hold states out, train the tiny GPT-2 and probe every state; "
+                    "--train-only runs headless.",
+    )
+    p.add_argument("--train-only", action="store_true",
+                   help="train without the dashboard: progress bar, then the probe table")
+    add_dataset_args(p, ("--omit", "-o"))
+    add_training_args(p)
+    return p
 
 
 def tui_main(argv: Sequence[str] | None = None) -> int:
-    raise SystemExit("causal-tui: the dashboard has not landed yet")
+    args = tui_parser().parse_args(argv)
+    from . import logs
+
+    if args.train_only:
+        logs.setup(console=True)
+        return _run(lambda: cmd_train(args, regenerate=True))
+    logs.setup(console=False)
+    print("causal-tui: the dashboard has not landed yet; use --train-only", file=sys.stderr)
+    return EXIT_USAGE

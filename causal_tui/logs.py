@@ -39,7 +39,10 @@ def setup(console: bool = True, folder: Path = DEFAULT_DIR, level: str = "INFO")
     global _log_file
     logger.remove()
     if console:
-        logger.add(sys.stderr, level=level, format=CONSOLE_FORMAT, colorize=None)
+        # Looked up at each write, so a rich progress bar that swaps sys.stderr
+        # for its own proxy keeps log lines above the bar.
+        logger.add(lambda msg: sys.stderr.write(msg), level=level, format=CONSOLE_FORMAT,
+                   colorize=sys.stderr.isatty())
     _log_file = None
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -61,6 +64,8 @@ def route_transformers() -> None:
     hf_logging.disable_default_handler()
     hf_logging.enable_propagation()
     hf_logging.set_verbosity_warning()
+    # save_pretrained draws a tqdm bar ("Writing model shards") on stderr.
+    hf_logging.disable_progress_bar()
 
 
 def log_folder() -> Path | None:

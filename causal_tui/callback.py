@@ -1,0 +1,55 @@
+"""The Trainer callback that reports progress and stops training when asked.
+
+Front ends (a rich progress bar, the dashboard) pass a `report` function and
+a `should_stop` function; neither side knows about the other."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from transformers import TrainerCallback
+
+from .progress import Evaluated, Progress, Reporter
+
+
+class ReportingCallback(TrainerCallback):
+    """Forwards the Trainer's logs to `report` and stops training when asked.
+
+    `should_stop` is polled at every step end: cancelling a thread worker or
+    pressing Ctrl+C only sets a flag, and only the Trainer can act on it."""
+
+    def __init__(self, report: Reporter | None, should_stop: Callable[[], bool] | None):
+        self.report = report or (lambda event: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.stopped = False
+        self._start = time.perf_counter()
+        self.last_loss: float | None = None
+        self.last_eval_loss: float | None = None
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._start = time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.should_stop():
+            self.stopped = True
+            control.should_training_stop = True
+            # A checkpoint of where we stopped, so --resume can go on from it.
+            control.should_save = True
+        return control
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = logs or {}
+        if "eval_loss" in logs:
+            self.last_eval_loss = float(logs["eval_loss"])
+            self.report(Evaluated(state.global_step, float(state.epoch or 0), self.last_eval_loss))
+        elif "loss" in logs:
+            self.last_loss = float(logs["loss"])
+            self.report(Progress(
+                step=state.global_step,
+                total_steps=state.max_steps,
+                loss=self.last_loss,
+                learning_rate=logs.get("learning_rate"),
+                epoch=float(state.epoch or 0),
+                elapsed_s=time.perf_counter() - self._start,
+            ))

@@ -1,0 +1,125 @@
+"""Terminal output for the command lines: a rich progress bar, the probe table,
+one state's verdict. Rendering only; the work is the engine's."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+from rich import box
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import rules
+from .probe import ProbeReport, StateResult
+from .progress import Evaluated, Event, Progress, Status
+
+RIGHT, WRONG = "green", "red"
+
+
+class ProgressBar:
+    """A rich progress bar fed by training events."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.bar = Bar(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}"),
+            TextColumn("eval {task.fields[eval]}"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self.task = None
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.bar.__exit__(*exc)
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Status):
+            if self.task is None and event.text == "training":
+                self.task = self.bar.add_task("training", total=None, loss="-", eval="-", rate="")
+            elif self.task is None:
+                self.console.print(f"[dim]{event.text}...[/]")
+            else:
+                self.bar.update(self.task, description=event.text)
+        elif isinstance(event, Progress) and self.task is not None:
+            self.bar.update(self.task, completed=event.step, total=event.total_steps,
+                            loss=f"{event.loss:.4f}" if event.loss is not None else "-",
+                            rate=f"{event.steps_per_s:.1f} steps/s")
+        elif isinstance(event, Evaluated) and self.task is not None:
+            self.bar.update(self.task, eval=f"{event.eval_loss:.4f}")
+
+
+@contextmanager
+def stop_on_ctrl_c() -> Iterator[threading.Event]:
+    """The first Ctrl+C asks training to stop at the next step; a second one
+    interrupts at once."""
+    flag = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+
+    def handler(signum, frame):
+        if flag.is_set():
+            raise KeyboardInterrupt
+        flag.set()
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _mark(ok: bool) -> str:
+    return f"[{RIGHT}]✓[/]" if ok else f"[{WRONG}]✗[/]"
+
+
+def _prob(p: float) -> str:
+    """Probability in three characters: .79, 1.0."""
+    return "1.0" if p >= 0.995 else f"{p:.2f}"[1:]
+
+
+def probe_table(report: ProbeReport) -> Table:
+    """All 32 states: each field's prediction, right or wrong, and its probability."""
+    table = Table(title="Probe: all 32 input states, greedy (mark, prediction, probability)",
+                  header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("state", no_wrap=True, min_width=9)
+    table.add_column("held", justify="center", no_wrap=True)
+    for f in rules.FIELDS:
+        table.add_column(f, justify="right", no_wrap=True)
+    table.add_column("exact", justify="center", no_wrap=True)
+    for r in report.states:
+        cells = []
+        for f in rules.FIELDS:
+            fr = r.fields[f]
+            shown = "?" if fr.predicted is None else str(fr.predicted)
+            cells.append(f"{_mark(fr.correct)}{shown} [dim]{_prob(fr.prob)}[/]")
+        table.add_row(rules.format_state(r.state), "[yellow]yes[/]" if r.held_out else "",
+                      *cells, _mark(r.exact), style="on grey11" if r.held_out else None)
+    return table
+
+
+def state_verdict(result: StateResult) -> str:
+    """The model's completion with each field marked and its probability."""
+    lines = [f"model completion: {result.completion!r}"]
+    for f in rules.FIELDS:
+        fr = result.fields[f]
+        shown = "?" if fr.predicted is None else str(fr.predicted)
+        verdict = f"[{RIGHT}]right[/]" if fr.correct else f"[{WRONG}]wrong[/] (truth {fr.truth})"
+        lines.append(f"  {f:<5} = {shown}  {verdict}  p={fr.prob:.3f}")
+    lines.append("[bold green]exact match[/]" if result.exact else "[bold red]not an exact match[/]")
+    lines.append("[yellow]this state was held out of training[/]" if result.held_out
+                 else "this state was in the training data")
+    return "\n".join(lines)

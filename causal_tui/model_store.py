@@ -1,0 +1,101 @@
+"""The model folder: a standard Hugging Face folder plus our manifest.
+
+`out/tiny-gpt2-causal/final/` holds `save_pretrained` of model and tokenizer
+and `causal-tui.json`, which records what the model was trained on, so the
+Probe knows which states were held out for *this* model whatever dataset/
+holds today."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import atomic, rules
+from .errors import UserError
+from .rules import State
+
+DEFAULT_OUT = Path("out")
+RUN_NAME = "tiny-gpt2-causal"
+MANIFEST = "causal-tui.json"
+
+
+def run_dir(out_dir: Path = DEFAULT_OUT) -> Path:
+    """Where checkpoints go."""
+    return Path(out_dir) / RUN_NAME
+
+
+def final_dir(out_dir: Path = DEFAULT_OUT) -> Path:
+    return run_dir(out_dir) / "final"
+
+
+@dataclass
+class LoadedModel:
+    model: object
+    tokenizer: object
+    manifest: dict
+    folder: Path
+
+    @property
+    def held_out(self) -> tuple[State, ...]:
+        return held_out_states(self.manifest)
+
+
+def held_out_states(manifest: dict) -> tuple[State, ...]:
+    return tuple(rules.parse_state(s) for s in manifest.get("dataset", {}).get("omitted", []))
+
+
+def save(folder: Path, model, tokenizer, manifest: dict) -> Path:
+    """Replace `folder` atomically: the previous model stays whole until the new one is."""
+    try:
+        with atomic.replace_dir(folder) as staging:
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
+            (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    except PermissionError as e:
+        raise UserError(f"cannot write the model to {folder}/: {e.strerror}") from None
+    return Path(folder)
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """The manifest alone (no torch import), or None if there is no model."""
+    folder = Path(folder)
+    atomic.recover(folder)
+    path = folder / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise UserError(f"{path} is unreadable ({e}); retrain with `causal-experiment --train`") from None
+
+
+def load(folder: Path) -> LoadedModel:
+    """Load model, tokenizer and manifest; UserError says what is missing or broken."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UserError(f"no model at {folder}/: train one with `causal-experiment --train`")
+    manifest = read_manifest(folder) or {}
+    from transformers import AutoModelForCausalLM
+
+    from . import logs, tokenizer as tok_mod
+
+    logs.route_transformers()
+    try:
+        model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True)
+    except (OSError, ValueError, json.JSONDecodeError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise UserError(f"cannot load the model in {folder}/: {first}") from None
+    try:
+        tokenizer = tok_mod.load(folder)
+    except (OSError, ValueError, json.JSONDecodeError, TypeError) as e:
+        raise UserError(f"cannot load the tokenizer in {folder}/: {str(e).splitlines()[0] if str(e) else e}") from None
+    missing = [ch for ch in rules.alphabet() if tokenizer.convert_tokens_to_ids(ch) in (None, tokenizer.unk_token_id)]
+    if missing or len(tokenizer) > model.config.vocab_size:
+        raise UserError(
+            f"the tokenizer in {folder}/ does not fit the model "
+            f"({len(tokenizer)} tokens for a vocabulary of {model.config.vocab_size}"
+            + (f", lacks {missing!r}" if missing else "") + ")"
+        )
+    model.eval()
+    return LoadedModel(model=model, tokenizer=tokenizer, manifest=manifest, folder=folder)

@@ -1,0 +1,125 @@
+"""Judge a model on every input state, every field, in one batched greedy pass.
+
+There are only 32 states, so the probe always evaluates all of them. Results
+are plain data; the CLI prints them and the dashboard draws them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import rules
+from .rules import State
+
+
+@dataclass(frozen=True)
+class FieldResult:
+    predicted: int | None
+    """The digit the model wrote at this field's position (None: not a digit)."""
+    truth: int
+    prob: float
+    """The probability the model gave its own prediction."""
+
+    @property
+    def correct(self) -> bool:
+        return self.predicted == self.truth
+
+
+@dataclass(frozen=True)
+class StateResult:
+    state: State
+    held_out: bool
+    """Held out of training for this model (from its manifest)."""
+    completion: str
+    """The model's greedy completion; '?' stands for a special token."""
+    fields: dict[str, FieldResult]
+
+    @property
+    def exact(self) -> bool:
+        return self.completion == rules.completion(self.state)
+
+
+@dataclass
+class ProbeReport:
+    states: list[StateResult]
+    held_out: tuple[State, ...] = field(default=())
+
+    def result(self, state: State) -> StateResult:
+        return next(r for r in self.states if r.state == state)
+
+    def exact(self, held_out: bool) -> tuple[int, int]:
+        """(exact, total) over trained (False) or held-out (True) states."""
+        group = [r for r in self.states if r.held_out == held_out]
+        return sum(r.exact for r in group), len(group)
+
+    def field_accuracy(self, held_out: bool) -> dict[str, tuple[int, int]]:
+        group = [r for r in self.states if r.held_out == held_out]
+        return {f: (sum(r.fields[f].correct for r in group), len(group)) for f in rules.FIELDS}
+
+    @property
+    def all_trained_exact(self) -> bool:
+        n, total = self.exact(held_out=False)
+        return n == total
+
+    def summary(self) -> dict:
+        """Plain numbers for manifests and logs."""
+        t_n, t_total = self.exact(False)
+        h_n, h_total = self.exact(True)
+        return {
+            "trained_exact": [t_n, t_total],
+            "held_out_exact": [h_n, h_total],
+            "held_out_field_accuracy": {f: list(v) for f, v in self.field_accuracy(True).items()},
+            "wrong_states": [rules.format_state(r.state) for r in self.states if not r.exact],
+        }
+
+    def summary_line(self) -> str:
+        t_n, t_total = self.exact(False)
+        text = f"trained states exact: {t_n}/{t_total}"
+        h_n, h_total = self.exact(True)
+        if h_total:
+            per_field = " ".join(f"{f} {n}/{tot}" for f, (n, tot) in self.field_accuracy(True).items())
+            text += f"; held-out exact: {h_n}/{h_total}; held-out fields: {per_field}"
+        else:
+            text += "; no held-out states"
+        return text
+
+
+def encode_prompts(tokenizer, states):
+    import torch
+
+    ids = [tokenizer.convert_tokens_to_ids(list(rules.prompt(s))) for s in states]
+    return torch.tensor(ids, dtype=torch.long)
+
+
+def greedy(model, tokenizer, states):
+    """Greedy completions of every state at once, with the probability of each
+    chosen token. Returns (token id rows, probability rows) as tensors."""
+    import torch
+
+    ids = encode_prompts(tokenizer, states).to(model.device)
+    chosen, probs = [], []
+    with torch.inference_mode():
+        out = model(input_ids=ids, use_cache=True)
+        for _ in range(rules.COMPLETION_LENGTH):
+            p = out.logits[:, -1].float().softmax(-1)
+            top_p, top = p.max(-1)
+            chosen.append(top)
+            probs.append(top_p)
+            out = model(input_ids=top[:, None], past_key_values=out.past_key_values, use_cache=True)
+    return torch.stack(chosen, 1).cpu(), torch.stack(probs, 1).cpu()
+
+
+def run(model, tokenizer, held_out=()) -> ProbeReport:
+    """Probe all 32 states."""
+    held = set(held_out)
+    states = list(rules.ALL_STATES)
+    token_rows, prob_rows = greedy(model, tokenizer, states)
+    special = set(tokenizer.all_special_ids)
+    offsets = rules.field_offsets()
+    results = []
+    for state, token_ids, p in zip(states, token_rows.tolist(), prob_rows.tolist()):
+        text = "".join("?" if t in special else tokenizer.convert_ids_to_tokens(t) for t in token_ids)
+        predicted = rules.read_fields(text)
+        truth = rules.truth(state)
+        fields = {f: FieldResult(predicted[f], truth[f], p[offsets[f]]) for f in rules.FIELDS}
+        results.append(StateResult(state, state in held, text, fields))
+    return ProbeReport(results, tuple(sorted(held)))

@@ -1,0 +1,49 @@
+"""Training progress as plain data that any front end can render.
+
+Kept free of torch and transformers so a front end can import it at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Union
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A training step was logged."""
+
+    step: int
+    total_steps: int
+    loss: float | None
+    learning_rate: float | None
+    epoch: float
+    elapsed_s: float
+
+    @property
+    def steps_per_s(self) -> float:
+        return self.step / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        rate = self.steps_per_s
+        return (self.total_steps - self.step) / rate if rate > 0 else None
+
+
+@dataclass(frozen=True)
+class Evaluated:
+    """The validation split was evaluated."""
+
+    step: int
+    epoch: float
+    eval_loss: float
+
+
+@dataclass(frozen=True)
+class Status:
+    """A phase began (building, training, saving, probing)."""
+
+    text: str
+
+
+Event = Union[Progress, Evaluated, Status]
+Reporter = Callable[[Event], None]

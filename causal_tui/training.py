@@ -1,0 +1,261 @@
+"""Train the seed's tiny GPT-2 with the Hugging Face Trainer, save, probe.
+
+torch and transformers are imported inside the functions: a front end that
+imports this module paints before they load."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from . import data, model_store, rules
+from .errors import UserError
+from .progress import Reporter, Status
+
+
+@dataclass
+class TrainingConfig:
+    """Hyperparameters. Defaults are the original experiment's."""
+
+    epochs: float = 3.0
+    """Passes over train.jsonl (the original trained 3)."""
+    learning_rate: float = 5e-4
+    """AdamW peak learning rate, decayed linearly (the original's 5e-4)."""
+    batch_size: int = 16
+    """Examples per step (the original's 16)."""
+    seed: int = data.DEFAULT_SEED
+    """Seeds weight init and batch order: same seed, same run on CPU."""
+    n_embd: int = 128
+    """GPT-2 width (the original's 128)."""
+    n_layer: int = 4
+    """GPT-2 depth (the original's 4)."""
+    n_head: int = 4
+    """Attention heads; must divide n_embd (the original's 4)."""
+    max_steps: int = -1
+    """Stop after this many steps regardless of epochs (-1: off). For tests."""
+    logging_steps: int = 10
+    """Report the training loss every this many steps."""
+
+    def validate(self) -> None:
+        """UserError for values the Trainer would choke on later."""
+        if not self.epochs > 0:
+            raise UserError(f"epochs must be positive, got {self.epochs}")
+        if not self.learning_rate > 0:
+            raise UserError(f"learning rate must be positive, got {self.learning_rate}")
+        if not 0 < self.learning_rate < 1:
+            raise UserError(f"learning rate {self.learning_rate} is out of range (0, 1)")
+        for name in ("batch_size", "n_embd", "n_layer", "n_head", "logging_steps"):
+            if getattr(self, name) < 1:
+                raise UserError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}")
+        if self.n_embd % self.n_head:
+            raise UserError(f"n_head ({self.n_head}) must divide n_embd ({self.n_embd})")
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+@dataclass
+class TrainResult:
+    stopped: bool
+    """Stopped early on request: nothing was saved as final."""
+    steps: int
+    seconds: float
+    train_loss: float | None
+    eval_loss: float | None
+    final_dir: Path | None
+    report: object | None
+    """The probe of the saved model (probe.ProbeReport)."""
+
+
+SEQUENCE_LENGTH = rules.PROMPT_LENGTH + rules.COMPLETION_LENGTH + 1  # + eos
+
+
+def encode_split(tokenizer, states):
+    """Token ids and labels for a list of states, as two [N, L] tensors.
+
+    Each of the 32 states is encoded once and rows are gathered by index: no
+    per-example Python work. Prompt positions are labelled -100 so the loss
+    counts completion tokens (and the closing eos) only."""
+    import torch
+
+    table = torch.tensor(
+        [tokenizer.convert_tokens_to_ids(list(rules.prompt(s) + rules.completion(s))) + [tokenizer.eos_token_id]
+         for s in rules.ALL_STATES],
+        dtype=torch.long,
+    )
+    index = {s: i for i, s in enumerate(rules.ALL_STATES)}
+    rows = torch.tensor([index[s] for s in states], dtype=torch.long)
+    input_ids = table[rows]
+    labels = input_ids.clone()
+    labels[:, : rules.PROMPT_LENGTH] = -100
+    return input_ids, labels
+
+
+class _TensorExamples:
+    """A map-style dataset over pre-built tensors.
+
+    `__getitems__` lets the DataLoader fetch a whole batch with one index
+    operation instead of 16 dict lookups and a collate."""
+
+    def __init__(self, input_ids, labels):
+        self.input_ids, self.labels = input_ids, labels
+
+    def __len__(self):
+        return len(self.input_ids)
+
+    def __getitem__(self, i):
+        return {"input_ids": self.input_ids[i], "labels": self.labels[i]}
+
+    def __getitems__(self, indices):
+        import torch
+
+        idx = torch.as_tensor(indices)
+        return {"input_ids": self.input_ids[idx], "labels": self.labels[idx]}
+
+
+def _collate(batch):
+    if isinstance(batch, dict):
+        return batch
+    from transformers import default_data_collator
+
+    return default_data_collator(batch)
+
+
+def build_model(config: TrainingConfig, tokenizer):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    gpt_config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=SEQUENCE_LENGTH,
+        n_embd=config.n_embd,
+        n_layer=config.n_layer,
+        n_head=config.n_head,
+        bos_token_id=tokenizer.eos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        # Named explicitly: left unset, transformers warns on every run.
+        loss_type="ForCausalLM",
+    )
+    return GPT2LMHeadModel(gpt_config)
+
+
+def train(
+    dataset: data.Dataset,
+    config: TrainingConfig,
+    out_dir: Path = model_store.DEFAULT_OUT,
+    report: Reporter | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    resume: bool = False,
+) -> TrainResult:
+    """Train on `dataset`, save `final/` atomically with its manifest, probe it.
+
+    `report` receives progress events; `should_stop` is polled every step.
+    Stopped runs leave the previous final/ untouched."""
+    config.validate()
+    report = report or (lambda event: None)
+    report(Status("loading torch and transformers"))
+    import torch
+    from transformers import Trainer, TrainingArguments
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    from . import logs, probe, tokenizer as tok_mod
+    from .callback import ReportingCallback
+
+    logs.route_transformers()
+    from loguru import logger
+
+    logger.info(f"training config: {asdict(config)}")
+    logger.info(f"dataset: {data.summary(dataset)}")
+
+    torch.manual_seed(config.seed)
+    tokenizer = tok_mod.build()
+    model = build_model(config, tokenizer)
+    train_set = _TensorExamples(*encode_split(tokenizer, dataset.splits["train"]))
+    valid_set = _TensorExamples(*encode_split(tokenizer, dataset.splits["valid"]))
+    run_dir = model_store.run_dir(out_dir)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot write to {run_dir}/: {e.strerror}") from None
+
+    args = TrainingArguments(
+        output_dir=str(run_dir),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        learning_rate=config.learning_rate,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=256,
+        seed=config.seed,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=2,
+        logging_strategy="steps",
+        logging_steps=config.logging_steps,
+        report_to="none",
+        disable_tqdm=True,
+        use_cpu=not torch.cuda.is_available(),
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+    )
+    callback = ReportingCallback(report, should_stop)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        data_collator=_collate,
+        train_dataset=train_set,
+        eval_dataset=valid_set,
+        callbacks=[callback],
+    )
+    # They print to the terminal; progress goes through our callback only.
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+
+    report(Status("training"))
+    start = time.perf_counter()
+    checkpoint = _last_checkpoint(run_dir) if resume else None
+    if resume and checkpoint is None:
+        logger.info("no checkpoint to resume from; starting afresh")
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    seconds = time.perf_counter() - start
+    steps = trainer.state.global_step
+    if callback.stopped:
+        logger.info(f"training stopped at step {steps}; the previous model is kept")
+        return TrainResult(True, steps, seconds, callback.last_loss, callback.last_eval_loss, None, None)
+
+    report(Status("probing"))
+    model.eval()
+    held_out = dataset.omitted
+    result = probe.run(model, tokenizer, held_out)
+    manifest = {
+        "format": 1,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "dataset": {
+            "folder": str(dataset.folder) if dataset.folder else None,
+            "seed": dataset.seed,
+            "sizes": dataset.sizes,
+            "omitted": [rules.format_state(s) for s in held_out],
+        },
+        "config": asdict(config),
+        "metrics": {
+            "steps": steps,
+            "seconds": round(seconds, 2),
+            "train_loss": callback.last_loss,
+            "eval_loss": callback.last_eval_loss,
+        },
+        "probe": result.summary(),
+    }
+    report(Status("saving"))
+    final = model_store.save(model_store.final_dir(out_dir), model, tokenizer, manifest)
+    logger.info(f"saved {final}/ after {steps} steps in {seconds:.1f}s; {result.summary_line()}")
+    return TrainResult(False, steps, seconds, callback.last_loss, callback.last_eval_loss, final, result)
+
+
+def _last_checkpoint(run_dir: Path) -> Path | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    found = get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
+    return Path(found) if found else None
