@@ -201,7 +201,9 @@ def load(folder: Path = DEFAULT_DIR) -> Dataset:
 
 
 def exists(folder: Path = DEFAULT_DIR) -> bool:
-    return all(split_path(folder, s) is not None for s in SPLITS)
+    """Whether any split file is there: a folder with some but not all of them
+    is a broken dataset to report, not an absent one to generate."""
+    return any(split_path(folder, s) is not None for s in SPLITS)
 
 
 def summary(dataset: Dataset) -> str:

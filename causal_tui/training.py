@@ -137,10 +137,12 @@ def build_model(config: TrainingConfig, tokenizer):
         bos_token_id=tokenizer.eos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
-        # Named explicitly: left unset, transformers warns on every run.
-        loss_type="ForCausalLM",
     )
-    return GPT2LMHeadModel(gpt_config)
+    model = GPT2LMHeadModel(gpt_config)
+    # transformers guesses the loss from the class name, fails for GPT-2 and
+    # warns on every run; name the loss it falls back to anyway.
+    model.loss_type = "ForCausalLM"
+    return model
 
 
 def train(

@@ -31,3 +31,31 @@ def snapshot_files(folder: Path) -> dict[str, bytes]:
 def upstream() -> Path:
     """The original project's published dataset, as it wrote it."""
     return UPSTREAM
+
+
+# A configuration small enough to train in seconds on 2 CPU cores that still
+# gets every trained state exact (checked by the tests that use it).
+SMALL_CONFIG = dict(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=64, n_layer=2, n_head=2, seed=0)
+SMALL_SIZES = {"train": 12_000, "valid": 200, "test": 50}
+
+
+class Trained:
+    """One small model trained for the whole test session."""
+
+    def __init__(self, root: Path):
+        from causal_tui import data, model_store
+        from causal_tui.training import TrainingConfig, train
+
+        self.root = root
+        self.dataset_dir = root / "dataset"
+        self.out = root / "out"
+        self.config = TrainingConfig(**SMALL_CONFIG)
+        dataset = data.generate(data.parse_omit("1,0,1,0,1"), seed=0, sizes=SMALL_SIZES)
+        data.write(dataset, self.dataset_dir)
+        self.result = train(data.load(self.dataset_dir), self.config, self.out)
+        self.final = model_store.final_dir(self.out)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory) -> Trained:
+    return Trained(tmp_path_factory.mktemp("trained"))
