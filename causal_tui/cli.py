@@ -242,6 +242,14 @@ def tui_main(argv: Sequence[str] | None = None) -> int:
     if args.train_only:
         logs.setup(console=True)
         return _run(lambda: cmd_train(args, regenerate=True))
+    # Nothing may write to the terminal while the dashboard owns it.
     logs.setup(console=False)
-    print("causal-tui: the dashboard has not landed yet; use --train-only", file=sys.stderr)
-    return EXIT_USAGE
+
+    def start() -> int:
+        from .app import run
+
+        if args.omit is not None:
+            data.parse_omit(args.omit)  # a bad list is reported before the screen opens
+        return run(args.dataset_dir, args.out_dir, training_config(args))
+
+    return _run(start)

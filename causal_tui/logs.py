@@ -56,6 +56,20 @@ def setup(console: bool = True, folder: Path = DEFAULT_DIR, level: str = "INFO")
     return _log_file
 
 
+def add_listener(callback, level: str = "INFO") -> int:
+    """Send formatted log lines to `callback` too (the dashboard's log panel).
+    Loguru serialises sinks, so the callback may run on any thread."""
+    return logger.add(lambda msg: callback(str(msg).rstrip("\n")), level=level,
+                      format="{time:HH:mm:ss} {level: <7} {message}", colorize=False)
+
+
+def remove_listener(sink_id: int) -> None:
+    try:
+        logger.remove(sink_id)
+    except ValueError:
+        pass  # already removed by a later setup()
+
+
 def route_transformers() -> None:
     """Call after importing transformers: it installs its own stderr handler,
     which would print over a dashboard; send its records through ours."""

@@ -169,6 +169,17 @@ def read_fields(text: str) -> dict[str, int | None]:
     return out
 
 
+def formula(field: str) -> str:
+    """How a field is computed: "A XOR C" for newA, "A+B+C+D+E" for sum1."""
+    for eq in EQUATIONS:
+        if eq.name == field:
+            return eq.text
+    for s in SUMS:
+        if s.name == field:
+            return "+".join(s.over)
+    raise KeyError(field)
+
+
 def alphabet() -> list[str]:
     """Every character a prompt or completion can contain, sorted."""
     chars = set()
@@ -183,9 +194,9 @@ def explain(state: State) -> str:
     values = evaluate(state)
     lines = [f"{name} = {values[name]}" for name in INPUTS]
     lines.append("")
-    width = max(len(f"{eq.name} = {eq.text}") for eq in EQUATIONS) + 2
-    for eq in EQUATIONS:
-        lines.append(f"{f'{eq.name} = {eq.text}':<{width}}-> {values[eq.name]}")
+    width = max(len(f"{name} = {formula(name)}") for name in OUTPUTS) + 2
+    for name in OUTPUTS:
+        lines.append(f"{f'{name} = {formula(name)}':<{width}}-> {values[name]}")
     lines.append("")
     lhs = SUM_SEPARATOR.join(f"{s.label}({'+'.join(s.over)})" for s in SUMS)
     rhs = SUM_SEPARATOR.join(str(values[s.name]) for s in SUMS)

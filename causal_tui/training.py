@@ -5,6 +5,7 @@ imports this module paints before they load."""
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timezone
@@ -221,6 +222,10 @@ def train(
     checkpoint = _last_checkpoint(run_dir) if resume else None
     if resume and checkpoint is None:
         logger.info("no checkpoint to resume from; starting afresh")
+    if not resume:
+        # Checkpoints belong to one run: an older run's would be what --resume picks up.
+        for old in run_dir.glob("checkpoint-*"):
+            shutil.rmtree(old, ignore_errors=True)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
     steps = trainer.state.global_step

@@ -1,0 +1,227 @@
+"""The Textual app: screens, key bindings, and the workers that call the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from . import data, logs
+from .errors import UserError
+from .messages import DatasetWritten, ProbeDone, TrainingEvent, TrainingFinished
+from .screens.dataset import DatasetScreen
+from .screens.probe import ProbeScreen
+from .screens.train import TrainScreen
+from .session import Session
+
+QUIT_GRACE_S = 30.0
+"""How long ctrl+q waits for training to stop at its next step before leaving anyway."""
+
+
+class CausalApp(App):
+    """Hold states out, train, and see which states and fields the model gets right."""
+
+    TITLE = "causal-tui"
+    CSS_PATH = "app.tcss"
+    MODES = {"dataset": DatasetScreen, "train": TrainScreen, "probe": ProbeScreen}
+    DEFAULT_MODE = "probe"
+    BINDINGS = [
+        Binding("d", "switch_mode('dataset')", "Dataset", id="dataset"),
+        Binding("t", "switch_mode('train')", "Train", id="train"),
+        Binding("p", "switch_mode('probe')", "Probe", id="probe"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
+    ]
+
+    def __init__(self, session: Session | None = None, probe_on_start: bool = True):
+        super().__init__()
+        self.session = session or Session()
+        self.probe_on_start = probe_on_start
+        self._quitting = False
+
+    def on_mount(self) -> None:
+        self._log_sink = logs.add_listener(self.session.log)
+        self.session.load_dataset()
+        self.session.load_manifest()
+        if self.session.dataset_error:
+            self.notify(self.session.dataset_error, title="dataset/ is broken", severity="error", timeout=10)
+        if self.session.manifest is not None and self.probe_on_start:
+            self.probe_model()
+
+    def on_unmount(self) -> None:
+        logs.remove_listener(self._log_sink)
+
+    def get_system_commands(self, screen):
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Dataset screen", "Choose held-out states and regenerate", lambda: self.switch_mode("dataset"))
+        yield SystemCommand("Train screen", "Hyperparameters, loss chart, logs", lambda: self.switch_mode("train"))
+        yield SystemCommand("Probe screen", "All 32 states, every field", lambda: self.switch_mode("probe"))
+        yield SystemCommand("Regenerate dataset", "Write dataset/ with the current selection", self.action_regenerate)
+        yield SystemCommand("Start training", "Train on dataset/ with the Train screen's settings", self.action_start_training)
+        yield SystemCommand("Stop training", "Stop at the next step; the previous model stays", self.action_stop_training)
+        yield SystemCommand("Re-probe", "Evaluate the saved model on all 32 states", self.action_reprobe)
+
+    # -- actions the screens bind keys to ---------------------------------
+    def action_regenerate(self) -> None:
+        if self.session.training:
+            self.notify("training is running: stop it (x) before regenerating", severity="warning")
+            return
+        self.regenerate()
+
+    def action_start_training(self, regenerate_first: bool = False) -> None:
+        if self.session.training:
+            self.notify("training is already running", severity="warning")
+            return
+        try:
+            self.session.config.validate()
+        except UserError as e:
+            self.notify(str(e), title="cannot train", severity="error")
+            return
+        self.session.begin_training()
+        self.train(regenerate_first or self.session.dataset is None)
+
+    def action_retrain(self) -> None:
+        """Regenerate with the current selection if it differs, then train."""
+        self.action_start_training(regenerate_first=self.session.selection_differs)
+
+    def action_stop_training(self) -> None:
+        if not self.session.training:
+            self.notify("no training is running", severity="warning")
+            return
+        self.session.stop_requested = True
+        self.session.phase = "stopping at the next step"
+        self.session.changed()
+
+    def action_reprobe(self) -> None:
+        if self.session.manifest is None:
+            self.notify("no model yet: train one on the Train screen (t, then s)", severity="warning")
+            return
+        self.probe_model()
+
+    async def action_quit(self) -> None:
+        """Quit at once; a running training is asked to stop first, so no thread
+        outlives the app and no half-written file is left."""
+        if not self.session.training:
+            self.exit()
+            return
+        self._quitting = True
+        self.session.stop_requested = True
+        self.notify("stopping training, then quitting…")
+        self.set_timer(QUIT_GRACE_S, self.exit)
+
+    # -- workers ------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="dataset")
+    def regenerate(self) -> None:
+        s = self.session
+        try:
+            dataset = data.generate(sorted(s.selection), seed=s.seed, sizes=s.sizes)
+            data.write(dataset, s.dataset_dir)
+        except UserError as e:
+            self.post_message(DatasetWritten(str(e)))
+            return
+        self.post_message(DatasetWritten())
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="train")
+    def train(self, regenerate_first: bool) -> None:
+        from . import training
+
+        worker = get_current_worker()
+        s = self.session
+        result, error = None, None
+        try:
+            if regenerate_first:
+                dataset = data.generate(sorted(s.selection), seed=s.seed, sizes=s.sizes)
+                data.write(dataset, s.dataset_dir)
+                self.post_message(DatasetWritten())
+            dataset = data.load(s.dataset_dir)
+            result = training.train(
+                dataset, s.config, s.out_dir,
+                report=lambda event: self.post_message(TrainingEvent(event)),
+                should_stop=lambda: worker.is_cancelled or s.stop_requested,
+            )
+        except UserError as e:
+            error = str(e)
+        except Exception as e:  # shown as a notification; the traceback goes to the log
+            from loguru import logger
+
+            logger.exception("training failed")
+            error = f"{type(e).__name__}: {e}"
+        finally:
+            self.post_message(TrainingFinished(result, error))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
+    def probe_model(self) -> None:
+        from . import model_store, probe
+
+        self.session.probing = True
+        self.session.changed()
+        try:
+            loaded = model_store.load(model_store.final_dir(self.session.out_dir))
+            report = probe.run(loaded.model, loaded.tokenizer, loaded.held_out)
+        except UserError as e:
+            self.post_message(ProbeDone(None, None, str(e)))
+            return
+        self.post_message(ProbeDone(report, loaded.manifest))
+
+    # -- messages from the workers ------------------------------------------
+    def on_training_event(self, message: TrainingEvent) -> None:
+        self.session.record(message.event)
+
+    def on_training_finished(self, message: TrainingFinished) -> None:
+        s = self.session
+        s.training, s.phase = False, ""
+        result = message.result
+        if message.error:
+            self._error(message.error, "training failed")
+        elif result is not None and result.stopped:
+            self.notify(f"stopped at step {result.steps}; the previous model is unchanged")
+        elif result is not None:
+            s.report = result.report
+            s.load_manifest()
+            self.notify(f"trained in {result.seconds:.0f} s: {result.report.summary_line()}", timeout=8)
+        s.changed()
+        if self._quitting:
+            self.exit()
+
+    def on_dataset_written(self, message: DatasetWritten) -> None:
+        if message.error:
+            self._error(message.error, "regeneration failed")
+            return
+        self.session.load_dataset()
+        self.notify(f"dataset written: {data.summary(self.session.dataset)}")
+
+    def on_probe_done(self, message: ProbeDone) -> None:
+        s = self.session
+        s.probing = False
+        if message.error:
+            self._error(message.error, "probe failed")
+        else:
+            s.report, s.manifest = message.report, message.manifest
+        s.changed()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Anything a worker did not catch: say so, keep the app alive."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            from loguru import logger
+
+            logger.opt(exception=error).error(f"worker {event.worker.name} failed")
+            if event.worker.group == "probe":
+                self.session.probing = False
+            self._error(f"{type(error).__name__}: {error}", f"{event.worker.name} failed")
+
+    def _error(self, text: str, title: str) -> None:
+        folder = logs.log_folder()
+        where = f"\ndetails in {folder}/" if folder else ""
+        self.notify(f"{text}{where}", title=title, severity="error", timeout=12)
+
+
+def run(dataset_dir: Path, out_dir: Path, config=None) -> int:
+    """Start the dashboard (logging must be set up with console=False first)."""
+    session = Session(dataset_dir=dataset_dir, out_dir=out_dir)
+    if config is not None:
+        session.config = config
+    CausalApp(session).run()
+    return 0

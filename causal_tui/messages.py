@@ -1,0 +1,42 @@
+"""Messages the dashboard's workers post to the app (thread-safe, non-blocking)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from .progress import Event
+
+
+@dataclass
+class TrainingEvent(Message):
+    """A step, an evaluation or a phase change from the training thread."""
+
+    event: Event
+
+
+@dataclass
+class TrainingFinished(Message):
+    """The training thread has ended: the only proof that it stopped.
+
+    `result` is a training.TrainResult, or None where it failed with `error`."""
+
+    result: object | None
+    error: str | None = None
+
+
+@dataclass
+class DatasetWritten(Message):
+    """Regeneration finished (error set where it failed)."""
+
+    error: str | None = None
+
+
+@dataclass
+class ProbeDone(Message):
+    """A probe of the saved model finished (report None where it failed)."""
+
+    report: object | None
+    manifest: dict | None
+    error: str | None = None

@@ -1,0 +1,135 @@
+"""Probe screen: every state, every field, right or wrong, at a glance."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from .. import rules
+from ..rules import State
+from ..widgets.state_grid import StateGrid
+from .base import CausalScreen
+
+RIGHT, WRONG, UNKNOWN = "green", "red", "grey50"
+MARK = "●"
+NARROW_BELOW = 130
+"""Below this width the details go under the grid instead of beside it."""
+
+
+class ProbeScreen(CausalScreen):
+    BINDINGS = [
+        Binding("r", "app.reprobe", "Re-probe", id="reprobe"),
+        Binding("space", "toggle", "Toggle", id="toggle"),
+        Binding("g", "app.regenerate", "Regen", id="regenerate"),
+        Binding("s", "app.start_training", "Train", id="start"),
+        Binding("R", "app.retrain", "Regen+train", id="retrain"),
+        Binding("x", "app.stop_training", "Stop", id="stop", show=False),
+    ]
+
+    def body(self) -> ComposeResult:
+        yield Static(id="probe-summary")
+        legend = Text(f"{MARK} right ", style=RIGHT)
+        legend.append(f"{MARK} wrong ", style=WRONG)
+        legend.append(" held out ", style="reverse yellow")
+        legend.append("  ×", style="bold red")
+        legend.append(" hold out next   markers: " + " ".join(rules.FIELDS), style="dim")
+        yield Static(legend, id="probe-legend")
+        with Horizontal(id="probe-main"):
+            yield StateGrid(self.render_cell, id="probe-grid")
+            with VerticalScroll(id="probe-detail-box"):
+                yield Static(id="probe-detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one(StateGrid).focus()
+
+    def on_resize(self, event) -> None:
+        self.set_class(event.size.width < NARROW_BELOW, "narrow")
+
+    def render_cell(self, state: State) -> Text:
+        s = self.session
+        report = s.report
+        held = report is not None and state in report.held_out
+        text = Text()
+        text.append(rules.format_state(state), style="reverse yellow" if held else "")
+        text.append(" ")
+        for f in rules.FIELDS:
+            if report is None:
+                text.append(MARK, style=UNKNOWN)
+            else:
+                text.append(MARK, style=RIGHT if report.result(state).fields[f].correct else WRONG)
+        text.append(" ×" if state in s.selection else "  ", style="bold red")
+        return text
+
+    def action_toggle(self) -> None:
+        refusal = self.session.toggle(self.query_one(StateGrid).current_state)
+        if refusal:
+            self.notify(refusal, severity="warning")
+
+    def on_data_table_cell_highlighted(self, event) -> None:
+        self.query_one("#probe-detail", Static).update(self.detail(self.query_one(StateGrid).current_state))
+
+    def sync(self) -> None:
+        s = self.session
+        self.query_one(StateGrid).redraw()
+        self.query_one("#probe-summary", Static).update(self.summary())
+        self.query_one("#probe-detail", Static).update(self.detail(self.query_one(StateGrid).current_state))
+
+    def summary(self) -> Text:
+        s = self.session
+        if s.report is None:
+            if s.probing:
+                return Text(" probing the saved model…", style="cyan")
+            if s.training:
+                return Text(" training… the grid fills when it ends (t to watch)", style="cyan")
+            return Text(" no model yet: press s to train one on dataset/ (or t for the Train screen)",
+                        style="yellow")
+        r = s.report
+        n, total = r.exact(held_out=False)
+        text = Text(" trained exact ", style="bold")
+        text.append(f"{n}/{total}", style=RIGHT if n == total else WRONG)
+        h_n, h_total = r.exact(held_out=True)
+        if h_total:
+            text.append("   held-out exact ", style="bold")
+            text.append(f"{h_n}/{h_total}", style=RIGHT if h_n == h_total else WRONG)
+            text.append("   held-out fields ", style="bold")
+            for f, (k, tot) in r.field_accuracy(held_out=True).items():
+                text.append(f"{f} ", style="dim")
+                text.append(f"{k}/{tot} ", style=RIGHT if k == tot else WRONG)
+        else:
+            text.append("   no held-out states", style="dim")
+        if s.probing:
+            text.append("  (re-probing…)", style="cyan")
+        return text
+
+    def detail(self, state: State) -> Table | Text:
+        """Step-by-step truth beside the model's answer for one state."""
+        s = self.session
+        values = rules.evaluate(state)
+        table = Table(box=None, pad_edge=False, show_edge=False, title_justify="left",
+                      title=Text("  ".join(f"{v}={values[v]}" for v in rules.INPUTS), style="bold"))
+        for col in ("field", "rule", "truth", "model", "p"):
+            table.add_column(col, justify="left" if col in ("field", "rule") else "right")
+        result = s.report.result(state) if s.report is not None else None
+        for f in rules.FIELDS:
+            cells = [f, rules.formula(f), str(values[f])]
+            if result is None:
+                cells += ["-", ""]
+            else:
+                fr = result.fields[f]
+                shown = "?" if fr.predicted is None else str(fr.predicted)
+                cells += [Text(f"{shown} {'✓' if fr.correct else '✗'}", style=RIGHT if fr.correct else WRONG),
+                          f"{fr.prob:.2f}"]
+            table.add_row(*cells)
+        if result is not None:
+            caption = Text(f"completion {result.completion!r}  ")
+            caption.append("exact" if result.exact else "not exact", style=RIGHT if result.exact else WRONG)
+            caption.append("\nheld out of training for this model" if result.held_out
+                           else "\nin this model's training data",
+                           style="yellow" if result.held_out else "dim")
+            table.caption, table.caption_justify = caption, "left"
+        return table

@@ -1,0 +1,102 @@
+"""Train screen: hyperparameters, start/stop, live loss chart, progress, logs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label, ProgressBar, RichLog, Static
+
+from ..training import TrainingConfig
+from ..widgets.loss_chart import LossChart
+from .base import CausalScreen
+
+# (config field, label, input type): the form is derived from TrainingConfig.
+FORM: tuple[tuple[str, str, str], ...] = (
+    ("epochs", "epochs", "number"),
+    ("learning_rate", "learning rate", "number"),
+    ("batch_size", "batch size", "integer"),
+    ("seed", "seed", "integer"),
+    ("n_embd", "width (n_embd)", "integer"),
+    ("n_layer", "layers", "integer"),
+    ("n_head", "heads", "integer"),
+)
+
+
+class TrainScreen(CausalScreen):
+    BINDINGS = [
+        Binding("s", "app.start_training", "Start", id="start"),
+        Binding("x", "app.stop_training", "Stop", id="stop"),
+        Binding("escape", "leave_form", "Leave form", show=False),
+    ]
+
+    def body(self) -> ComposeResult:
+        with Horizontal(id="train-top"):
+            with Vertical(id="train-form"):
+                for name, label, kind in FORM:
+                    with Horizontal(classes="form-row"):
+                        yield Label(label, classes="field-label")
+                        yield Input(id=f"cfg-{name}", type=kind, classes="field", compact=True)
+                yield Static("[dim]defaults: the original's\ntab: edit, esc: done\ns start, x stop[/]", id="train-help")
+            yield LossChart(id="loss-chart")
+        yield ProgressBar(id="train-progress", show_eta=True)
+        yield Static(id="train-stats")
+        yield RichLog(id="train-log", max_lines=500, wrap=False, markup=False)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        # Start outside the form so s, x, d, t, p work at once; tab enters it.
+        self.query_one(RichLog).focus()
+        self._logged = 0
+        self._chart_points = (-1, -1)
+        config = self.session.config
+        for name, _, _ in FORM:
+            self.query_one(f"#cfg-{name}", Input).value = f"{getattr(config, name):g}"
+
+    def action_leave_form(self) -> None:
+        self.query_one("#train-log").focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        """Parse the form into the session's config; mark what does not parse."""
+        name = event.input.id.removeprefix("cfg-")
+        field_type = {f.name: f.type for f in dataclasses.fields(TrainingConfig)}[name]
+        try:
+            value = float(event.value) if field_type in ("float", float) else int(event.value)
+            candidate = dataclasses.replace(self.session.config, **{name: value})
+            candidate.validate()
+        except Exception:
+            event.input.add_class("-invalid")
+            return
+        event.input.remove_class("-invalid")
+        self.session.config = candidate
+
+    def sync(self) -> None:
+        s = self.session
+        for inp in self.query("#train-form Input"):
+            inp.disabled = s.training
+        points = (len(s.losses), len(s.evals))
+        if points != self._chart_points:
+            self._chart_points = points
+            self.query_one(LossChart).show(s.losses, s.evals)
+        bar = self.query_one(ProgressBar)
+        p = s.progress
+        if p is not None:
+            bar.update(total=p.total_steps, progress=p.step)
+            label = s.phase if s.training else "last run:"
+            stats = f" {label}  step {p.step}/{p.total_steps}  loss {p.loss:.4f}  {p.steps_per_s:.1f} steps/s"
+            if s.evals:
+                stats += f"  eval {s.evals[-1][1]:.4f}"
+        elif s.training:
+            bar.update(total=None)
+            stats = f" {s.phase}…"
+        else:
+            # A bar with no total animates forever: show an empty, still one.
+            bar.update(total=1, progress=0)
+            stats = " idle: s starts training on dataset/ with these settings"
+        self.query_one("#train-stats", Static).update(stats)
+        lines, self._logged = s.new_log_lines(self._logged)
+        log = self.query_one(RichLog)
+        for line in lines:
+            log.write(line)

@@ -1,0 +1,131 @@
+"""What the dashboard knows: the dataset on disk, the user's pending choices,
+the current model, training progress. Plain Python, no Textual.
+
+Screens read it on a timer and redraw when `version` has moved, so a burst
+of training events costs one redraw, not one per event."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import data, model_store
+from .errors import UserError
+from .probe import ProbeReport
+from .progress import Evaluated, Event, Progress, Status
+from .rules import State
+from .training import TrainingConfig
+
+LOG_LINES = 500
+
+
+@dataclass
+class Session:
+    dataset_dir: Path = data.DEFAULT_DIR
+    out_dir: Path = model_store.DEFAULT_OUT
+    dataset: data.Dataset | None = None
+    dataset_error: str | None = None
+    selection: set[State] = field(default_factory=set)
+    """States the user wants held out at the next regeneration."""
+    seed: int = data.DEFAULT_SEED
+    sizes: dict[str, int] = field(default_factory=lambda: dict(data.DEFAULT_SIZES))
+    config: TrainingConfig = field(default_factory=TrainingConfig)
+    manifest: dict | None = None
+    """The current model's manifest (None: no model yet)."""
+    report: ProbeReport | None = None
+    probing: bool = False
+    training: bool = False
+    stop_requested: bool = False
+    phase: str = ""
+    progress: Progress | None = None
+    losses: list[tuple[int, float]] = field(default_factory=list)
+    evals: list[tuple[int, float]] = field(default_factory=list)
+    logs: deque = field(default_factory=lambda: deque(maxlen=LOG_LINES))
+    logged: int = 0
+    """Lines ever logged; a panel shows those past the count it has seen."""
+    version: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def changed(self) -> None:
+        self.version += 1
+
+    # -- dataset ---------------------------------------------------------
+    def load_dataset(self) -> None:
+        """Read dataset/ from disk; a broken one is reported, not fatal."""
+        self.dataset, self.dataset_error = None, None
+        try:
+            if data.exists(self.dataset_dir):
+                self.dataset = data.load(self.dataset_dir)
+                self.selection = set(self.dataset.omitted)
+                if self.dataset.seed is not None:
+                    self.seed = self.dataset.seed
+                self.sizes = self.dataset.sizes
+        except UserError as e:
+            self.dataset_error = str(e)
+        self.changed()
+
+    @property
+    def selection_differs(self) -> bool:
+        """The pending choices differ from the files on disk."""
+        if self.dataset is None:
+            return True
+        return (set(self.dataset.omitted) != self.selection or self.dataset.sizes != self.sizes
+                or (self.dataset.seed is not None and self.dataset.seed != self.seed))
+
+    @property
+    def model_omitted(self) -> set[State] | None:
+        if self.manifest is None:
+            return None
+        return set(model_store.held_out_states(self.manifest))
+
+    def toggle(self, state: State) -> str | None:
+        """Toggle a state's omission; the refusal message, if refused."""
+        from . import rules
+
+        if state in self.selection:
+            self.selection.discard(state)
+        elif len(self.selection) + 1 >= len(rules.ALL_STATES):
+            return "at least one state must stay in training"
+        else:
+            self.selection.add(state)
+        self.changed()
+        return None
+
+    # -- model -----------------------------------------------------------
+    def load_manifest(self) -> None:
+        try:
+            self.manifest = model_store.read_manifest(model_store.final_dir(self.out_dir))
+        except UserError:
+            self.manifest = None
+        self.changed()
+
+    # -- training --------------------------------------------------------
+    def begin_training(self) -> None:
+        self.training, self.stop_requested = True, False
+        self.progress, self.losses, self.evals, self.phase = None, [], [], "starting"
+        self.changed()
+
+    def record(self, event: Event) -> None:
+        if isinstance(event, Progress):
+            self.progress = event
+            if event.loss is not None:
+                self.losses.append((event.step, event.loss))
+        elif isinstance(event, Evaluated):
+            self.evals.append((event.step, event.eval_loss))
+        elif isinstance(event, Status):
+            self.phase = event.text
+        self.changed()
+
+    def log(self, line: str) -> None:
+        with self._lock:
+            self.logs.append(line)
+            self.logged += 1
+        self.changed()
+
+    def new_log_lines(self, seen: int) -> tuple[list[str], int]:
+        """Lines logged after `seen` (as many as are still kept), and the new count."""
+        with self._lock:
+            missing = min(self.logged - seen, len(self.logs))
+            return list(self.logs)[len(self.logs) - missing:], self.logged

@@ -1,0 +1,170 @@
+"""The dashboard driven by keys through Textual's pilot."""
+
+import asyncio
+import shutil
+import threading
+import time
+
+import pytest
+
+from causal_tui import data, model_store, rules
+from causal_tui.app import CausalApp
+from causal_tui.messages import TrainingFinished
+from causal_tui.session import Session
+from causal_tui.training import TrainingConfig
+from causal_tui.widgets.state_grid import StateGrid
+from conftest import snapshot_files
+
+TINY = TrainingConfig(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
+TINY_SIZES = {"train": 640, "valid": 32, "test": 16}
+
+
+def make_app(workdir, config=TINY, with_model=None, sizes=TINY_SIZES, omit=()) -> CausalApp:
+    ds = data.generate(omit, seed=1, sizes=sizes)
+    data.write(ds, workdir / "dataset")
+    if with_model is not None:
+        shutil.copytree(with_model, model_store.final_dir(workdir / "out"))
+    session = Session(dataset_dir=workdir / "dataset", out_dir=workdir / "out", config=config)
+    return CausalApp(session)
+
+
+async def wait_for(pilot, condition, timeout=120.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(0.1)
+
+
+def training_threads():
+    return [t for t in threading.enumerate() if "asyncio" not in t.name and t.is_alive() and t.name != "MainThread"
+            and t is not threading.current_thread()]
+
+
+async def test_toggle_and_regenerate_from_the_dataset_screen(workdir):
+    app = make_app(workdir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d")
+        grid = app.screen.query_one(StateGrid)
+        assert grid.current_state == (0, 0, 0, 0, 0)
+        await pilot.press("space", "right", "down", "space")  # 0,0,0,0,0 and 0,0,1,0,1
+        assert app.session.selection == {(0, 0, 0, 0, 0), (0, 0, 1, 0, 1)}
+        assert "differ from the files on disk" in str(app.screen.query_one("#dataset-warnings").render())
+        await pilot.press("g")
+        await wait_for(pilot, lambda: app.session.dataset.omitted == ((0, 0, 0, 0, 0), (0, 0, 1, 0, 1)))
+    text = (workdir / "dataset" / "train.jsonl").read_text()
+    assert '"0,0,0,0,0"' not in text and '"0,0,1,0,1"' not in text
+    assert len(text.splitlines()) == TINY_SIZES["train"]
+
+
+async def test_refuses_to_hold_out_every_state(workdir):
+    app = make_app(workdir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d")
+        app.session.selection = set(rules.ALL_STATES[1:])
+        grid = app.screen.query_one(StateGrid)
+        grid.move_to(rules.ALL_STATES[0])
+        await pilot.press("space")
+        assert rules.ALL_STATES[0] not in app.session.selection
+        assert any("at least one state" in n.message for n in app._notifications)
+
+
+async def test_train_through_the_ui_fills_the_probe_grid(workdir):
+    config = TrainingConfig(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=64, n_layer=2, n_head=2, seed=0)
+    app = make_app(workdir, config=config, sizes={"train": 12_000, "valid": 100, "test": 16},
+                   omit=((1, 0, 1, 0, 1),))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t", "s")
+        await wait_for(pilot, lambda: app.session.training)
+        await wait_for(pilot, lambda: len(app.session.losses) >= 2, timeout=180)
+        chart_points = len(app.session.losses)
+        await wait_for(pilot, lambda: not app.session.training, timeout=300)
+        assert len(app.session.losses) > chart_points  # the chart kept receiving points
+        await pilot.press("p")
+        await pilot.pause(0.5)
+        report = app.session.report
+        assert report is not None and report.exact(held_out=False) == (31, 31)
+        assert report.held_out == ((1, 0, 1, 0, 1),)
+        summary = str(app.screen.query_one("#probe-summary").render())
+        assert "trained exact 31/31" in summary
+        cell = app.screen.query_one(StateGrid).render_cell((1, 1, 0, 0, 1))
+        assert [s.style for s in cell.spans][-7:-1]  # per-field markers are coloured
+    assert (model_store.final_dir(workdir / "out") / model_store.MANIFEST).exists()
+
+
+async def test_stop_midway_keeps_the_model(workdir, trained):
+    app = make_app(workdir, with_model=trained.final, sizes={"train": 200_000, "valid": 32, "test": 16})
+    final = model_store.final_dir(workdir / "out")
+    before = snapshot_files(final)
+    finished = []
+    async with app.run_test(size=(100, 30), message_hook=lambda m: isinstance(m, TrainingFinished) and finished.append(m)) as pilot:
+        await pilot.press("t", "s")
+        await wait_for(pilot, lambda: app.session.progress is not None and app.session.progress.step >= 5)
+        await pilot.press("s")  # a second start is refused
+        assert any("already running" in n.message for n in app._notifications)
+        await pilot.press("d", "g")  # and so is regenerating
+        assert any("stop it" in n.message for n in app._notifications)
+        await pilot.press("t", "x")
+        await wait_for(pilot, lambda: bool(finished))
+        assert finished[0].result.stopped
+        assert not app.session.training
+    assert snapshot_files(final) == before
+
+
+async def test_quit_midway_leaves_no_thread_and_the_model_intact(workdir, trained):
+    app = make_app(workdir, with_model=trained.final, sizes={"train": 200_000, "valid": 32, "test": 16})
+    final = model_store.final_dir(workdir / "out")
+    before = snapshot_files(final)
+    threads_before = set(threading.enumerate())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t", "s")
+        await wait_for(pilot, lambda: app.session.progress is not None and app.session.progress.step >= 5)
+        started = time.monotonic()
+        await pilot.press("ctrl+q")
+        await wait_for(pilot, lambda: not app.is_running, timeout=30)
+    assert time.monotonic() - started < 10
+    leftover = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()
+                and not t.name.startswith(("asyncio", "ThreadPoolExecutor"))]
+    assert leftover == []
+    assert snapshot_files(final) == before
+    assert not list((workdir / "out" / "tiny-gpt2-causal").glob(".final*"))
+
+
+async def test_a_failing_worker_is_an_error_notification_and_the_app_goes_on(workdir, monkeypatch):
+    from causal_tui import training
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("simulated failure")
+
+    from causal_tui import logs
+
+    monkeypatch.setattr(training, "train", boom)
+    logs.setup(console=False, folder=workdir / "logs")
+    app = make_app(workdir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t", "s")
+        await wait_for(pilot, lambda: not app.session.training and app._notifications)
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert errors and "simulated failure" in errors[0].message
+        assert f"details in {(workdir / 'logs').resolve()}" in errors[0].message
+        assert "simulated failure" in "".join(p.read_text() for p in (workdir / "logs").glob("*.log"))
+        await pilot.press("d")  # still responsive
+        assert app.screen.__class__.__name__ == "DatasetScreen"
+
+
+async def test_a_broken_dataset_is_reported_not_fatal(workdir):
+    app = make_app(workdir)
+    (workdir / "dataset" / "valid.jsonl").write_text("{oops\n")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.2)
+        assert any("valid.jsonl:1" in n.message for n in app._notifications)
+        await pilot.press("d")
+        await pilot.pause(0.3)
+        assert "valid.jsonl:1" in str(app.screen.query_one("#dataset-warnings").render())
+
+
+async def test_probe_without_a_model_says_how_to_train(workdir):
+    app = make_app(workdir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        assert "no model yet: press s" in str(app.screen.query_one("#probe-summary").render())
