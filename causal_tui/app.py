@@ -180,7 +180,9 @@ class CausalApp(App):
         elif result is not None:
             s.report = result.report
             s.load_manifest()
-            self.notify(f"trained in {result.seconds:.0f} s: {result.report.summary_line()}", timeout=8)
+            perfect = (f"; every trained state exact at step {result.perfect[0]} ({result.perfect[1]:.1f} s)"
+                       if result.perfect else "")
+            self.notify(f"trained in {result.seconds:.0f} s{perfect}: {result.report.summary_line()}", timeout=8)
         s.changed()
         if self._quitting:
             self.exit()

@@ -10,7 +10,7 @@ from typing import Callable
 
 from transformers import TrainerCallback
 
-from .progress import Evaluated, Progress, Reporter
+from .progress import Evaluated, Progress, Reporter, Status
 
 
 class ReportingCallback(TrainerCallback):
@@ -53,3 +53,34 @@ class ReportingCallback(TrainerCallback):
                 epoch=float(state.epoch or 0),
                 elapsed_s=time.perf_counter() - self._start,
             ))
+
+
+class PerfectionCallback(TrainerCallback):
+    """Ends training as soon as every trained state is exact (--until-perfect).
+
+    Checked every `every` steps with one teacher-forced forward pass over the
+    trained states' full sequences (see probe.teacher_forced_exact)."""
+
+    def __init__(self, model, sequences, every: int, report: Reporter | None = None):
+        self.model, self.sequences, self.every = model, sequences, every
+        self.report = report or (lambda event: None)
+        self.reached: tuple[int, float] | None = None
+        self._start = time.perf_counter()
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._start = time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step % self.every:
+            return control
+        from .probe import teacher_forced_exact
+
+        was_training = self.model.training
+        self.model.eval()  # no dropout: judge what greedy decoding would do
+        exact = teacher_forced_exact(self.model, self.sequences)
+        self.model.train(was_training)
+        if exact:
+            self.reached = (state.global_step, time.perf_counter() - self._start)
+            self.report(Status(f"every trained state exact at step {state.global_step}"))
+            control.should_training_stop = True
+        return control

@@ -91,6 +91,8 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--n-layer", type=_positive_int, default=d.n_layer, help=f"layers (default {d.n_layer})")
     g.add_argument("--n-head", type=_positive_int, default=d.n_head, help=f"attention heads (default {d.n_head})")
     g.add_argument("--max-steps", type=_positive_int, default=None, help="stop after N steps whatever the epochs")
+    g.add_argument("--until-perfect", action="store_true",
+                   help="stop as soon as every trained state is exact under greedy decoding")
     g.add_argument("--resume", action="store_true", help="continue from the last checkpoint in out/")
     add_out_arg(p)
 
@@ -110,6 +112,7 @@ def training_config(args: argparse.Namespace):
         n_embd=args.n_embd, n_layer=args.n_layer, n_head=args.n_head,
         seed=data.DEFAULT_SEED if args.seed is None else args.seed,
         max_steps=args.max_steps or -1,
+        until_perfect=args.until_perfect,
     )
     config.validate()
     return config
@@ -158,6 +161,12 @@ def cmd_train(args: argparse.Namespace, regenerate: bool) -> int:
                       f"{args.out_dir}/; the previous model (if any) is unchanged. "
                       "Continue with --resume.")
         return EXIT_INTERRUPTED
+    if config.until_perfect:
+        if result.perfect:
+            step, secs = result.perfect
+            console.print(f"[green]every trained state exact at step {step}, {secs:.1f} s into training[/]")
+        else:
+            console.print("[yellow]--until-perfect: not every trained state was exact by the end of training[/]")
     console.print(headless.probe_table(result.report))
     console.print(f"[bold]{result.report.summary_line()}[/]")
     console.print(f"saved {result.final_dir}/ ({result.steps} steps, {result.seconds:.1f} s)")

@@ -108,6 +108,21 @@ def greedy(model, tokenizer, states):
     return torch.stack(chosen, 1).cpu(), torch.stack(probs, 1).cpu()
 
 
+def teacher_forced_exact(model, sequences) -> bool:
+    """Whether greedy decoding would reproduce every sequence's completion.
+
+    Greedy decoding yields the target if and only if, fed the target, the
+    argmax at every completion position is the next target token: so one
+    forward pass over [N, L] token ids checks all N states at once."""
+    import torch
+
+    start = rules.PROMPT_LENGTH - 1  # the position that predicts the first completion token
+    with torch.inference_mode():
+        logits = model(input_ids=sequences.to(model.device)).logits
+    predicted = logits[:, start:-1].argmax(-1)
+    return bool((predicted == sequences[:, start + 1:].to(predicted.device)).all())
+
+
 def run(model, tokenizer, held_out=()) -> ProbeReport:
     """Probe all 32 states."""
     held = set(held_out)

@@ -39,6 +39,10 @@ class TrainingConfig:
     """Stop after this many steps regardless of epochs (-1: off). For tests."""
     logging_steps: int = 10
     """Report the training loss every this many steps."""
+    until_perfect: bool = False
+    """Stop as soon as every trained state is exact under greedy decoding."""
+    check_every: int = 5
+    """With until_perfect, check every this many steps (one forward pass, ~ms)."""
 
     def validate(self) -> None:
         """UserError for values the Trainer would choke on later."""
@@ -48,7 +52,7 @@ class TrainingConfig:
             raise UserError(f"learning rate must be positive, got {self.learning_rate}")
         if not 0 < self.learning_rate < 1:
             raise UserError(f"learning rate {self.learning_rate} is out of range (0, 1)")
-        for name in ("batch_size", "n_embd", "n_layer", "n_head", "logging_steps"):
+        for name in ("batch_size", "n_embd", "n_layer", "n_head", "logging_steps", "check_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}")
         if self.n_embd % self.n_head:
@@ -70,6 +74,8 @@ class TrainResult:
     final_dir: Path | None
     report: object | None
     """The probe of the saved model (probe.ProbeReport)."""
+    perfect: tuple[int, float] | None = None
+    """With until_perfect: (step, seconds) when every trained state became exact."""
 
 
 SEQUENCE_LENGTH = rules.PROMPT_LENGTH + rules.COMPLETION_LENGTH + 1  # + eos
@@ -146,34 +152,38 @@ def build_model(config: TrainingConfig, tokenizer):
     return model
 
 
-def train(
+@dataclass
+class Run:
+    """A Trainer ready to go, with what it was built from."""
+
+    trainer: object
+    model: object
+    tokenizer: object
+    run_dir: Path
+    reporting: object
+    """The ReportingCallback (stopped, last losses)."""
+    perfection: object | None
+    """The PerfectionCallback with --until-perfect, else None."""
+
+
+def make_run(
     dataset: data.Dataset,
     config: TrainingConfig,
     out_dir: Path = model_store.DEFAULT_OUT,
     report: Reporter | None = None,
     should_stop: Callable[[], bool] | None = None,
-    resume: bool = False,
-) -> TrainResult:
-    """Train on `dataset`, save `final/` atomically with its manifest, probe it.
-
-    `report` receives progress events; `should_stop` is polled every step.
-    Stopped runs leave the previous final/ untouched."""
-    config.validate()
-    report = report or (lambda event: None)
-    report(Status("loading torch and transformers"))
+    extra_callbacks: tuple = (),
+) -> Run:
+    """Build the model, the tensors and the Trainer: the one training path that
+    the front ends and the benchmarks share."""
     import torch
     from transformers import Trainer, TrainingArguments
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    from . import logs, probe, tokenizer as tok_mod
-    from .callback import ReportingCallback
+    from . import logs, tokenizer as tok_mod
+    from .callback import PerfectionCallback, ReportingCallback
 
     logs.route_transformers()
-    from loguru import logger
-
-    logger.info(f"training config: {asdict(config)}")
-    logger.info(f"dataset: {data.summary(dataset)}")
-
     torch.manual_seed(config.seed)
     tokenizer = tok_mod.build()
     model = build_model(config, tokenizer)
@@ -204,27 +214,59 @@ def train(
         dataloader_num_workers=0,
         remove_unused_columns=False,
     )
-    callback = ReportingCallback(report, should_stop)
+    reporting = ReportingCallback(report, should_stop)
+    perfection = None
+    callbacks = [reporting, *extra_callbacks]
+    if config.until_perfect:
+        trained = [s for s in rules.ALL_STATES if s not in set(dataset.omitted)]
+        perfection = PerfectionCallback(model, encode_split(tokenizer, trained)[0], config.check_every, report)
+        callbacks.append(perfection)
     trainer = Trainer(
         model=model,
         args=args,
         data_collator=_collate,
         train_dataset=train_set,
         eval_dataset=valid_set,
-        callbacks=[callback],
+        callbacks=callbacks,
     )
     # They print to the terminal; progress goes through our callback only.
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
+    return Run(trainer, model, tokenizer, run_dir, reporting, perfection)
+
+
+def train(
+    dataset: data.Dataset,
+    config: TrainingConfig,
+    out_dir: Path = model_store.DEFAULT_OUT,
+    report: Reporter | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    resume: bool = False,
+) -> TrainResult:
+    """Train on `dataset`, save `final/` atomically with its manifest, probe it.
+
+    `report` receives progress events; `should_stop` is polled every step.
+    Stopped runs leave the previous final/ untouched."""
+    config.validate()
+    report = report or (lambda event: None)
+    report(Status("loading torch and transformers"))
+    from loguru import logger
+
+    from . import probe
+
+    logger.info(f"training config: {asdict(config)}")
+    logger.info(f"dataset: {data.summary(dataset)}")
+    run = make_run(dataset, config, out_dir, report, should_stop)
+    trainer, model, tokenizer, callback = run.trainer, run.model, run.tokenizer, run.reporting
 
     report(Status("training"))
     start = time.perf_counter()
-    checkpoint = _last_checkpoint(run_dir) if resume else None
+    checkpoint = _last_checkpoint(run.run_dir) if resume else None
     if resume and checkpoint is None:
         logger.info("no checkpoint to resume from; starting afresh")
     if not resume:
         # Checkpoints belong to one run: an older run's would be what --resume picks up.
-        for old in run_dir.glob("checkpoint-*"):
+        for old in run.run_dir.glob("checkpoint-*"):
             shutil.rmtree(old, ignore_errors=True)
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
@@ -232,6 +274,12 @@ def train(
     if callback.stopped:
         logger.info(f"training stopped at step {steps}; the previous model is kept")
         return TrainResult(True, steps, seconds, callback.last_loss, callback.last_eval_loss, None, None)
+    perfect = run.perfection.reached if run.perfection else None
+    if run.perfection is not None:
+        if perfect:
+            logger.info(f"every trained state exact at step {perfect[0]} after {perfect[1]:.1f}s")
+        else:
+            logger.info("--until-perfect: not every trained state was exact by the end of training")
 
     report(Status("probing"))
     model.eval()
@@ -252,13 +300,16 @@ def train(
             "seconds": round(seconds, 2),
             "train_loss": callback.last_loss,
             "eval_loss": callback.last_eval_loss,
+            "perfect_at_step": perfect[0] if perfect else None,
+            "perfect_after_s": round(perfect[1], 2) if perfect else None,
         },
         "probe": result.summary(),
     }
     report(Status("saving"))
     final = model_store.save(model_store.final_dir(out_dir), model, tokenizer, manifest)
     logger.info(f"saved {final}/ after {steps} steps in {seconds:.1f}s; {result.summary_line()}")
-    return TrainResult(False, steps, seconds, callback.last_loss, callback.last_eval_loss, final, result)
+    return TrainResult(False, steps, seconds, callback.last_loss, callback.last_eval_loss, final, result,
+                       perfect)
 
 
 def _last_checkpoint(run_dir: Path) -> Path | None:

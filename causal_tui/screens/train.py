@@ -7,7 +7,7 @@ import dataclasses
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, ProgressBar, RichLog, Static
+from textual.widgets import Checkbox, Input, Label, ProgressBar, RichLog, Static
 
 from ..training import TrainingConfig
 from ..widgets.loss_chart import LossChart
@@ -39,6 +39,8 @@ class TrainScreen(CausalScreen):
                     with Horizontal(classes="form-row"):
                         yield Label(label, classes="field-label")
                         yield Input(id=f"cfg-{name}", type=kind, classes="field", compact=True)
+                yield Checkbox("stop when all trained exact", id="cfg-until_perfect", compact=True,
+                               value=self.session.config.until_perfect)
                 yield Static("[dim]defaults: the original's\ntab: edit, esc: done\ns start, x stop[/]", id="train-help")
             yield LossChart(id="loss-chart")
         yield ProgressBar(id="train-progress", show_eta=True)
@@ -72,9 +74,12 @@ class TrainScreen(CausalScreen):
         event.input.remove_class("-invalid")
         self.session.config = candidate
 
+    def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
+        self.session.config = dataclasses.replace(self.session.config, until_perfect=event.value)
+
     def sync(self) -> None:
         s = self.session
-        for inp in self.query("#train-form Input"):
+        for inp in self.query("#train-form Input, #train-form Checkbox"):
             inp.disabled = s.training
         points = (len(s.losses), len(s.evals))
         if points != self._chart_points:

@@ -1,0 +1,280 @@
+"""Speed of causal-tui against the original recipe and a bare PyTorch loop.
+
+    uv run python -m benchmarks.bench            # the full run (several minutes on 2 cores)
+    uv run python -m benchmarks.bench --tiny     # seconds: shows that it works
+
+Prints a table and writes JSON (benchmarks/results/latest.json by default).
+Everything runs in this one process on the same data and model."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import pty
+import select
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from causal_tui import data, logs, probe, rules, training
+from causal_tui.training import TrainingConfig
+
+HELD_OUT = "1,0,1,0,1"
+RESULTS = Path(__file__).parent / "results"
+
+
+def machine() -> dict:
+    import torch
+
+    cpu = platform.processor() or "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "torch": torch.__version__,
+        "torch_threads": torch.get_num_threads(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "python": platform.python_version(),
+    }
+
+
+def ours_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int, workdir: Path) -> float:
+    """The project's real training path (training.make_run), timed between step ends."""
+    from transformers import TrainerCallback
+
+    stamps: list[float] = []
+
+    class StepClock(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            stamps.append(time.perf_counter())
+
+    cfg = replace(config, max_steps=warmup + steps)
+    run = training.make_run(dataset, cfg, workdir / "ours", extra_callbacks=(StepClock(),))
+    run.trainer.train()
+    return (stamps[warmup + steps - 1] - stamps[warmup - 1]) / steps * 1000
+
+
+def bare_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int) -> float:
+    """The floor: AdamW over the same model and batches, nothing else."""
+    import torch
+
+    from causal_tui import tokenizer as tok_mod
+
+    torch.manual_seed(config.seed)
+    tok = tok_mod.build()
+    model = training.build_model(config, tok)
+    ids, labels = training.encode_split(tok, dataset.splits["train"])
+    opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0)
+    order = torch.randperm(len(ids), generator=torch.Generator().manual_seed(config.seed))
+    model.train()
+    bs = config.batch_size
+    start = None
+    for i in range(warmup + steps):
+        if i == warmup:
+            start = time.perf_counter()
+        idx = order[(i * bs) % (len(ids) - bs):][:bs]
+        loss = model(input_ids=ids[idx], labels=labels[idx]).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    return (time.perf_counter() - start) / steps * 1000
+
+
+def original_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int, workdir: Path) -> float:
+    """The original recipe: GPT-2's 50,257-token vocabulary, sequences padded to
+    64, labels = input ids (loss on every token), a list of per-example dicts,
+    an out-of-the-box Trainer. Token ids stand in for GPT-2's BPE (no download);
+    the cost is in the vocabulary and the padding, which are the original's."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel, Trainer, TrainerCallback, TrainingArguments
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    vocab, length, pad = 50_257, 64, 50_256
+    chars = {ch: 15 + i for i, ch in enumerate(rules.alphabet())}
+    examples = []
+    for state in dataset.splits["train"]:
+        ids = [chars[c] for c in rules.prompt(state) + rules.completion(state)] + [pad]
+        mask = [1] * len(ids) + [0] * (length - len(ids))
+        ids = ids + [pad] * (length - len(ids))
+        examples.append({"input_ids": ids, "attention_mask": mask, "labels": list(ids)})
+    torch.manual_seed(config.seed)
+    model = GPT2LMHeadModel(GPT2Config(vocab_size=vocab, n_embd=config.n_embd, n_layer=config.n_layer,
+                                       n_head=config.n_head, eos_token_id=pad, bos_token_id=pad))
+    model.loss_type = "ForCausalLM"
+    stamps: list[float] = []
+
+    class StepClock(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            stamps.append(time.perf_counter())
+
+    args = TrainingArguments(
+        output_dir=str(workdir / "original"), max_steps=warmup + steps, learning_rate=config.learning_rate,
+        per_device_train_batch_size=config.batch_size, report_to="none", disable_tqdm=True,
+        save_strategy="no", logging_steps=10, use_cpu=not torch.cuda.is_available(),
+    )
+    trainer = Trainer(model=model, args=args, train_dataset=examples, callbacks=[StepClock()])
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    trainer.train()
+    return (stamps[warmup + steps - 1] - stamps[warmup - 1]) / steps * 1000
+
+
+def time_to_perfect(config: TrainingConfig, seeds: list[int], sizes: dict, workdir: Path):
+    """Seconds from the start of training until every trained state is exact."""
+    results, model, tok = [], None, None
+    for seed in seeds:
+        ds = data.generate(data.parse_omit(HELD_OUT), seed=seed, sizes=sizes)
+        cfg = replace(config, seed=seed, until_perfect=True)
+        run = training.make_run(ds, cfg, workdir / f"perfect-{seed}")
+        run.trainer.train()
+        reached = run.perfection.reached
+        results.append({"seed": seed, "step": reached[0] if reached else None,
+                        "seconds": round(reached[1], 3) if reached else None})
+        model, tok = run.model, run.tokenizer
+    return results, model, tok
+
+
+def probe_ms(model, tok, repeats: int) -> float:
+    model.eval()
+    probe.run(model, tok, ())  # warm-up
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        probe.run(model, tok, ())
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
+
+
+def first_paint_s(workdir: Path, repeats: int) -> float:
+    """From starting `causal-tui` in a terminal (a pty, 80x24) to its first
+    painted screen (the footer is drawn), median of `repeats`."""
+    import fcntl
+    import struct
+    import termios
+
+    exe = str(Path(sys.executable).parent / "causal-tui")
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.chdir(workdir)
+            os.execve(exe, [exe], {**os.environ, "TERM": "xterm-256color", "COLUMNS": "80", "LINES": "24"})
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        seen, painted = b"", None
+        deadline = start + 60
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.05)
+            if ready:
+                try:
+                    seen += os.read(fd, 65536)
+                except OSError:
+                    break
+                if b"Re-probe" in seen:
+                    painted = time.perf_counter() - start
+                    break
+        os.write(fd, b"\x11")  # ctrl+q
+        for _ in range(100):
+            if os.waitpid(pid, os.WNOHANG) != (0, 0):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+        if painted is None:
+            raise RuntimeError("causal-tui did not paint within 60 s")
+        times.append(painted)
+    return statistics.median(times)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--tiny", action="store_true", help="a few steps and a small model: shows that it works")
+    p.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    args = p.parse_args(argv)
+    logs.setup(console=False, folder=Path(tempfile.gettempdir()) / "causal-tui-bench-logs")
+
+    if args.tiny:
+        config = TrainingConfig(n_embd=32, n_layer=1, n_head=2, epochs=1)
+        sizes, steps, warmup, orig_steps, seeds, repeats, paints = {"train": 400, "valid": 20, "test": 10}, 10, 3, 3, [0], 3, 1
+    else:
+        config = TrainingConfig()  # the seed's model and hyperparameters
+        sizes, steps, warmup, orig_steps, seeds, repeats, paints = dict(data.DEFAULT_SIZES), 200, 20, 20, [0, 1, 2], 20, 3
+    dataset = data.generate(data.parse_omit(HELD_OUT), seed=config.seed, sizes=sizes)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ours = ours_ms_per_step(dataset, config, steps, warmup, work)
+        bare = bare_ms_per_step(dataset, config, steps, warmup)
+        original = original_ms_per_step(dataset, config, orig_steps, 3 if not args.tiny else 1, work)
+        perfect, model, tok = time_to_perfect(config, seeds, sizes, work)
+        probe_latency = probe_ms(model, tok, repeats)
+        paint_dir = work / "paint"
+        paint_dir.mkdir()
+        data.write(dataset, paint_dir / "dataset")
+        paint = first_paint_s(paint_dir, paints)
+
+    secs = [r["seconds"] for r in perfect if r["seconds"] is not None]
+    result = {
+        "mode": "tiny" if args.tiny else "full",
+        "machine": machine(),
+        "config": {"model": f"n_embd {config.n_embd}, n_layer {config.n_layer}, n_head {config.n_head}",
+                   "batch_size": config.batch_size, "learning_rate": config.learning_rate,
+                   "held_out": HELD_OUT, "train_lines": sizes["train"]},
+        "ours_ms_per_step": round(ours, 2),
+        "bare_ms_per_step": round(bare, 2),
+        "original_ms_per_step": round(original, 2),
+        "ratio_ours_over_bare": round(ours / bare, 3),
+        "ratio_original_over_ours": round(original / ours, 2),
+        "time_to_perfect": perfect,
+        "time_to_perfect_median_s": round(statistics.median(secs), 2) if len(secs) == len(perfect) else None,
+        "probe_ms_median": round(probe_latency, 2),
+        "first_paint_s_median": round(paint, 3),
+        "steps_timed": {"ours": steps, "bare": steps, "original": orig_steps},
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print_table(result)
+    print(f"\nwrote {args.out}")
+    return 0
+
+
+def print_table(r: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    m = r["machine"]
+    t = Table(title=f"causal-tui benchmark ({r['mode']}): {m['cpu']}, {m['cores']} cores, torch {m['torch']}"
+                    f" ({m['torch_threads']} threads)" + (f", {m['cuda']}" if m["cuda"] else ", CPU"))
+    t.add_column("measure")
+    t.add_column("value", justify="right")
+    t.add_row("ours: ms/step (Trainer path)", f"{r['ours_ms_per_step']:.1f}")
+    t.add_row("bare PyTorch loop: ms/step", f"{r['bare_ms_per_step']:.1f}")
+    t.add_row("original recipe: ms/step", f"{r['original_ms_per_step']:.1f}")
+    t.add_row("ours / bare", f"{r['ratio_ours_over_bare']:.3f}")
+    t.add_row("original / ours", f"{r['ratio_original_over_ours']:.1f}")
+    for p in r["time_to_perfect"]:
+        shown = f"{p['seconds']:.2f} s (step {p['step']})" if p["seconds"] is not None else "not reached"
+        t.add_row(f"time to perfect, seed {p['seed']}", shown)
+    med = r["time_to_perfect_median_s"]
+    t.add_row("time to perfect, median", "-" if med is None else f"{med:.2f} s")
+    t.add_row("probe, 32 states: median ms", f"{r['probe_ms_median']:.1f}")
+    t.add_row("causal-tui first paint: median s", f"{r['first_paint_s_median']:.3f}")
+    Console().print(t)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
