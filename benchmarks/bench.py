@@ -76,7 +76,9 @@ def bare_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int) -
     tok = tok_mod.build()
     model = training.build_model(config, tok)
     ids, labels = training.encode_split(tok, dataset.splits["train"])
-    opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0)
+    # The Trainer's default optimizer (adamw_torch_fused): the same update, so
+    # the ratio measures the training path, not a different AdamW kernel.
+    opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0, fused=True)
     order = torch.randperm(len(ids), generator=torch.Generator().manual_seed(config.seed))
     model.train()
     bs = config.batch_size

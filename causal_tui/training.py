@@ -144,6 +144,9 @@ def build_model(config: TrainingConfig, tokenizer):
         bos_token_id=tokenizer.eos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
+        # GPT-2's gelu_new is this same tanh approximation written as five
+        # elementwise ops; PyTorch's fused kernel makes a step ~20% faster on CPU.
+        activation_function="gelu_pytorch_tanh",
     )
     model = GPT2LMHeadModel(gpt_config)
     # transformers guesses the loss from the class name, fails for GPT-2 and

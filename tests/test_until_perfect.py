@@ -1,0 +1,74 @@
+"""--until-perfect: the cheap teacher-forced check agrees with greedy decoding."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from causal_tui import data, model_store, probe, rules, tokenizer as tok_mod, training
+from causal_tui.training import TrainingConfig
+from conftest import SMALL_CONFIG, SMALL_SIZES
+
+
+def test_check_agrees_with_greedy_on_a_trained_model(trained):
+    loaded = model_store.load(trained.final)
+    report = probe.run(loaded.model, loaded.tokenizer, loaded.held_out)
+    for r in report.states:
+        seq = training.encode_split(loaded.tokenizer, [r.state])[0]
+        assert probe.teacher_forced_exact(loaded.model, seq) == r.exact, r.state
+
+
+def test_check_fails_on_an_untrained_model():
+    torch.manual_seed(0)
+    tok = tok_mod.build()
+    model = training.build_model(TrainingConfig(n_embd=32, n_layer=1, n_head=2), tok).eval()
+    seqs = training.encode_split(tok, list(rules.ALL_STATES))[0]
+    assert not probe.teacher_forced_exact(model, seqs)
+
+
+def test_training_stops_when_every_trained_state_is_exact(tmp_path):
+    ds = data.generate(data.parse_omit("1,0,1,0,1"), seed=0, sizes=SMALL_SIZES)
+    config = TrainingConfig(**{**SMALL_CONFIG, "epochs": 2}, until_perfect=True)
+    result = training.train(ds, config, tmp_path)
+    full_steps = 2 * SMALL_SIZES["train"] // config.batch_size
+    assert result.perfect is not None
+    step, seconds = result.perfect
+    assert step == result.steps < full_steps and step % config.check_every == 0
+    assert seconds > 0
+    # What the check promised, greedy decoding delivers.
+    assert result.report.exact(held_out=False) == (31, 31)
+    manifest = json.loads((model_store.final_dir(tmp_path) / model_store.MANIFEST).read_text())
+    assert manifest["metrics"]["perfect_at_step"] == step
+
+
+def test_benchmark_runs_in_tiny_mode(tmp_path):
+    out = tmp_path / "bench.json"
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--tiny", "--out", str(out)],
+                       cwd=root, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    result = json.loads(out.read_text())
+    for key in ("ours_ms_per_step", "bare_ms_per_step", "original_ms_per_step", "probe_ms_median",
+                "first_paint_s_median", "ratio_ours_over_bare", "ratio_original_over_ours"):
+        assert result[key] > 0, key
+    assert "ours / bare" in r.stdout and "first paint" in r.stdout
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_probe_decoding_is_exactly_greedy_generation_even_for_an_untrained_model(seed):
+    # The probe decodes by verify-and-correct passes; it must agree token for
+    # token with plain one-token-at-a-time greedy generation.
+    torch.manual_seed(seed)
+    tok = tok_mod.build()
+    model = training.build_model(TrainingConfig(), tok).eval()
+    tokens, probs = probe.greedy(model, tok, list(rules.ALL_STATES))
+    prompts = probe.encode_prompts(tok, list(rules.ALL_STATES))
+    out = model.generate(prompts, max_new_tokens=rules.COMPLETION_LENGTH, min_new_tokens=rules.COMPLETION_LENGTH,
+                         do_sample=False, pad_token_id=tok.pad_token_id, output_logits=True, return_dict_in_generate=True)
+    assert torch.equal(out.sequences[:, prompts.shape[1]:], tokens)
+    # And the probabilities are those of the raw logits greedy generation saw.
+    ref = torch.stack([s.float().softmax(-1).max(-1).values for s in out.logits], 1)
+    assert torch.allclose(ref, probs, atol=1e-4)
