@@ -12,9 +12,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from . import data, logs
 from .errors import UserError
 from .messages import DatasetWritten, ProbeDone, TrainingEvent, TrainingFinished
-from .screens.dataset import DatasetScreen
-from .screens.probe import ProbeScreen
-from .screens.train import TrainScreen
 from .session import Session
 
 QUIT_GRACE_S = 30.0
@@ -26,7 +23,9 @@ class CausalApp(App):
 
     TITLE = "causal-tui"
     CSS_PATH = "app.tcss"
-    MODES = {"dataset": DatasetScreen, "train": TrainScreen, "probe": ProbeScreen}
+    MODES = {"dataset": lambda: _screen("dataset", "DatasetScreen"),
+             "train": lambda: _screen("train", "TrainScreen"),
+             "probe": lambda: _screen("probe", "ProbeScreen")}
     DEFAULT_MODE = "probe"
     BINDINGS = [
         Binding("d", "switch_mode('dataset')", "Dataset", id="dataset"),
@@ -43,6 +42,10 @@ class CausalApp(App):
 
     def on_mount(self) -> None:
         self._log_sink = logs.add_listener(self.session.log)
+        # Read the files after the first frame is on screen, not before.
+        self.call_after_refresh(self._load)
+
+    def _load(self) -> None:
         self.session.load_dataset()
         self.session.load_manifest()
         if self.session.dataset_error:
@@ -218,6 +221,13 @@ class CausalApp(App):
         folder = logs.log_folder()
         where = f"\ndetails in {folder}/" if folder else ""
         self.notify(f"{text}{where}", title=title, severity="error", timeout=12)
+
+
+def _screen(module: str, name: str):
+    """Import a screen when it is first shown: the start screen paints sooner."""
+    import importlib
+
+    return getattr(importlib.import_module(f".screens.{module}", __package__), name)()
 
 
 def run(dataset_dir: Path, out_dir: Path, config=None) -> int:
