@@ -122,7 +122,12 @@ def greedy(model, tokenizer, states):
 
 
 def teacher_forced_exact(model, sequences) -> bool:
-    """Whether greedy decoding would reproduce every sequence's completion.
+    """Whether greedy decoding would reproduce every sequence's completion."""
+    return bool(teacher_forced_rows(model, sequences).all())
+
+
+def teacher_forced_rows(model, sequences):
+    """Per sequence: would greedy decoding reproduce its completion?
 
     Greedy decoding yields the target if and only if, fed the target, the
     argmax at every completion position is the next target token: so one
@@ -133,7 +138,7 @@ def teacher_forced_exact(model, sequences) -> bool:
     with torch.inference_mode():
         logits = model(input_ids=sequences.to(model.device)).logits
     predicted = logits[:, start:-1].argmax(-1)
-    return bool((predicted == sequences[:, start + 1:].to(predicted.device)).all())
+    return (predicted == sequences[:, start + 1:].to(predicted.device)).all(1).cpu()
 
 
 def run(model, tokenizer, held_out=()) -> ProbeReport:
