@@ -26,6 +26,7 @@ from causal_tui import data, logs, probe, rules, training
 from causal_tui.training import TrainingConfig
 
 HELD_OUT = "1,0,1,0,1"
+ROUNDS = 3
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -211,17 +212,23 @@ def main(argv=None) -> int:
 
     if args.tiny:
         config = TrainingConfig(n_embd=32, n_layer=1, n_head=2, epochs=1)
-        sizes, steps, warmup, orig_steps, seeds, repeats, paints = {"train": 400, "valid": 20, "test": 10}, 10, 3, 3, [0], 3, 1
+        sizes, steps, warmup, orig_steps, seeds, repeats, paints = {"train": 400, "valid": 20, "test": 10}, 12, 3, 3, [0], 3, 1
     else:
         config = TrainingConfig()  # the seed's model and hyperparameters
-        sizes, steps, warmup, orig_steps, seeds, repeats, paints = dict(data.DEFAULT_SIZES), 200, 20, 20, [0, 1, 2], 20, 3
+        sizes, steps, warmup, orig_steps, seeds, repeats, paints = dict(data.DEFAULT_SIZES), 210, 20, 21, [0, 1, 2], 20, 3
     dataset = data.generate(data.parse_omit(HELD_OUT), seed=config.seed, sizes=sizes)
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        ours = ours_ms_per_step(dataset, config, steps, warmup, work)
-        bare = bare_ms_per_step(dataset, config, steps, warmup)
-        original = original_ms_per_step(dataset, config, orig_steps, 3 if not args.tiny else 1, work)
+        # Interleaved rounds, medians: a shared machine's speed drifts by tens
+        # of percent over a minute, and every ratio should compare like with like.
+        per_round = {"ours": [], "bare": [], "original": []}
+        for _ in range(ROUNDS):
+            per_round["ours"].append(ours_ms_per_step(dataset, config, steps // ROUNDS, warmup, work))
+            per_round["bare"].append(bare_ms_per_step(dataset, config, steps // ROUNDS, warmup))
+            per_round["original"].append(
+                original_ms_per_step(dataset, config, orig_steps // ROUNDS, 3 if not args.tiny else 1, work))
+        ours, bare, original = (statistics.median(per_round[k]) for k in ("ours", "bare", "original"))
         perfect, model, tok = time_to_perfect(config, seeds, sizes, work)
         probe_latency = probe_ms(model, tok, repeats)
         paint_dir = work / "paint"
@@ -245,7 +252,8 @@ def main(argv=None) -> int:
         "time_to_perfect_median_s": round(statistics.median(secs), 2) if len(secs) == len(perfect) else None,
         "probe_ms_median": round(probe_latency, 2),
         "first_paint_s_median": round(paint, 3),
-        "steps_timed": {"ours": steps, "bare": steps, "original": orig_steps},
+        "steps_timed": {"ours": steps, "bare": steps, "original": orig_steps, "rounds": ROUNDS},
+        "ms_per_step_by_round": {k: [round(v, 2) for v in vs] for k, vs in per_round.items()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
