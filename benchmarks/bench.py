@@ -68,7 +68,9 @@ def ours_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int, w
 
 
 def bare_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int) -> float:
-    """The floor: AdamW over the same model and batches, nothing else."""
+    """The floor: the same update the Trainer makes (fused AdamW after clipping
+    the gradient norm to 1.0, both Trainer defaults) over the same model and
+    batches, with nothing else: no scheduler, logging, callbacks or data loader."""
     import torch
 
     from causal_tui import tokenizer as tok_mod
@@ -90,6 +92,7 @@ def bare_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int) -
         idx = order[(i * bs) % (len(ids) - bs):][:bs]
         loss = model(input_ids=ids[idx], labels=labels[idx]).loss
         loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
     return (time.perf_counter() - start) / steps * 1000
