@@ -26,7 +26,7 @@ from causal_tui import data, logs, probe, rules, training
 from causal_tui.training import TrainingConfig
 
 HELD_OUT = "1,0,1,0,1"
-ROUNDS = 3
+ROUNDS = 5
 RESULTS = Path(__file__).parent / "results"
 
 
@@ -96,6 +96,36 @@ def bare_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int) -
         opt.step()
         opt.zero_grad(set_to_none=True)
     return (time.perf_counter() - start) / steps * 1000
+
+
+def compiled_bare(dataset, config: TrainingConfig, steps: int, warmup: int) -> dict:
+    """torch.compile on the bare loop: what compiling costs and what a step costs after."""
+    import torch
+
+    from causal_tui import tokenizer as tok_mod
+
+    torch.manual_seed(config.seed)
+    tok = tok_mod.build()
+    model = training.build_model(config, tok)
+    compiled = torch.compile(model)
+    ids, labels = training.encode_split(tok, dataset.splits["train"])
+    opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0, fused=True)
+    model.train()
+    bs, start = config.batch_size, time.perf_counter()
+    first = None
+    for i in range(warmup + steps):
+        if i == 1:
+            first = time.perf_counter() - start
+        if i == warmup:
+            steady_start = time.perf_counter()
+        idx = slice(i * bs, (i + 1) * bs)
+        loss = compiled(input_ids=ids[idx], labels=labels[idx]).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+    return {"first_step_s": round(first, 2),
+            "ms_per_step_after": round((time.perf_counter() - steady_start) / steps * 1000, 2)}
 
 
 def original_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int, workdir: Path) -> float:
@@ -210,15 +240,17 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--tiny", action="store_true", help="a few steps and a small model: shows that it works")
     p.add_argument("--out", type=Path, default=RESULTS / "latest.json")
+    p.add_argument("--compile", action="store_true",
+                   help="also measure torch.compile on the bare loop (adds about a minute)")
     args = p.parse_args(argv)
     logs.setup(console=False, folder=Path(tempfile.gettempdir()) / "causal-tui-bench-logs")
 
     if args.tiny:
         config = TrainingConfig(n_embd=32, n_layer=1, n_head=2, epochs=1)
-        sizes, steps, warmup, orig_steps, seeds, repeats, paints = {"train": 400, "valid": 20, "test": 10}, 12, 3, 3, [0], 3, 1
+        sizes, steps, warmup, orig_steps, seeds, repeats, paints = {"train": 400, "valid": 20, "test": 10}, 15, 3, 5, [0], 3, 1
     else:
         config = TrainingConfig()  # the seed's model and hyperparameters
-        sizes, steps, warmup, orig_steps, seeds, repeats, paints = dict(data.DEFAULT_SIZES), 210, 20, 21, [0, 1, 2], 20, 3
+        sizes, steps, warmup, orig_steps, seeds, repeats, paints = dict(data.DEFAULT_SIZES), 210, 20, 20, [0, 1, 2], 20, 3
     dataset = data.generate(data.parse_omit(HELD_OUT), seed=config.seed, sizes=sizes)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -232,6 +264,7 @@ def main(argv=None) -> int:
             per_round["original"].append(
                 original_ms_per_step(dataset, config, orig_steps // ROUNDS, 3 if not args.tiny else 1, work))
         ours, bare, original = (statistics.median(per_round[k]) for k in ("ours", "bare", "original"))
+        compiled = compiled_bare(dataset, config, steps // ROUNDS, warmup) if args.compile else None
         perfect, model, tok = time_to_perfect(config, seeds, sizes, work)
         probe_latency = probe_ms(model, tok, repeats)
         paint_dir = work / "paint"
@@ -255,6 +288,7 @@ def main(argv=None) -> int:
         "time_to_perfect_median_s": round(statistics.median(secs), 2) if len(secs) == len(perfect) else None,
         "probe_ms_median": round(probe_latency, 2),
         "first_paint_s_median": round(paint, 3),
+        "torch_compile_bare": compiled,
         "steps_timed": {"ours": steps, "bare": steps, "original": orig_steps, "rounds": ROUNDS},
         "ms_per_step_by_round": {k: [round(v, 2) for v in vs] for k, vs in per_round.items()},
     }
@@ -277,6 +311,10 @@ def print_table(r: dict) -> None:
     t.add_row("ours: ms/step (Trainer path)", f"{r['ours_ms_per_step']:.1f}")
     t.add_row("bare PyTorch loop: ms/step", f"{r['bare_ms_per_step']:.1f}")
     t.add_row("original recipe: ms/step", f"{r['original_ms_per_step']:.1f}")
+    if r["torch_compile_bare"]:
+        c = r["torch_compile_bare"]
+        t.add_row("bare + torch.compile: first step s", f"{c['first_step_s']:.1f}")
+        t.add_row("bare + torch.compile: ms/step after", f"{c['ms_per_step_after']:.1f}")
     t.add_row("ours / bare", f"{r['ratio_ours_over_bare']:.3f}")
     t.add_row("original / ours", f"{r['ratio_original_over_ours']:.1f}")
     for p in r["time_to_perfect"]:
