@@ -149,8 +149,11 @@ def cmd_train(args: argparse.Namespace, regenerate: bool) -> int:
 
     from . import headless, training
 
+    from . import model_store
+
     console = Console()
     config = training_config(args)
+    model_store.prepare_run_dir(args.out_dir)  # before anything is generated
     dataset = prepare_dataset(args, console, regenerate)
     console.print(f"dataset: {data.summary(dataset)}")
     with headless.stop_on_ctrl_c() as stop, headless.ProgressBar(console) as bar:
@@ -223,7 +226,8 @@ def experiment_main(argv: Sequence[str] | None = None) -> int:
     args = experiment_parser().parse_args(argv)
     from . import logs
 
-    logs.setup(console=True, level="WARNING" if args.test else "INFO")
+    # Training and testing show their own progress; the details go to logs/.
+    logs.setup(console=True, level="INFO" if args.generate else "WARNING")
     if args.generate:
         return _run(lambda: cmd_generate(args))
     if args.train:
@@ -249,7 +253,7 @@ def tui_main(argv: Sequence[str] | None = None) -> int:
     from . import logs
 
     if args.train_only:
-        logs.setup(console=True)
+        logs.setup(console=True, level="WARNING")
         return _run(lambda: cmd_train(args, regenerate=True))
     # Nothing may write to the terminal while the dashboard owns it.
     logs.setup(console=False)

@@ -116,8 +116,8 @@ def write(dataset: Dataset, folder: Path = DEFAULT_DIR) -> Path:
                 lines = _lines_for(states)
                 (staging / f"{name}.jsonl").write_text(lines, encoding="utf-8")
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    except PermissionError as e:
-        raise UserError(f"cannot write the dataset to {folder}/: {e.strerror}") from None
+    except OSError as e:
+        raise UserError(f"cannot write the dataset to {folder}/: {e.strerror or e}") from None
     dataset.folder, dataset.manifest = folder, manifest
     return folder
 

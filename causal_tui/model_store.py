@@ -25,6 +25,16 @@ def run_dir(out_dir: Path = DEFAULT_OUT) -> Path:
     return Path(out_dir) / RUN_NAME
 
 
+def prepare_run_dir(out_dir: Path = DEFAULT_OUT) -> Path:
+    """Create the run folder, or say on one line why it cannot be."""
+    folder = run_dir(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot write to {folder}/: {e.strerror or e}") from None
+    return folder
+
+
 def final_dir(out_dir: Path = DEFAULT_OUT) -> Path:
     return run_dir(out_dir) / "final"
 
@@ -52,8 +62,8 @@ def save(folder: Path, model, tokenizer, manifest: dict) -> Path:
             model.save_pretrained(staging)
             tokenizer.save_pretrained(staging)
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-    except PermissionError as e:
-        raise UserError(f"cannot write the model to {folder}/: {e.strerror}") from None
+    except OSError as e:
+        raise UserError(f"cannot write the model to {folder}/: {e.strerror or e}") from None
     return Path(folder)
 
 

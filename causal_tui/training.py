@@ -5,6 +5,7 @@ imports this module paints before they load."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from dataclasses import asdict, dataclass, fields
@@ -192,11 +193,7 @@ def make_run(
     model = build_model(config, tokenizer)
     train_set = _TensorExamples(*encode_split(tokenizer, dataset.splits["train"]))
     valid_set = _TensorExamples(*encode_split(tokenizer, dataset.splits["valid"]))
-    run_dir = model_store.run_dir(out_dir)
-    try:
-        run_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UserError(f"cannot write to {run_dir}/: {e.strerror}") from None
+    run_dir = model_store.prepare_run_dir(out_dir)
 
     args = TrainingArguments(
         output_dir=str(run_dir),
@@ -259,6 +256,8 @@ def train(
 
     logger.info(f"training config: {asdict(config)}")
     logger.info(f"dataset: {data.summary(dataset)}")
+    manifest_of_data = dataset.manifest or dataset.build_manifest()
+    logger.debug(f"dataset manifest: {json.dumps(manifest_of_data, separators=(',', ':'))}")
     run = make_run(dataset, config, out_dir, report, should_stop)
     trainer, model, tokenizer, callback = run.trainer, run.model, run.tokenizer, run.reporting
 
@@ -311,6 +310,7 @@ def train(
     report(Status("saving"))
     final = model_store.save(model_store.final_dir(out_dir), model, tokenizer, manifest)
     logger.info(f"saved {final}/ after {steps} steps in {seconds:.1f}s; {result.summary_line()}")
+    logger.info(f"result: {json.dumps(manifest['metrics'])} probe {json.dumps(manifest['probe'])}")
     return TrainResult(False, steps, seconds, callback.last_loss, callback.last_eval_loss, final, result,
                        perfect)
 

@@ -1,0 +1,43 @@
+"""Rewrite a dataset or a model folder in a loop, alternating two versions,
+until killed. Used by test_robustness.py to kill writes at random moments.
+
+    python rewrite_forever.py dataset|model FOLDER REFS [no-exchange]
+
+Writes the two reference versions to REFS/a and REFS/b first, then prints
+"ready" and loops: FOLDER <- b, a, b, a, ..."""
+
+import sys
+from pathlib import Path
+
+from causal_tui import atomic, data
+
+kind, folder, refs = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+if "no-exchange" in sys.argv:
+    atomic._exchange = lambda a, b: False  # exercise the two-rename fallback
+
+if kind == "dataset":
+    versions = [data.generate(seed=s, sizes={"train": 20_000, "valid": 2_000, "test": 2_000}) for s in (1, 2)]
+
+    def write(i, target):
+        data.write(versions[i], target)
+else:
+    import torch
+
+    from causal_tui import model_store, tokenizer, training
+
+    tok = tokenizer.build()
+    models = []
+    for s in (1, 2):
+        torch.manual_seed(s)
+        models.append(training.build_model(training.TrainingConfig(n_embd=64, n_layer=2, n_head=2), tok))
+
+    def write(i, target):
+        model_store.save(target, models[i], tok, {"version": "ab"[i], "dataset": {"omitted": []}})
+
+for i, name in enumerate("ab"):
+    write(i, refs / name)
+print("ready", flush=True)
+i = 1
+while True:
+    write(i, folder)
+    i = 1 - i
