@@ -125,7 +125,7 @@ def parse_state(text: str) -> State:
     if len(parts) != len(INPUTS):
         raise ValueError(
             f"{text!r} has {len(parts)} values; a state has {len(INPUTS)} bits like "
-            f"'{format_state(ALL_STATES[5])}'"
+            f"'{format_state(ALL_STATES[21])}'"
         )
     for p in parts:
         if p not in ("0", "1"):
