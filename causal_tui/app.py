@@ -218,8 +218,8 @@ class CausalApp(App):
             self._error(f"{type(error).__name__}: {error}", f"{event.worker.name} failed")
 
     def _error(self, text: str, title: str) -> None:
-        folder = logs.log_folder()
-        where = f"\ndetails in {folder}/" if folder else ""
+        path = logs.log_file()
+        where = f"\ndetails in {path}" if path else ""
         self.notify(f"{text}{where}", title=title, severity="error", timeout=12)
 
 

@@ -15,6 +15,7 @@ DEFAULT_DIR = Path("logs")
 # The original experiment's settings.
 ROTATION = "100 MB"
 RETENTION = "10 days"
+FILE_NAME = "causal-tui.log"
 CONSOLE_FORMAT = "<green>{time:HH:mm:ss}</green> | <level>{level: <7}</level> | {message}"
 
 _log_file: Path | None = None
@@ -46,9 +47,11 @@ def setup(console: bool = True, folder: Path = DEFAULT_DIR, level: str = "INFO")
     _log_file = None
     try:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        path = Path(folder) / "causal-tui_{time:YYYY-MM-DD}.log"
+        # One name, so an error message can point at the very file; loguru
+        # renames it with a timestamp when it rotates.
+        path = Path(folder) / FILE_NAME
         logger.add(path, level="DEBUG", rotation=ROTATION, retention=RETENTION, encoding="utf-8", enqueue=False)
-        _log_file = Path(folder).resolve()
+        _log_file = path.resolve()
     except OSError as e:
         if console:
             logger.warning(f"not logging to {folder}/: {e.strerror}")
@@ -82,6 +85,6 @@ def route_transformers() -> None:
     hf_logging.disable_progress_bar()
 
 
-def log_folder() -> Path | None:
-    """Where this process logs, for error messages that point at it."""
+def log_file() -> Path | None:
+    """The file this process logs to, for error messages that point at it."""
     return _log_file

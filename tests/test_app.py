@@ -146,7 +146,7 @@ async def test_a_failing_worker_is_an_error_notification_and_the_app_goes_on(wor
         await wait_for(pilot, lambda: not app.session.training and app._notifications)
         errors = [n for n in app._notifications if n.severity == "error"]
         assert errors and "simulated failure" in errors[0].message
-        assert f"details in {(workdir / 'logs').resolve()}" in errors[0].message
+        assert f"details in {(workdir / 'logs' / 'causal-tui.log').resolve()}" in errors[0].message
         assert "simulated failure" in "".join(p.read_text() for p in (workdir / "logs").glob("*.log"))
         await pilot.press("d")  # still responsive
         assert app.screen.__class__.__name__ == "DatasetScreen"
