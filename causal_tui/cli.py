@@ -194,6 +194,48 @@ def cmd_test(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from . import headless, holdout, sweep
+
+    if args.holdout and args.omit:
+        raise UserError("give --holdout or --omit, not both")
+    preset = args.holdout or args.omit
+    if not preset:
+        raise UserError("a sweep needs held-out states: --holdout 'A=1&C=1', 'random-3' or a list like '1,0,1,0,1'")
+    held_out = holdout.parse(preset, seed=args.holdout_seed)
+    config = training_config(args)
+    name = args.name or sweep.default_name(preset)
+    console = Console()
+    console.print(f"sweep [bold]{name}[/]: {args.seeds} seeds, holding out {data.format_omit(held_out)}")
+    unseen = headless.unseen_label_lines(held_out)
+    if unseen:
+        console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "
+                      + "; ".join(unseen))
+    with headless.stop_on_ctrl_c() as _, Progress(
+        TextColumn("[bold]seeds"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[last]}"), console=console,
+    ) as bar:
+        task = bar.add_task("seeds", total=args.seeds, last="")
+
+        def report(done, total, probe):
+            last = ""
+            if probe is not None:
+                t = probe["summary"]["trained_exact"]
+                h = probe["summary"]["held_out_exact"]
+                last = f"seed {probe['seed']}: trained exact {t[0]}/{t[1]}, held-out exact {h[0]}/{h[1]}"
+            bar.update(task, completed=done, last=last)
+
+        card = sweep.run(name, held_out, args.seeds, args.jobs, config, dataset_sizes(args),
+                         args.out_dir, report=report)
+    for table in headless.scorecard_tables(card):
+        console.print(table)
+    console.print(f"scorecard: {sweep.sweep_dir(args.out_dir, name) / sweep.SCORECARD_FILE}")
+    return 0
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     omit = data.parse_omit(args.omit)
     seed = data.DEFAULT_SEED if args.seed is None else args.seed
@@ -243,6 +285,14 @@ def tui_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--train-only", action="store_true",
                    help="train without the dashboard: progress bar, then the probe table")
+    g = p.add_argument_group("sweeps: many seeds on one holdout, scored against reference guessers")
+    g.add_argument("--sweep", action="store_true", help="train --seeds seeds and write a scorecard")
+    g.add_argument("--seeds", type=_positive_int, default=10, help="how many seeds (default 10)")
+    g.add_argument("--holdout", metavar="PRESET", default=None,
+                   help="states to hold out: a list like '1,0,1,0,1;0,0,0,0,0', 'random-K', or 'A=1&C=1'")
+    g.add_argument("--holdout-seed", type=_int, default=0, metavar="N", help="seed for random-K (default 0)")
+    g.add_argument("--jobs", type=_positive_int, default=1, help="seeds trained at once, one process each (default 1)")
+    g.add_argument("--name", default=None, help="folder under out/sweeps/ (default: from the holdout)")
     add_dataset_args(p, ("--omit", "-o"))
     add_training_args(p)
     return p
@@ -255,6 +305,9 @@ def tui_main(argv: Sequence[str] | None = None) -> int:
     if args.train_only:
         logs.setup(console=True, level="WARNING")
         return _run(lambda: cmd_train(args, regenerate=True))
+    if args.sweep:
+        logs.setup(console=True, level="WARNING")
+        return _run(lambda: cmd_sweep(args))
     # Nothing may write to the terminal while the dashboard owns it.
     logs.setup(console=False)
 

@@ -123,3 +123,62 @@ def state_verdict(result: StateResult) -> str:
     lines.append("[yellow]this state was held out of training[/]" if result.held_out
                  else "this state was in the training data")
     return "\n".join(lines)
+
+
+def unseen_label_lines(held_out) -> list[str]:
+    """Held-out states whose answer in some field never occurs in training."""
+    from . import holdout
+
+    return [f"{rules.format_state(s)}: {', '.join(sorted(fields, key=rules.FIELDS.index))}"
+            for s, fields in holdout.unseen_labels(held_out).items() if fields]
+
+
+def _shade(fraction: float | None) -> str:
+    if fraction is None:
+        return "dim"
+    return RIGHT if fraction >= 0.9 else WRONG if fraction <= 0.1 else "yellow"
+
+
+def scorecard_tables(card: dict) -> list[Table]:
+    """Per held-out state and field: seeds right; per field: accuracy with its
+    95% Wilson interval beside chance and the reference guessers."""
+    n = len(card["seeds"])
+    cells = {(c["state"], c["field"]): c for c in card["cells"]}
+    grid = Table(title=f"Held-out states: seeds right out of {n} (* answer never seen in training)",
+                 box=box.SIMPLE_HEAD, header_style="bold")
+    grid.add_column("state", no_wrap=True)
+    for f in rules.FIELDS:
+        grid.add_column(f, justify="right", no_wrap=True)
+    for state in card["held_out"]:
+        row = []
+        for f in rules.FIELDS:
+            c = cells[(state, f)]
+            mark = "*" if c["unseen_label"] else " "
+            row.append(f"[{_shade(c['fraction'])}]{c['right']}/{c['seeds']}[/]{mark}")
+        grid.add_row(state, *row)
+
+    fields = Table(title="Per field on held-out states (accuracy [95% Wilson]; guessers: accuracy / model agrees)",
+                   box=box.SIMPLE_HEAD, header_style="bold")
+    for col in ("field", "model", "chance", "nearest nbr", "interpolator"):
+        fields.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
+    for f, s in card["fields"].items():
+        lo, hi = s["wilson95"]
+        ga, ag = s["guesser_accuracy"], s["agreement"]
+        fields.add_row(
+            f,
+            f"[{_shade(s['accuracy'])}]{s['accuracy']:.2f}[/] [{lo:.2f}, {hi:.2f}]",
+            f"{s['chance_accuracy']:.2f} (={s['chance_value']})",
+            f"{ga['nearest_neighbour']:.2f} / {ag['nearest_neighbour']:.2f}",
+            f"{ga['interpolator']:.2f} / {ag['interpolator']:.2f} (deg {s['interpolator_degree']})",
+        )
+    groups = Table(title="Cells whose answer was / was never seen in training", box=box.SIMPLE_HEAD,
+                   header_style="bold")
+    for col in ("cells", "model accuracy", "95% Wilson"):
+        groups.add_column(col, justify="right")
+    groups.add_column("", justify="left")
+    for label, g in card["by_label"].items():
+        if g["cells"]:
+            lo, hi = g["wilson95"]
+            groups.add_row(str(g["cells"]), f"{g['accuracy']:.2f}", f"[{lo:.2f}, {hi:.2f}]",
+                           label.replace("_", " "))
+    return [grid, fields, groups]
