@@ -133,10 +133,13 @@ def unseen_label_lines(held_out) -> list[str]:
             for s, fields in holdout.unseen_labels(held_out).items() if fields]
 
 
+LEVEL_STYLE = {"right": RIGHT, "wrong": WRONG, "mixed": "yellow", "none": "dim"}
+
+
 def _shade(fraction: float | None) -> str:
-    if fraction is None:
-        return "dim"
-    return RIGHT if fraction >= 0.9 else WRONG if fraction <= 0.1 else "yellow"
+    from .scorecard import level
+
+    return LEVEL_STYLE[level(fraction)]
 
 
 def scorecard_tables(card: dict) -> list[Table]:

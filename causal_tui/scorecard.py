@@ -11,6 +11,14 @@ from .rules import State
 Z95 = 1.959963984540054
 
 
+def level(fraction: float | None) -> str:
+    """How a cell reads: 'right' when (nearly) every seed is right, 'wrong' when
+    (nearly) none is, 'mixed' between, 'none' without data."""
+    if fraction is None:
+        return "none"
+    return "right" if fraction >= 0.9 else "wrong" if fraction <= 0.1 else "mixed"
+
+
 def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     """95% Wilson score interval for k successes in n trials."""
     if n == 0:

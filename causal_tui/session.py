@@ -35,6 +35,8 @@ class Session:
     manifest: dict | None = None
     """The current model's manifest (None: no model yet)."""
     report: ProbeReport | None = None
+    sweep_card: dict | None = None
+    """The newest sweep scorecard, when the Probe shows the sweep view."""
     probing: bool = False
     training: bool = False
     stop_requested: bool = False
@@ -100,6 +102,20 @@ class Session:
         except UserError:
             self.manifest = None
         self.changed()
+
+    def load_latest_sweep(self) -> str | None:
+        """Load the newest out/sweeps/*/scorecard.json; the reason, if none."""
+        import json
+
+        cards = sorted((self.out_dir / "sweeps").glob("*/scorecard.json"), key=lambda p: p.stat().st_mtime)
+        if not cards:
+            return "no sweep yet: run causal-tui --sweep --seeds 10 --holdout 'A=1&C=1'"
+        try:
+            self.sweep_card = json.loads(cards[-1].read_text())
+        except (OSError, ValueError) as e:
+            return f"{cards[-1]} is unreadable: {e}"
+        self.changed()
+        return None
 
     # -- training --------------------------------------------------------
     def begin_training(self) -> None:

@@ -168,3 +168,38 @@ async def test_probe_without_a_model_says_how_to_train(workdir):
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.3)
         assert "no model yet: press s" in str(app.screen.query_one("#probe-summary").render())
+
+
+async def test_dataset_screen_marks_unseen_labels(workdir):
+    app = make_app(workdir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d", "space")  # hold out 0,0,0,0,0: the only state with sum1 = 0
+        await pilot.pause(0.4)
+        warnings = str(app.screen.query_one("#dataset-warnings").render())
+        assert "unseen label" in warnings and "0,0,0,0,0: sum1" in warnings
+        assert "*" in app.screen.render_cell((0, 0, 0, 0, 0)).plain
+
+
+async def test_probe_sweep_view_shades_by_fraction_of_seeds(workdir):
+    import json
+
+    from causal_tui import scorecard
+
+    held = [(0, 0, 0, 0, 0)]
+    right = rules.truth((0, 0, 0, 0, 0))
+    runs = [{"seed": k, "predictions": {"0,0,0,0,0": {**right, "sum1": right["sum1"] + (k % 2)}}} for k in range(4)]
+    card = {**scorecard.build(held, runs), "name": "hand-made"}
+    folder = workdir / "out" / "sweeps" / "hand-made"
+    folder.mkdir(parents=True)
+    (folder / "scorecard.json").write_text(json.dumps(card))
+    app = make_app(workdir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("w")
+        await pilot.pause(0.4)
+        assert "sweep hand-made: 4 seeds" in str(app.screen.query_one("#probe-summary").render())
+        cell = app.screen.render_cell((0, 0, 0, 0, 0))
+        styles = [str(sp.style) for sp in cell.spans if cell.plain[sp.start:sp.end] == "●"]
+        assert styles[:4] == ["green"] * 4 and styles[4] == "yellow"  # sum1 right in 2 of 4 seeds
+        await pilot.press("w")
+        await pilot.pause(0.3)
+        assert app.session.sweep_card is None

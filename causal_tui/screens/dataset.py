@@ -39,6 +39,9 @@ class DatasetScreen(CausalScreen):
             yield Static(id="dataset-warnings")
             yield Static(id="dataset-info")
 
+    _unseen: dict = {}
+    """Held-out states whose answer in some field never occurs in training."""
+
     def on_mount(self) -> None:
         super().on_mount()
         self._fill_form()
@@ -56,6 +59,7 @@ class DatasetScreen(CausalScreen):
         text = Text()
         text.append(rules.format_state(state), style="bold red" if held else "")
         text.append(" ✗" if held else "  ", style="bold red")
+        text.append("*" if held and self._unseen.get(state) else " ", style="bold yellow")
         if s.dataset is not None:
             n = s.dataset.counts("train")[state]
             text.append(f"{n:>5}", style="dim")
@@ -93,7 +97,10 @@ class DatasetScreen(CausalScreen):
                 s.changed()
 
     def sync(self) -> None:
+        from .. import holdout
+
         s = self.session
+        self._unseen = holdout.unseen_labels(s.selection)
         self.query_one(StateGrid).redraw()
         warnings = []
         if s.dataset_error:
@@ -108,6 +115,10 @@ class DatasetScreen(CausalScreen):
             warnings.append(f"[yellow]the current model was trained holding out {shown}[/]")
         if s.training:
             warnings.append("[cyan]training is running: regeneration waits until it ends[/]")
+        unseen = [f"{rules.format_state(st)}: {', '.join(sorted(fs, key=rules.FIELDS.index))}"
+                  for st, fs in sorted(self._unseen.items()) if fs]
+        if unseen:
+            warnings.append("[yellow]* unseen label, that answer never occurs in training: " + "; ".join(unseen) + "[/]")
         self.query_one("#dataset-warnings", Static).update("\n".join(warnings) or "[green]dataset/ matches your choices[/]")
         self.query_one("#dataset-info", Static).update(self._info())
 

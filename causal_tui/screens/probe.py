@@ -20,6 +20,12 @@ NARROW_BELOW = 130
 """Below this width the details go under the grid instead of beside it."""
 
 
+def _fraction_style(fraction: float | None) -> str:
+    from ..scorecard import level
+
+    return {"right": RIGHT, "wrong": WRONG, "mixed": "yellow", "none": UNKNOWN}[level(fraction)]
+
+
 class ProbeScreen(CausalScreen):
     BINDINGS = [
         Binding("r", "app.reprobe", "Re-probe", id="reprobe"),
@@ -28,6 +34,7 @@ class ProbeScreen(CausalScreen):
         Binding("s", "app.start_training", "Train", id="start"),
         Binding("R", "app.retrain", "Regen+train", id="retrain"),
         Binding("x", "app.stop_training", "Stop", id="stop", show=False),
+        Binding("w", "sweep_view", "Sweep view", id="sweep"),
     ]
 
     def body(self) -> ComposeResult:
@@ -50,8 +57,36 @@ class ProbeScreen(CausalScreen):
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < NARROW_BELOW, "narrow")
 
+    def action_sweep_view(self) -> None:
+        s = self.session
+        if s.sweep_card is not None:
+            s.sweep_card = None
+            s.changed()
+            return
+        problem = s.load_latest_sweep()
+        if problem:
+            self.notify(problem, severity="warning")
+
+    def _sweep_cell(self, state: State) -> Text:
+        """Each field shaded by the fraction of seeds right (held-out states of the sweep)."""
+        card = self.session.sweep_card
+        key = rules.format_state(state)
+        text = Text()
+        if key not in card["held_out"]:
+            text.append(key, style="dim")
+            text.append(" " + "·" * len(rules.FIELDS) + "  ", style="dim")
+            return text
+        text.append(key, style="reverse yellow")
+        text.append(" ")
+        for c in (c for c in card["cells"] if c["state"] == key):
+            text.append(MARK, style=_fraction_style(c["fraction"]))
+        text.append("  ")
+        return text
+
     def render_cell(self, state: State) -> Text:
         s = self.session
+        if s.sweep_card is not None:
+            return self._sweep_cell(state)
         report = s.report
         held = report is not None and state in report.held_out
         text = Text()
@@ -79,8 +114,19 @@ class ProbeScreen(CausalScreen):
         self.query_one("#probe-summary", Static).update(self.summary())
         self.query_one("#probe-detail", Static).update(self.detail(self.query_one(StateGrid).current_state))
 
+    def _sweep_summary(self) -> Text:
+        card = self.session.sweep_card
+        text = Text(f" sweep {card['name']}: {len(card['seeds'])} seeds, held-out accuracy ", style="bold")
+        for f, st in card["fields"].items():
+            text.append(f"{f} ", style="dim")
+            text.append(f"{st['accuracy']:.2f} ", style=_fraction_style(st["accuracy"]))
+        text.append(" (w: back)", style="dim")
+        return text
+
     def summary(self) -> Text:
         s = self.session
+        if s.sweep_card is not None:
+            return self._sweep_summary()
         if s.report is None:
             if s.probing:
                 return Text(" probing the saved model…", style="cyan")
@@ -106,9 +152,32 @@ class ProbeScreen(CausalScreen):
             text.append("  (re-probing…)", style="cyan")
         return text
 
+    def _sweep_detail(self, state: State) -> Table | Text:
+        card = self.session.sweep_card
+        key = rules.format_state(state)
+        cells = [c for c in card["cells"] if c["state"] == key]
+        if not cells:
+            return Text(f"{key} was trained on in this sweep", style="dim")
+        table = Table(box=None, pad_edge=False, title=Text(f"{key} over {len(card['seeds'])} seeds", style="bold"),
+                      title_justify="left")
+        for col in ("field", "truth", "right", "95% CI", "nn", "interp", "model values"):
+            table.add_column(col, justify="left" if col in ("field", "model values") else "right")
+        for c in cells:
+            lo, hi = c["wilson95"]
+            table.add_row(c["field"] + ("*" if c["unseen_label"] else ""), str(c["truth"]),
+                          Text(f"{c['right']}/{c['seeds']}", style=_fraction_style(c["fraction"])),
+                          f"{lo:.2f}-{hi:.2f}", str(c["guessers"]["nearest_neighbour"]),
+                          f"{c['guessers']['interpolator']:g}",
+                          " ".join("?" if v is None else str(v) for v in c["model_values"]))
+        table.caption = "* answer never seen in training   nn: nearest-neighbour vote   interp: lowest-degree fit"
+        table.caption_justify = "left"
+        return table
+
     def detail(self, state: State) -> Table | Text:
         """Step-by-step truth beside the model's answer for one state."""
         s = self.session
+        if s.sweep_card is not None:
+            return self._sweep_detail(state)
         values = rules.evaluate(state)
         table = Table(box=None, pad_edge=False, show_edge=False, title_justify="left",
                       title=Text("  ".join(f"{v}={values[v]}" for v in rules.INPUTS), style="bold"))
