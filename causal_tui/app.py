@@ -34,10 +34,12 @@ class CausalApp(App):
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
-    def __init__(self, session: Session | None = None, probe_on_start: bool = True):
+    def __init__(self, session: Session | None = None, probe_on_start: bool = True, omit=None):
         super().__init__()
         self.session = session or Session()
         self.probe_on_start = probe_on_start
+        self.initial_omit = omit
+        """States to hold out, from --omit: the starting selection instead of dataset/'s."""
         self._quitting = False
 
     def on_mount(self) -> None:
@@ -47,6 +49,8 @@ class CausalApp(App):
 
     def _load(self) -> None:
         self.session.load_dataset()
+        if self.initial_omit is not None:
+            self.session.selection = set(self.initial_omit)
         self.session.load_manifest()
         if self.session.dataset_error:
             self.notify(self.session.dataset_error, title="dataset/ is broken", severity="error", timeout=10)
@@ -230,10 +234,10 @@ def _screen(module: str, name: str):
     return getattr(importlib.import_module(f".screens.{module}", __package__), name)()
 
 
-def run(dataset_dir: Path, out_dir: Path, config=None) -> int:
+def run(dataset_dir: Path, out_dir: Path, config=None, omit=None) -> int:
     """Start the dashboard (logging must be set up with console=False first)."""
     session = Session(dataset_dir=dataset_dir, out_dir=out_dir)
     if config is not None:
         session.config = config
-    CausalApp(session).run()
+    CausalApp(session, omit=omit).run()
     return 0

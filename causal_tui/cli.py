@@ -314,8 +314,8 @@ def tui_main(argv: Sequence[str] | None = None) -> int:
     def start() -> int:
         from .app import run
 
-        if args.omit is not None:
-            data.parse_omit(args.omit)  # a bad list is reported before the screen opens
-        return run(args.dataset_dir, args.out_dir, training_config(args))
+        # Bad flags are reported on one line before the screen opens.
+        omit = data.parse_omit(args.omit) if args.omit is not None else None
+        return run(args.dataset_dir, args.out_dir, training_config(args), omit)
 
     return _run(start)

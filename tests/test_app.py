@@ -203,3 +203,13 @@ async def test_probe_sweep_view_shades_by_fraction_of_seeds(workdir):
         await pilot.press("w")
         await pilot.pause(0.3)
         assert app.session.sweep_card is None
+
+
+async def test_omit_flag_is_the_starting_selection(workdir):
+    ds = data.generate((), seed=1, sizes=TINY_SIZES)
+    data.write(ds, workdir / "dataset")
+    app = CausalApp(Session(dataset_dir=workdir / "dataset", out_dir=workdir / "out"), omit=((1, 1, 1, 1, 1),))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.3)
+        assert app.session.selection == {(1, 1, 1, 1, 1)}
+        assert app.session.selection_differs
