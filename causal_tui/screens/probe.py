@@ -40,10 +40,11 @@ class ProbeScreen(CausalScreen):
     def body(self) -> ComposeResult:
         yield Static(id="probe-summary")
         legend = Text(f"{MARK} right ", style=RIGHT)
-        legend.append(f"{MARK} wrong ", style=WRONG)
+        legend.append(f"{MARK} wrong", style=WRONG)
         legend.append(" held out ", style="reverse yellow")
-        legend.append("  ×", style="bold red")
-        legend.append(" hold out next   markers: " + " ".join(rules.FIELDS), style="dim")
+        legend.append(" ×", style="bold red")
+        # Short enough for 80 columns: the dots are the fields in this order.
+        legend.append(" hold out next  dots: " + " ".join(rules.FIELDS), style="dim")
         yield Static(legend, id="probe-legend")
         with Horizontal(id="probe-main"):
             yield StateGrid(self.render_cell, id="probe-grid")

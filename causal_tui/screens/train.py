@@ -39,7 +39,7 @@ class TrainScreen(CausalScreen):
                     with Horizontal(classes="form-row"):
                         yield Label(label, classes="field-label")
                         yield Input(id=f"cfg-{name}", type=kind, classes="field", compact=True)
-                yield Checkbox("stop when all trained exact", id="cfg-until_perfect", compact=True,
+                yield Checkbox("stop once trained exact", id="cfg-until_perfect", compact=True,
                                value=self.session.config.until_perfect)
                 yield Static("[dim]defaults: the original's\ntab: edit, esc: done\ns start, x stop[/]", id="train-help")
             yield LossChart(id="loss-chart")

@@ -9,17 +9,33 @@ from .. import data
 from ..session import Session
 
 
-def describe(session: Session) -> Text:
+def _omit_text(omitted: list[str], compact: bool) -> str:
+    if not omitted:
+        return "none"
+    if compact and len(omitted) > 1:
+        return f"{len(omitted)} states"
+    return ";".join(omitted)
+
+
+def _size(n: int, compact: bool) -> str:
+    return f"{n // 1000}k" if compact and n and n % 1000 == 0 else f"{n:,}"
+
+
+def describe(session: Session, compact: bool = False) -> Text:
+    """The full line, or with compact=True one that fits 80 columns for the usual cases."""
+    gap = " " if compact else "  "
     text = Text()
     text.append(" dataset ", style="bold reverse")
+    data_omitted = None
     if session.dataset_error:
         text.append(" broken: see Dataset ", style="red")
     elif session.dataset is None:
         text.append(" none yet (g on Dataset) ", style="yellow")
     else:
         ds = session.dataset
-        omitted = data.format_omit(ds.omitted) or "none"
-        text.append(f" {ds.sizes['train']:,}/{ds.sizes['valid']:,}/{ds.sizes['test']:,}  omit {omitted} ")
+        data_omitted = data.format_omit(ds.omitted).split(";") if ds.omitted else []
+        sizes = "/".join(_size(ds.sizes[split], compact) for split in ("train", "valid", "test"))
+        text.append(f" {sizes}{gap}omit {_omit_text(data_omitted, compact)} ")
     text.append(" model ", style="bold reverse")
     m = session.manifest
     if session.training:
@@ -27,17 +43,38 @@ def describe(session: Session) -> Text:
     elif m is None:
         text.append(" none yet (s on Train) ", style="yellow")
     else:
-        omitted = ";".join(m.get("dataset", {}).get("omitted", [])) or "none"
+        omitted = list(m.get("dataset", {}).get("omitted", []))
         n, total = m.get("probe", {}).get("trained_exact", [0, 0])
         when = m.get("trained_at", "?").replace("T", " ")[:16]
-        text.append(f" {when}  omit {omitted}  exact {n}/{total} ")
+        if compact:
+            when = when[5:]  # the year rarely matters on a status line
+            same = data_omitted is not None and sorted(omitted) == sorted(data_omitted)
+            omit = "same omit" if same else f"omit {_omit_text(omitted, compact)}"
+        else:
+            omit = f"omit {_omit_text(omitted, compact)}"
+        text.append(f" {when}{gap}{omit}{gap}")
+        text.append(f"exact {n}/{total} ", style="green" if n == total else "red")
     return text
 
 
 class StatusLine(Static):
     DEFAULT_CSS = """
-    StatusLine { height: 1; width: 1fr; background: $panel; }
+    StatusLine { height: 1; width: 1fr; background: $panel; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
+    _session: Session | None = None
+
     def show(self, session: Session) -> None:
-        self.update(describe(session))
+        self._session = session
+        self._fit()
+
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._session is None:
+            return
+        text = describe(self._session)
+        if self.size.width and text.cell_len > self.size.width:
+            text = describe(self._session, compact=True)
+        self.update(text)
