@@ -181,14 +181,17 @@ class CausalApp(App):
         s.training, s.phase = False, ""
         result = message.result
         if message.error:
+            s.last_run = "failed: see the log below"
             self._error(message.error, "training failed")
         elif result is not None and result.stopped:
-            self.notify(f"stopped at step {result.steps}; the previous model is unchanged")
+            s.last_run = f"stopped at step {result.steps}; the previous model is unchanged"
+            self.notify(s.last_run)
         elif result is not None:
             s.report = result.report
             s.load_manifest()
             perfect = (f"; every trained state exact at step {result.perfect[0]} ({result.perfect[1]:.1f} s)"
                        if result.perfect else "")
+            s.last_run = f"{result.steps} steps in {result.seconds:.1f} s{perfect}"
             self.notify(f"trained in {result.seconds:.0f} s{perfect}: {result.report.summary_line()}", timeout=8)
         s.changed()
         if self._quitting:

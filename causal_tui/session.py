@@ -41,6 +41,8 @@ class Session:
     training: bool = False
     stop_requested: bool = False
     phase: str = ""
+    last_run: str = ""
+    """How the last training run in this session ended, in one line."""
     progress: Progress | None = None
     losses: list[tuple[int, float]] = field(default_factory=list)
     evals: list[tuple[int, float]] = field(default_factory=list)

@@ -80,6 +80,10 @@ async def test_train_through_the_ui_fills_the_probe_grid(workdir):
         chart_points = len(app.session.losses)
         await wait_for(pilot, lambda: not app.session.training, timeout=300)
         assert len(app.session.losses) > chart_points  # the chart kept receiving points
+        await pilot.pause(0.3)
+        stats = str(app.screen.query_one("#train-stats").render())
+        assert "last run:" in stats and "steps in" in stats, stats
+        assert not app.screen.query_one("#eta").display  # no stale ETA after the run
         await pilot.press("p")
         await pilot.pause(0.5)
         report = app.session.report
@@ -108,6 +112,8 @@ async def test_stop_midway_keeps_the_model(workdir, trained):
         await wait_for(pilot, lambda: bool(finished))
         assert finished[0].result.stopped
         assert not app.session.training
+        await pilot.pause(0.3)
+        assert "previous model is unchanged" in str(app.screen.query_one("#train-stats").render())
     assert snapshot_files(final) == before
 
 

@@ -86,11 +86,15 @@ class TrainScreen(CausalScreen):
             self._chart_points = points
             self.query_one(LossChart).show(s.losses, s.evals)
         bar = self.query_one(ProgressBar)
+        # An ETA only means something while a run is going.
+        bar.query_one("#eta").display = s.training
         p = s.progress
-        if p is not None:
+        if p is not None and not s.training and s.last_run:
             bar.update(total=p.total_steps, progress=p.step)
-            label = s.phase if s.training else "last run:"
-            stats = f" {label}  step {p.step}/{p.total_steps}  loss {p.loss:.4f}  {p.steps_per_s:.1f} steps/s"
+            stats = f" last run: {s.last_run}"
+        elif p is not None:
+            bar.update(total=p.total_steps, progress=p.step)
+            stats = f" {s.phase}  step {p.step}/{p.total_steps}  loss {p.loss:.4f}  {p.steps_per_s:.1f} steps/s"
             if s.evals:
                 stats += f"  eval {s.evals[-1][1]:.4f}"
         elif s.training:
