@@ -209,11 +209,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     config = training_config(args)
     name = args.name or sweep.default_name(preset)
     console = Console()
-    console.print(f"sweep [bold]{name}[/]: {args.seeds} seeds, holding out {data.format_omit(held_out)}")
+    console.print(f"sweep [bold]{name}[/]: {args.seeds} seeds, {len(held_out)} held-out states")
+    console.print(f"holding out: {data.format_omit(held_out)}", soft_wrap=True)
     unseen = headless.unseen_label_lines(held_out)
     if unseen:
         console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "
-                      + "; ".join(unseen))
+                      + "; ".join(unseen), soft_wrap=True)
     with headless.stop_on_ctrl_c() as _, Progress(
         TextColumn("[bold]seeds"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("{task.fields[last]}"), console=console,
@@ -231,6 +232,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         card = sweep.run(name, held_out, args.seeds, args.jobs, config, dataset_sizes(args),
                          args.out_dir, report=report)
     for table in headless.scorecard_tables(card):
+        console.print()
         console.print(table)
     console.print(f"scorecard: {sweep.sweep_dir(args.out_dir, name) / sweep.SCORECARD_FILE}")
     return 0

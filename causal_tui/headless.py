@@ -147,7 +147,8 @@ def scorecard_tables(card: dict) -> list[Table]:
     95% Wilson interval beside chance and the reference guessers."""
     n = len(card["seeds"])
     cells = {(c["state"], c["field"]): c for c in card["cells"]}
-    grid = Table(title=f"Held-out states: seeds right out of {n} (* answer never seen in training)",
+    grid = Table(title=f"Held-out states: seeds right out of {n}", title_justify="left",
+                 caption="* the answer never occurs in that field in training", caption_justify="left",
                  box=box.SIMPLE_HEAD, header_style="bold")
     grid.add_column("state", no_wrap=True)
     for f in rules.FIELDS:
@@ -160,8 +161,10 @@ def scorecard_tables(card: dict) -> list[Table]:
             row.append(f"[{_shade(c['fraction'])}]{c['right']}/{c['seeds']}[/]{mark}")
         grid.add_row(state, *row)
 
-    fields = Table(title="Per field on held-out states (accuracy [95% Wilson]; guessers: accuracy / model agrees)",
-                   box=box.SIMPLE_HEAD, header_style="bold")
+    fields = Table(title="Per field on held-out states", title_justify="left",
+                   caption="model: accuracy [95% Wilson]   chance: majority value of the trained states\n"
+                           "guessers: their accuracy / how often the model agrees with them",
+                   caption_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
     for col in ("field", "model", "chance", "nearest nbr", "interpolator"):
         fields.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
     for f, s in card["fields"].items():
@@ -174,8 +177,8 @@ def scorecard_tables(card: dict) -> list[Table]:
             f"{ga['nearest_neighbour']:.2f} / {ag['nearest_neighbour']:.2f}",
             f"{ga['interpolator']:.2f} / {ag['interpolator']:.2f} (deg {s['interpolator_degree']})",
         )
-    groups = Table(title="Cells whose answer was / was never seen in training", box=box.SIMPLE_HEAD,
-                   header_style="bold")
+    groups = Table(title="Cells whose answer was / was never seen in training", title_justify="left",
+                   box=box.SIMPLE_HEAD, header_style="bold")
     for col in ("cells", "model accuracy", "95% Wilson"):
         groups.add_column(col, justify="right")
     groups.add_column("", justify="left")
