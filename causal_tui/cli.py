@@ -215,22 +215,47 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if unseen:
         console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "
                       + "; ".join(unseen), soft_wrap=True)
-    with headless.stop_on_ctrl_c() as _, Progress(
+    training_now: dict[int, tuple[int, int]] = {}  # seed -> (step, total) while it trains
+    with headless.stop_on_ctrl_c() as stop, Progress(
         TextColumn("[bold]seeds"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[last]}"), console=console,
+        TextColumn("{task.fields[now]}"), console=console,
     ) as bar:
-        task = bar.add_task("seeds", total=args.seeds, last="")
+        task = bar.add_task("seeds", total=args.seeds, now="")
+
+        def show() -> None:
+            now = "  ".join(f"seed {k}: {step}/{total}" for k, (step, total) in sorted(training_now.items()))
+            bar.update(task, now="[yellow]stopping at the next step…[/]" if stop.is_set() else now)
+
+        def on_step(seed, step, total):
+            training_now[seed] = (step, total)
+            show()
 
         def report(done, total, probe):
-            last = ""
             if probe is not None:
+                training_now.pop(probe["seed"], None)
                 t = probe["summary"]["trained_exact"]
                 h = probe["summary"]["held_out_exact"]
-                last = f"seed {probe['seed']}: trained exact {t[0]}/{t[1]}, held-out exact {h[0]}/{h[1]}"
-            bar.update(task, completed=done, last=last)
+                bar.console.print(f"seed {probe['seed']}: {probe['steps']} steps, trained exact {t[0]}/{t[1]}, "
+                                  f"held-out exact {h[0]}/{h[1]}")
+            bar.update(task, completed=done)
+            show()
 
-        card = sweep.run(name, held_out, args.seeds, args.jobs, config, dataset_sizes(args),
-                         args.out_dir, report=report)
+        announced = []
+
+        def stopping() -> bool:
+            if stop.is_set() and not announced:
+                announced.append(True)
+                show()  # once: the bar says it is stopping
+            return stop.is_set()
+
+        try:
+            card = sweep.run(name, held_out, args.seeds, args.jobs, config, dataset_sizes(args),
+                             args.out_dir, report=report, should_stop=stopping, on_step=on_step)
+        except sweep.Interrupted as e:
+            bar.stop()
+            console.print(f"[yellow]stopped[/]: {e.done} of {e.total} seeds done, kept in {e.folder}/. "
+                          "Run the same command again to go on.")
+            return EXIT_INTERRUPTED
     for table in headless.scorecard_tables(card):
         console.print()
         console.print(table)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
+import threading
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable
 
 from . import atomic, data, model_store, rules, scorecard
 from .errors import UserError
+from .progress import Progress
 from .training import TrainingConfig
 
 PROBE_FILE = "probe.json"
@@ -41,16 +44,56 @@ def _describe(held_out, config: TrainingConfig, sizes: dict) -> dict:
     return {"held_out": [rules.format_state(s) for s in held_out], "config": settings, "sizes": sizes}
 
 
-def train_seed(seed: int, held_out, config: TrainingConfig, sizes: dict, folder: str, threads: int) -> dict:
-    """One seed, in a worker process: train, save, write its probe. Returns its summary."""
+class Interrupted(Exception):
+    """The sweep was asked to stop; finished seeds are kept and a rerun resumes."""
+
+    def __init__(self, done: int, total: int, folder: Path):
+        super().__init__(f"{done} of {total} seeds done")
+        self.done, self.total, self.folder = done, total, folder
+
+
+StepReporter = Callable[[int, int, int], None]
+"""(seed, step, total steps) while a seed trains."""
+
+# Set in each worker process by _init_worker: how the parent asks it to stop
+# and where it sends its step counts.
+_STOP = None
+_STEPS = None
+
+
+def _init_worker(stop, steps) -> None:
+    global _STOP, _STEPS
+    # Ctrl+C reaches every process of the terminal's group; only the parent
+    # decides, and tells the workers through `stop`.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _STOP, _STEPS = stop, steps
+
+
+def train_seed(seed: int, held_out, config: TrainingConfig, sizes: dict, folder: str, threads: int,
+               should_stop: Callable[[], bool] | None = None,
+               on_step: StepReporter | None = None) -> dict | None:
+    """One seed: train, save, write its probe. Returns its summary, or None when
+    it was stopped (nothing written but a checkpoint). In a worker process the
+    stop flag and step reports go through what _init_worker set."""
     import torch
 
     from . import logs, training
 
+    if should_stop is None:
+        should_stop = (lambda: _STOP.is_set()) if _STOP is not None else (lambda: False)
+    if on_step is None:
+        on_step = (lambda k, step, total: _STEPS.put((k, step, total))) if _STEPS is not None else None
+
+    def report(event) -> None:
+        if on_step is not None and isinstance(event, Progress):
+            on_step(seed, event.step, event.total_steps)
+
     torch.set_num_threads(threads)
     logs.setup(console=False)
     ds = data.generate(held_out, seed=seed, sizes=sizes)
-    result = training.train(ds, replace(config, seed=seed), Path(folder))
+    result = training.train(ds, replace(config, seed=seed), Path(folder), report=report, should_stop=should_stop)
+    if result.stopped:
+        return None
     probe = {
         "seed": seed,
         "predictions": {rules.format_state(r.state): {f: fr.predicted for f, fr in r.fields.items()}
@@ -65,9 +108,13 @@ def train_seed(seed: int, held_out, config: TrainingConfig, sizes: dict, folder:
 
 def run(name: str, held_out, seeds: int, jobs: int, config: TrainingConfig, sizes: dict,
         out_dir: Path = model_store.DEFAULT_OUT,
-        report: Callable[[int, int, dict | None], None] | None = None) -> dict:
+        report: Callable[[int, int, dict | None], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        on_step: StepReporter | None = None) -> dict:
     """Train the seeds not yet done (up to `jobs` at once), then build and save the scorecard.
-    `report(done, total, probe_or_None)` is called as seeds finish."""
+    `report(done, total, probe_or_None)` is called as seeds finish, `on_step`
+    as they train. When `should_stop` turns true, running seeds stop at their
+    next step, the rest are not started, and Interrupted is raised."""
     if seeds < 1 or jobs < 1:
         raise UserError("--seeds and --jobs must be at least 1")
     config.validate()
@@ -93,30 +140,81 @@ def run(name: str, held_out, seeds: int, jobs: int, config: TrainingConfig, size
     done = [k for k in range(seeds) if (seed_dir(folder, k) / PROBE_FILE).exists()]
     todo = [k for k in range(seeds) if k not in done]
     report = report or (lambda done, total, probe: None)
+    should_stop = should_stop or (lambda: False)
+    on_step = on_step or (lambda seed, step, total: None)
     report(len(done), seeds, None)
     threads = max(1, (os.cpu_count() or 1) // jobs)
+    args = (held_out, config, sizes)
     if jobs == 1 or len(todo) <= 1:
         for k in todo:
-            probe = train_seed(k, held_out, config, sizes, str(seed_dir(folder, k)), threads)
+            probe = None if should_stop() else \
+                train_seed(k, *args, str(seed_dir(folder, k)), threads, should_stop, on_step)
+            if probe is None:
+                break
             done.append(k)
             report(len(done), seeds, probe)
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        # spawn: a fresh interpreter per worker, no forked torch or logging state.
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(train_seed, k, held_out, config, sizes, str(seed_dir(folder, k)), threads): k
-                       for k in todo}
-            try:
-                for future in as_completed(futures):
-                    probe = future.result()
-                    done.append(futures[future])
-                    report(len(done), seeds, probe)
-            except KeyboardInterrupt:
-                pool.shutdown(wait=False, cancel_futures=True)
-                raise
+        _run_in_processes(todo, args, folder, jobs, threads, should_stop, on_step,
+                          lambda k, probe: (done.append(k), report(len(done), seeds, probe)))
+    if should_stop():
+        raise Interrupted(len(done), seeds, folder)
     return write_scorecard(folder, name, held_out, seeds)
+
+
+def _run_in_processes(todo, args, folder: Path, jobs: int, threads: int, should_stop, on_step, finished) -> None:
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from queue import Empty
+
+    # spawn: a fresh interpreter per worker, no forked torch or logging state.
+    ctx = multiprocessing.get_context("spawn")
+    stop, steps = ctx.Event(), ctx.Queue()
+
+    def drain() -> None:
+        while True:
+            try:
+                on_step(*steps.get_nowait())
+            except Empty:
+                return
+
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(stop, steps))
+    waiting, pending = list(todo), {}
+
+    def submit_next() -> None:
+        # One seed per free worker, never queued ahead: a stop starts nothing new.
+        k = waiting.pop(0)
+        pending[pool.submit(train_seed, k, *args, str(seed_dir(folder, k)), threads)] = k
+
+    in_main = threading.current_thread() is threading.main_thread()
+    # Workers are started by the first submit and inherit an ignored SIGINT,
+    # so a Ctrl+C while they import cannot kill them mid-start.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+    try:
+        for _ in range(min(jobs, len(waiting))):
+            submit_next()
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    try:
+        while pending:
+            ended, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+            if should_stop():
+                stop.set()
+            drain()
+            for future in ended:
+                k = pending.pop(future)
+                probe = future.result()
+                if probe is not None:
+                    finished(k, probe)
+                if waiting and not stop.is_set():
+                    submit_next()
+        drain()
+    except BaseException:
+        # A second Ctrl+C, or a seed that failed: stop the others at their next step.
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
 
 
 def load_runs(folder: Path, seeds: int) -> list[dict]:

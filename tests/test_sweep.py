@@ -1,9 +1,13 @@
 """Sweeps: several seeds in parallel processes, resumable, ending in a complete scorecard."""
 
 import json
+import threading
 
-from causal_tui import rules, sweep
+import pytest
+
+from causal_tui import holdout, rules, sweep
 from causal_tui.cli import tui_main
+from causal_tui.training import TrainingConfig
 
 FLAGS = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--epochs", "1", "--lr", "3e-3",
          "--batch-size", "32", "--train-size", "320", "--valid-size", "32", "--test-size", "16"]
@@ -51,3 +55,32 @@ def test_sweep_needs_a_holdout(workdir, capsys):
 def test_default_names():
     assert sweep.default_name("A=1&C=1") == "A1_C1"
     assert sweep.default_name("1,0,1,0,1") == "1_0_1_0_1"
+
+
+TINY = TrainingConfig(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
+LONG_SIZES = {"train": 16_000, "valid": 32, "test": 16}  # 500 steps: long enough to be stopped midway
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
+    held_out = holdout.parse("A=1&C=1&E=1")
+    steps: list[tuple[int, int, int]] = []
+    stop = threading.Event()
+
+    def on_step(seed, step, total):
+        steps.append((seed, step, total))
+        if step >= 10:
+            stop.set()
+
+    with pytest.raises(sweep.Interrupted) as stopped:
+        sweep.run("s", held_out, 3, jobs, TINY, LONG_SIZES, workdir / "out", should_stop=stop.is_set, on_step=on_step)
+    assert stopped.value.done == 0 and stopped.value.total == 3
+    assert steps and all(total == 500 for _, _, total in steps)
+    folder = sweep.sweep_dir(workdir / "out", "s")
+    assert not list(folder.glob("seed-*/probe.json")) and not (folder / sweep.SCORECARD_FILE).exists()
+    assert not (folder / "seed-2").exists()  # nothing new starts once stopping
+    assert all(not (d / "tiny-gpt2-causal" / "final").exists() for d in folder.glob("seed-*"))
+
+    # Run again (one seed, to keep it short): the stopped seed trains from the start and is scored.
+    card = sweep.run("s", held_out, 1, jobs, TINY, LONG_SIZES, workdir / "out")
+    assert card["seeds"] == [0] and (folder / "seed-0" / sweep.PROBE_FILE).exists()
