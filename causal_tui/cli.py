@@ -211,7 +211,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     console = Console()
     console.print(f"sweep [bold]{name}[/]: {args.seeds} seeds, {len(held_out)} held-out states")
     console.print(f"holding out: {data.format_omit(held_out)}", soft_wrap=True)
-    unseen = headless.unseen_label_lines(held_out)
+    unseen = holdout.unseen_label_lines(held_out)
     if unseen:
         console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "
                       + "; ".join(unseen), soft_wrap=True)

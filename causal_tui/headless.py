@@ -125,14 +125,6 @@ def state_verdict(result: StateResult) -> str:
     return "\n".join(lines)
 
 
-def unseen_label_lines(held_out) -> list[str]:
-    """Held-out states whose answer in some field never occurs in training."""
-    from . import holdout
-
-    return [f"{rules.format_state(s)}: {', '.join(sorted(fields, key=rules.FIELDS.index))}"
-            for s, fields in holdout.unseen_labels(held_out).items() if fields]
-
-
 LEVEL_STYLE = {"right": RIGHT, "wrong": WRONG, "mixed": "yellow", "none": "dim"}
 
 
@@ -177,6 +169,18 @@ def scorecard_tables(card: dict) -> list[Table]:
             f"{ga['nearest_neighbour']:.2f} / {ag['nearest_neighbour']:.2f}",
             f"{ga['interpolator']:.2f} / {ag['interpolator']:.2f} (deg {s['interpolator_degree']})",
         )
+    composed = Table(title="Composed fields: does the model apply the rule to its own answers?",
+                     title_justify="left", box=box.SIMPLE_HEAD, header_style="bold",
+                     caption="held-out states, all seeds: its answer equals the rule applied to its own "
+                             "answers for the fields the rule reads", caption_justify="left")
+    for col in ("field", "reads", "consistent", "95% Wilson", "right"):
+        composed.add_column(col, justify="left" if col in ("field", "reads") else "right")
+    for f, s in card["fields"].items():
+        own = s.get("own_answers")
+        if own and own["total"]:
+            lo, hi = own["wilson95"]
+            composed.add_row(f, " ".join(own["reads"]), f"{own['consistent']}/{own['total']} = {own['fraction']:.2f}",
+                             f"[{lo:.2f}, {hi:.2f}]", f"{s['accuracy']:.2f}")
     groups = Table(title="Cells whose answer was / was never seen in training", title_justify="left",
                    box=box.SIMPLE_HEAD, header_style="bold")
     for col in ("cells", "model accuracy", "95% Wilson"):
@@ -187,4 +191,4 @@ def scorecard_tables(card: dict) -> list[Table]:
             lo, hi = g["wilson95"]
             groups.add_row(str(g["cells"]), f"{g['accuracy']:.2f}", f"[{lo:.2f}, {hi:.2f}]",
                            label.replace("_", " "))
-    return [grid, fields, groups]
+    return [grid, fields, composed, groups]

@@ -49,3 +49,9 @@ def unseen_labels(held_out) -> dict[State, set[str]]:
     field over the trained states: a model cannot have seen that answer there."""
     seen = {f: {rules.truth(t)[f] for t in trained_states(held_out)} for f in rules.FIELDS}
     return {s: {f for f, v in rules.truth(s).items() if v not in seen[f]} for s in held_out}
+
+
+def unseen_label_lines(held_out) -> list[str]:
+    """The unseen labels as 'state: field, field' lines, for any front end."""
+    return [f"{rules.format_state(s)}: {', '.join(sorted(fields, key=rules.FIELDS.index))}"
+            for s, fields in sorted(unseen_labels(held_out).items()) if fields]

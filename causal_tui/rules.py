@@ -78,6 +78,32 @@ FIELDS: tuple[str, ...] = OUTPUTS + tuple(s.name for s in SUMS)
 ALL_STATES: tuple[State, ...] = tuple(itertools.product((0, 1), repeat=len(INPUTS)))
 """All 2**5 input states, from 0,0,0,0,0 to 1,1,1,1,1."""
 
+READS: dict[str, tuple[str, ...]] = {
+    **{eq.name: tuple(o for o in eq.operands if o in FIELDS) for eq in EQUATIONS},
+    **{s.name: tuple(v for v in s.over if v in FIELDS) for s in SUMS},
+}
+"""For each field, the other fields its rule reads (newD reads newB)."""
+
+COMPOSED: tuple[str, ...] = tuple(f for f in FIELDS if READS[f])
+"""Fields whose rule reads other fields: a model can apply such a rule to its
+own (possibly wrong) answers for them."""
+
+
+def rule_on(field: str, state: State, answers: Mapping[str, int | None]) -> int | None:
+    """`field`'s rule on the inputs of `state` and, for the fields it reads, on
+    `answers` instead of the truth. None when an answer it needs is missing."""
+    values: dict[str, int | None] = dict(zip(INPUTS, state))
+    values.update({f: answers.get(f) for f in READS[field]})
+    for eq in EQUATIONS:
+        if eq.name == field:
+            operands = [values[o] for o in eq.operands]
+            return None if None in operands else OPERATORS[eq.op](*operands)
+    for s in SUMS:
+        if s.name == field:
+            terms = [values[v] for v in s.over]
+            return None if None in terms else sum(terms)
+    raise KeyError(field)
+
 
 def evaluate(state: State) -> dict[str, int]:
     """The value of every variable: the inputs, each output and each sum."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 
 from . import guessers, holdout, rules
-from .rules import State
 
 Z95 = 1.959963984540054
 
@@ -31,6 +30,25 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
     lo = 0.0 if k == 0 else max(0.0, centre - half)
     hi = 1.0 if k == n else min(1.0, centre + half)
     return (lo, hi)
+
+
+def _own_rule(field: str, held_out, runs: list[dict]) -> dict | None:
+    """For a field whose rule reads other fields (sum2 = newA+...+newD): how
+    often, on held-out states, the model's answer is that rule applied to its
+    own answers for them. High while its accuracy is low: it composes, but from
+    wrong parts."""
+    if field not in rules.COMPOSED:
+        return None
+    k = total = 0
+    for r in runs:
+        for s in held_out:
+            answers = r["predictions"][rules.format_state(s)]
+            expected = rules.rule_on(field, s, answers)
+            if expected is not None and answers[field] is not None:
+                total += 1
+                k += answers[field] == expected
+    return {"reads": list(rules.READS[field]), "consistent": k, "total": total,
+            "fraction": k / total if total else None, "wilson95": wilson(k, total)}
 
 
 def build(held_out, runs: list[dict]) -> dict:
@@ -60,6 +78,7 @@ def build(held_out, runs: list[dict]) -> dict:
     fields = {}
     for f in rules.FIELDS:
         fc = [c for c in cells if c["field"] == f]
+        own = _own_rule(f, held_out, runs)
         k, total = sum(c["right"] for c in fc), sum(c["seeds"] for c in fc)
         maj = guessers.majority(trained, f)
         fields[f] = {
@@ -71,6 +90,7 @@ def build(held_out, runs: list[dict]) -> dict:
             "agreement": {name: sum(c["agree"][name] * c["seeds"] for c in fc) / total if total else None
                           for name in ("majority", "nearest_neighbour", "interpolator")},
             "interpolator_degree": guessers.interpolator(trained, f)[0],
+            "own_answers": own,
         }
     groups = {}
     for label, flag in (("unseen_label", True), ("seen_label", False)):

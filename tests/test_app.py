@@ -1,11 +1,8 @@
 """The dashboard driven by keys through Textual's pilot."""
 
-import asyncio
 import shutil
 import threading
 import time
-
-import pytest
 
 from causal_tui import data, model_store, rules
 from causal_tui.app import CausalApp

@@ -11,7 +11,7 @@ import pytest
 
 from causal_tui import data, model_store, rules
 from causal_tui.cli import experiment_main, tui_main
-from conftest import SMALL_CONFIG, snapshot_files
+from conftest import snapshot_files
 
 BIN = Path(sys.executable).parent
 SMALL_FLAGS = ["--epochs", "1", "--lr", "3e-3", "--batch-size", "32", "--n-embd", "32",

@@ -1,7 +1,6 @@
 """Nothing lost: writes killed at random moments, interrupts and resume,
 reproducibility, logs."""
 
-import os
 import random
 import signal
 import subprocess

@@ -98,3 +98,32 @@ def test_scorecard_from_hand_made_runs():
     assert cell["guessers"]["nearest_neighbour"] == 1 and cell["agree"]["nearest_neighbour"] == 0.5
     assert card["by_label"]["unseen_label"]["cells"] == 1
     assert card["fields"]["newA"]["accuracy"] == 1.0
+
+
+def test_own_answer_rule_counts_composition_from_wrong_parts():
+    # 1,0,1,1,0: truth newA=0 newB=0 newC=0 newD=1 sum2=1. A model that says newA=1
+    # (A OR C) and then sum2=2 is wrong twice but adds up its own answers.
+    state = (1, 0, 1, 1, 0)
+    truth = rules.truth(state)
+    composed = {**truth, "newA": 1, "sum2": 2}
+    scrambled = {**truth, "newA": 1, "sum2": 3}
+    runs = [{"seed": 0, "predictions": {"1,0,1,1,0": composed}},
+            {"seed": 1, "predictions": {"1,0,1,1,0": scrambled}}]
+    card = scorecard.build([state], runs)
+    own = card["fields"]["sum2"]["own_answers"]
+    assert own["reads"] == ["newA", "newB", "newC", "newD"]
+    assert (own["consistent"], own["total"]) == (1, 2)
+    assert card["fields"]["sum2"]["accuracy"] == 0.0
+    assert card["fields"]["newD"]["own_answers"]["reads"] == ["newB"]
+    assert card["fields"]["newA"]["own_answers"] is None  # reads inputs only
+
+
+def test_rule_on_uses_the_given_answers_for_the_fields_it_reads():
+    state = (0, 0, 0, 0, 0)  # truth: newB=1 so newD=1; sum2=2
+    assert rules.COMPOSED == ("newD", "sum2")
+    assert rules.rule_on("newD", state, {"newB": 0}) == 0  # A OR newB with the given newB
+    assert rules.rule_on("sum2", state, {"newA": 1, "newB": 1, "newC": 1, "newD": 1}) == 4
+    assert rules.rule_on("sum2", state, {"newA": None, "newB": 1, "newC": 0, "newD": 1}) is None
+    for s in rules.ALL_STATES:  # on the true answers, every rule gives the truth
+        t = rules.truth(s)
+        assert all(rules.rule_on(f, s, t) == t[f] for f in rules.FIELDS)

@@ -31,7 +31,8 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
     # 1,1,1,1,1 is the only state with sum1 = 5: an unseen label, scored apart.
     assert next(c for c in card["cells"] if c["state"] == "1,1,1,1,1" and c["field"] == "sum1")["unseen_label"]
     assert card["by_label"]["unseen_label"]["cells"] >= 1
-    assert "unseen labels" in out and "Per field on held-out states" in out
+    assert "unseen labels" in out and "Per field on held-out states" in out and "Composed fields" in out
+    assert card["fields"]["sum2"]["own_answers"]["total"] == 4 * 3
     for k in range(3):
         assert (folder / f"seed-{k}" / "tiny-gpt2-causal" / "final" / "causal-tui.json").exists()
 

@@ -115,8 +115,7 @@ class DatasetScreen(CausalScreen):
             warnings.append(f"[yellow]the current model was trained holding out {shown}[/]")
         if s.training:
             warnings.append("[cyan]training is running: regeneration waits until it ends[/]")
-        unseen = [f"{rules.format_state(st)}: {', '.join(sorted(fs, key=rules.FIELDS.index))}"
-                  for st, fs in sorted(self._unseen.items()) if fs]
+        unseen = holdout.unseen_label_lines(s.selection)
         if unseen:
             warnings.append("[yellow]* unseen label, that answer never occurs in training: " + "; ".join(unseen) + "[/]")
         self.query_one("#dataset-warnings", Static).update("\n".join(warnings) or "[green]dataset/ matches your choices[/]")

@@ -110,7 +110,6 @@ class ProbeScreen(CausalScreen):
         self.query_one("#probe-detail", Static).update(self.detail(self.query_one(StateGrid).current_state))
 
     def sync(self) -> None:
-        s = self.session
         self.query_one(StateGrid).redraw()
         self.query_one("#probe-summary", Static).update(self.summary())
         self.query_one("#probe-detail", Static).update(self.detail(self.query_one(StateGrid).current_state))
