@@ -209,7 +209,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     config = training_config(args)
     name = args.name or sweep.default_name(preset)
     console = Console()
-    console.print(f"sweep [bold]{name}[/]: {args.seeds} seeds, {len(held_out)} held-out states")
+    console.print(f"sweep [bold]{name}[/]: {args.seeds} seed{'s' * (args.seeds != 1)}, "
+                  f"{len(held_out)} held-out state{'s' * (len(held_out) != 1)}")
     console.print(f"holding out: {data.format_omit(held_out)}", soft_wrap=True)
     unseen = holdout.unseen_label_lines(held_out)
     if unseen:
