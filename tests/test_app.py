@@ -199,7 +199,9 @@ async def test_probe_sweep_view_shades_by_fraction_of_seeds(workdir):
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("w")
         await pilot.pause(0.4)
-        assert "sweep hand-made: 4 seeds" in str(app.screen.query_one("#probe-summary").render())
+        summary = str(app.screen.query_one("#probe-summary").render())
+        assert "sweep hand-made: 4 seeds" in summary
+        assert "rule on its own answers newD 1.00 sum2 1.00" in summary  # all truthful here
         cell = app.screen.render_cell((0, 0, 0, 0, 0))
         styles = [str(sp.style) for sp in cell.spans if cell.plain[sp.start:sp.end] == "●"]
         assert styles[:4] == ["green"] * 4 and styles[4] == "yellow"  # sum1 right in 2 of 4 seeds

@@ -120,6 +120,12 @@ class ProbeScreen(CausalScreen):
         for f, st in card["fields"].items():
             text.append(f"{f} ", style="dim")
             text.append(f"{st['accuracy']:.2f} ", style=_fraction_style(st["accuracy"]))
+        own = {f: st["own_answers"] for f, st in card["fields"].items() if st.get("own_answers")}
+        if own:
+            text.append(" rule on its own answers ", style="bold")
+            for f, o in own.items():
+                text.append(f"{f} ", style="dim")
+                text.append("-- " if o["fraction"] is None else f"{o['fraction']:.2f} ")
         text.append(" (w: back)", style="dim")
         return text
 
