@@ -212,7 +212,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     console.print(f"sweep [bold]{name}[/]: {args.seeds} seed{'s' * (args.seeds != 1)}, "
                   f"{len(held_out)} held-out state{'s' * (len(held_out) != 1)}")
     console.print(f"holding out: {data.format_omit(held_out)}", soft_wrap=True)
-    unseen = holdout.unseen_label_lines(held_out)
+    unseen = holdout.unseen_label_lines(holdout.unseen_labels(held_out))
     if unseen:
         console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "
                       + "; ".join(unseen), soft_wrap=True)

@@ -51,7 +51,7 @@ def unseen_labels(held_out) -> dict[State, set[str]]:
     return {s: {f for f, v in rules.truth(s).items() if v not in seen[f]} for s in held_out}
 
 
-def unseen_label_lines(held_out) -> list[str]:
-    """The unseen labels as 'state: field, field' lines, for any front end."""
+def unseen_label_lines(unseen: dict[State, set[str]]) -> list[str]:
+    """unseen_labels() as 'state: field, field' lines, for any front end."""
     return [f"{rules.format_state(s)}: {', '.join(sorted(fields, key=rules.FIELDS.index))}"
-            for s, fields in sorted(unseen_labels(held_out).items()) if fields]
+            for s, fields in sorted(unseen.items()) if fields]

@@ -151,6 +151,8 @@ async def test_a_failing_worker_is_an_error_notification_and_the_app_goes_on(wor
         assert errors and "simulated failure" in errors[0].message
         assert f"details in {(workdir / 'logs' / 'causal-tui.log').resolve()}" in errors[0].message
         assert "simulated failure" in "".join(p.read_text() for p in (workdir / "logs").glob("*.log"))
+        await pilot.pause(0.3)
+        assert "last run: failed" in str(app.screen.query_one("#train-stats").render())
         await pilot.press("d")  # still responsive
         assert app.screen.__class__.__name__ == "DatasetScreen"
 

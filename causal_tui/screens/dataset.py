@@ -115,7 +115,7 @@ class DatasetScreen(CausalScreen):
             warnings.append(f"[yellow]the current model was trained holding out {shown}[/]")
         if s.training:
             warnings.append("[cyan]training is running: regeneration waits until it ends[/]")
-        unseen = holdout.unseen_label_lines(s.selection)
+        unseen = holdout.unseen_label_lines(self._unseen)
         if unseen:
             warnings.append("[yellow]* unseen label, that answer never occurs in training: " + "; ".join(unseen) + "[/]")
         self.query_one("#dataset-warnings", Static).update("\n".join(warnings) or "[green]dataset/ matches your choices[/]")

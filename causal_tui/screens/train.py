@@ -89,20 +89,22 @@ class TrainScreen(CausalScreen):
         # An ETA only means something while a run is going.
         bar.query_one("#eta").display = s.training
         p = s.progress
-        if p is not None and not s.training and s.last_run:
+        if p is not None:
             bar.update(total=p.total_steps, progress=p.step)
-            stats = f" last run: {s.last_run}"
-        elif p is not None:
-            bar.update(total=p.total_steps, progress=p.step)
+        elif s.training:
+            bar.update(total=None)
+        else:
+            # A bar with no total animates forever: show an empty, still one.
+            bar.update(total=1, progress=0)
+        if s.training and p is not None:
             stats = f" {s.phase}  step {p.step}/{p.total_steps}  loss {p.loss:.4f}  {p.steps_per_s:.1f} steps/s"
             if s.evals:
                 stats += f"  eval {s.evals[-1][1]:.4f}"
         elif s.training:
-            bar.update(total=None)
             stats = f" {s.phase}…"
+        elif s.last_run:
+            stats = f" last run: {s.last_run}"
         else:
-            # A bar with no total animates forever: show an empty, still one.
-            bar.update(total=1, progress=0)
             stats = " idle: s starts training on dataset/ with these settings"
         self.query_one("#train-stats", Static).update(stats)
         lines, self._logged = s.new_log_lines(self._logged)
