@@ -11,6 +11,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from . import data, logs
 from .errors import UserError
+from .offload import Closed, InProcess
 from .messages import DatasetWritten, ProbeDone, TrainingEvent, TrainingFinished
 from .session import Session
 
@@ -28,15 +29,18 @@ class CausalApp(App):
              "probe": lambda: _screen("probe", "ProbeScreen")}
     DEFAULT_MODE = "probe"
     BINDINGS = [
-        Binding("d", "switch_mode('dataset')", "Dataset", id="dataset"),
-        Binding("t", "switch_mode('train')", "Train", id="train"),
-        Binding("p", "switch_mode('probe')", "Probe", id="probe"),
+        Binding("d", "show('dataset')", "Dataset", id="dataset"),
+        Binding("t", "show('train')", "Train", id="train"),
+        Binding("p", "show('probe')", "Probe", id="probe"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
-    def __init__(self, session: Session | None = None, probe_on_start: bool = True, omit=None):
+    def __init__(self, session: Session | None = None, probe_on_start: bool = True, omit=None, offload=None):
         super().__init__()
         self.session = session or Session()
+        self.offload = offload or InProcess()
+        """Where the saved model is loaded and probed: a helper process when run
+        from the command line (see offload.py), this process in tests."""
         self.probe_on_start = probe_on_start
         self.initial_omit = omit
         """States to hold out, from --omit: the starting selection instead of dataset/'s."""
@@ -71,6 +75,31 @@ class CausalApp(App):
         yield SystemCommand("Re-probe", "Evaluate the saved model on all 32 states", self.action_reprobe)
 
     # -- actions the screens bind keys to ---------------------------------
+    async def action_show(self, mode: str) -> None:
+        """Switch screens and wait until the new one is mounted and focused: keys
+        pressed meanwhile wait in the app's queue and then act on the new screen,
+        never on a half-built one."""
+        await self.switch_mode(mode)
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The palette's Screenshot: an SVG under out/screenshots/ (Textual's
+        default, a downloads folder, does not exist on many servers)."""
+        from textual.app import generate_datetime_filename
+
+        from . import atomic
+
+        folder = Path(path) if path else self.session.out_dir / "screenshots"
+        target = folder / (filename or generate_datetime_filename(self.title, ".svg", time_format))
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic.write_text(target, self.export_screenshot())
+        except OSError as e:
+            self._error(f"cannot save the screenshot in {folder}/: {e.strerror or e}", "screenshot failed")
+            return None
+        self.notify(f"saved {target}", title="Screenshot")
+        return None
+
     def action_regenerate(self) -> None:
         if self.session.training:
             self.notify("training is running: stop it (x) before regenerating", severity="warning")
@@ -111,6 +140,8 @@ class CausalApp(App):
         """Quit at once; a running training is asked to stop first, so no thread
         outlives the app and no half-written file is left."""
         if not self.session.training:
+            # A probe still importing torch in the helper is simply dropped.
+            self.offload.close()
             self.exit()
             return
         self._quitting = True
@@ -165,12 +196,13 @@ class CausalApp(App):
         self.session.probing = True
         self.session.changed()
         try:
-            loaded = model_store.load(model_store.final_dir(self.session.out_dir))
-            report = probe.run(loaded.model, loaded.tokenizer, loaded.held_out)
+            report, manifest = self.offload.call(probe.probe_saved, model_store.final_dir(self.session.out_dir))
         except UserError as e:
             self.post_message(ProbeDone(None, None, str(e)))
             return
-        self.post_message(ProbeDone(report, loaded.manifest))
+        except Closed:
+            return  # quitting
+        self.post_message(ProbeDone(report, manifest))
 
     # -- messages from the workers ------------------------------------------
     def on_training_event(self, message: TrainingEvent) -> None:
@@ -239,8 +271,15 @@ def _screen(module: str, name: str):
 
 def run(dataset_dir: Path, out_dir: Path, config=None, omit=None) -> int:
     """Start the dashboard (logging must be set up with console=False first)."""
+    from .offload import HelperProcess
+
     session = Session(dataset_dir=dataset_dir, out_dir=out_dir)
     if config is not None:
         session.config = config
-    CausalApp(session, omit=omit).run()
+    helper = HelperProcess()
+    helper.start()
+    try:
+        CausalApp(session, omit=omit, offload=helper).run()
+    finally:
+        helper.close()
     return 0

@@ -156,3 +156,12 @@ def run(model, tokenizer, held_out=()) -> ProbeReport:
         fields = {f: FieldResult(predicted[f], truth[f], p[offsets[f]]) for f in rules.FIELDS}
         results.append(StateResult(state, state in held, text, fields))
     return ProbeReport(results, tuple(sorted(held)))
+
+
+def probe_saved(folder):
+    """Load the model saved in `folder` and probe it: (ProbeReport, manifest).
+    Plain data, so the dashboard can run it in its helper process."""
+    from . import model_store
+
+    loaded = model_store.load(folder)
+    return run(loaded.model, loaded.tokenizer, loaded.held_out), loaded.manifest

@@ -91,7 +91,9 @@ def train_seed(seed: int, held_out, config: TrainingConfig, sizes: dict, folder:
     torch.set_num_threads(threads)
     logs.setup(console=False)
     ds = data.generate(held_out, seed=seed, sizes=sizes)
-    result = training.train(ds, replace(config, seed=seed), Path(folder), report=report, should_stop=should_stop)
+    # resume: a seed stopped midway (Ctrl+C) left a checkpoint; go on from it.
+    result = training.train(ds, replace(config, seed=seed), Path(folder), report=report, should_stop=should_stop,
+                            resume=True)
     if result.stopped:
         return None
     probe = {

@@ -11,6 +11,7 @@ from causal_tui.session import Session
 from causal_tui.training import TrainingConfig
 from causal_tui.widgets.state_grid import StateGrid
 from conftest import snapshot_files
+from pilot_helpers import press_at_once, settled, wait_for
 
 TINY = TrainingConfig(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
 TINY_SIZES = {"train": 640, "valid": 32, "test": 16}
@@ -23,14 +24,6 @@ def make_app(workdir, config=TINY, with_model=None, sizes=TINY_SIZES, omit=()) -
         shutil.copytree(with_model, model_store.final_dir(workdir / "out"))
     session = Session(dataset_dir=workdir / "dataset", out_dir=workdir / "out", config=config)
     return CausalApp(session)
-
-
-async def wait_for(pilot, condition, timeout=120.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting")
-        await pilot.pause(0.1)
 
 
 def training_threads():
@@ -77,12 +70,12 @@ async def test_train_through_the_ui_fills_the_probe_grid(workdir):
         chart_points = len(app.session.losses)
         await wait_for(pilot, lambda: not app.session.training, timeout=300)
         assert len(app.session.losses) > chart_points  # the chart kept receiving points
-        await pilot.pause(0.3)
+        await settled(pilot)
         stats = str(app.screen.query_one("#train-stats").render())
         assert "last run:" in stats and "steps in" in stats, stats
         assert not app.screen.query_one("#eta").display  # no stale ETA after the run
         await pilot.press("p")
-        await pilot.pause(0.5)
+        await settled(pilot)
         report = app.session.report
         assert report is not None and report.exact(held_out=False) == (31, 31)
         assert report.held_out == ((1, 0, 1, 0, 1),)
@@ -109,7 +102,7 @@ async def test_stop_midway_keeps_the_model(workdir, trained):
         await wait_for(pilot, lambda: bool(finished))
         assert finished[0].result.stopped
         assert not app.session.training
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert "previous model is unchanged" in str(app.screen.query_one("#train-stats").render())
     assert snapshot_files(final) == before
 
@@ -151,7 +144,7 @@ async def test_a_failing_worker_is_an_error_notification_and_the_app_goes_on(wor
         assert errors and "simulated failure" in errors[0].message
         assert f"details in {(workdir / 'logs' / 'causal-tui.log').resolve()}" in errors[0].message
         assert "simulated failure" in "".join(p.read_text() for p in (workdir / "logs").glob("*.log"))
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert "last run: failed" in str(app.screen.query_one("#train-stats").render())
         await pilot.press("d")  # still responsive
         assert app.screen.__class__.__name__ == "DatasetScreen"
@@ -161,17 +154,17 @@ async def test_a_broken_dataset_is_reported_not_fatal(workdir):
     app = make_app(workdir)
     (workdir / "dataset" / "valid.jsonl").write_text("{oops\n")
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.2)
-        assert any("valid.jsonl:1" in n.message for n in app._notifications)
+        await wait_for(pilot, lambda: any("valid.jsonl:1" in n.message for n in app._notifications))
         await pilot.press("d")
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert "valid.jsonl:1" in str(app.screen.query_one("#dataset-warnings").render())
 
 
 async def test_probe_without_a_model_says_how_to_train(workdir):
     app = make_app(workdir)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: app.session.dataset is not None)
+        await settled(pilot)
         assert "no model yet: press s" in str(app.screen.query_one("#probe-summary").render())
 
 
@@ -179,7 +172,7 @@ async def test_dataset_screen_marks_unseen_labels(workdir):
     app = make_app(workdir)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("d", "space")  # hold out 0,0,0,0,0: the only state with sum1 = 0
-        await pilot.pause(0.4)
+        await settled(pilot)
         warnings = str(app.screen.query_one("#dataset-warnings").render())
         assert "unseen label" in warnings and "0,0,0,0,0: sum1" in warnings
         assert "*" in app.screen.render_cell((0, 0, 0, 0, 0)).plain
@@ -200,7 +193,7 @@ async def test_probe_sweep_view_shades_by_fraction_of_seeds(workdir):
     app = make_app(workdir)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("w")
-        await pilot.pause(0.4)
+        await settled(pilot)
         summary = str(app.screen.query_one("#probe-summary").render())
         assert "sweep hand-made: 4 seeds" in summary
         assert "rule on its own answers newD 1.00 sum2 1.00" in summary  # all truthful here
@@ -208,7 +201,7 @@ async def test_probe_sweep_view_shades_by_fraction_of_seeds(workdir):
         styles = [str(sp.style) for sp in cell.spans if cell.plain[sp.start:sp.end] == "●"]
         assert styles[:4] == ["green"] * 4 and styles[4] == "yellow"  # sum1 right in 2 of 4 seeds
         await pilot.press("w")
-        await pilot.pause(0.3)
+        await settled(pilot)
         assert app.session.sweep_card is None
 
 
@@ -217,6 +210,75 @@ async def test_omit_flag_is_the_starting_selection(workdir):
     data.write(ds, workdir / "dataset")
     app = CausalApp(Session(dataset_dir=workdir / "dataset", out_dir=workdir / "out"), omit=((1, 1, 1, 1, 1),))
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: app.session.dataset is not None)
         assert app.session.selection == {(1, 1, 1, 1, 1)}
         assert app.session.selection_differs
+
+
+async def test_keys_typed_right_after_switching_screens_act_on_the_new_screen(workdir, monkeypatch):
+    import asyncio
+
+    from textual.coordinate import Coordinate
+
+    from causal_tui.screens.dataset import DatasetScreen
+
+    # Building a screen the first time takes a while on a real machine (imports,
+    # reading dataset/); make it slow here too, so keys arrive while it is built.
+    compose = DatasetScreen._on_compose
+
+    async def slow_compose(self, event):
+        await asyncio.sleep(0.3)
+        await compose(self, event)
+
+    monkeypatch.setattr(DatasetScreen, "_on_compose", slow_compose)
+    app = make_app(workdir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.session.dataset is not None)
+        probe_grid = app.screen.query_one(StateGrid)
+        # All queued before the Dataset screen exists: it is built lazily on the first d.
+        await press_at_once(pilot, "d", "right", "space", "down", "space")
+        await wait_for(pilot, lambda: len(app.session.selection) == 2)
+        assert app.session.selection == {(0, 0, 0, 0, 1), (0, 0, 1, 0, 1)}
+        screen = app.screen
+        assert screen.__class__.__name__ == "DatasetScreen"
+        # What the user sees follows the key at once, not at the next redraw tick.
+        assert screen.up_to_date
+        grid = screen.query_one(StateGrid)
+        assert "✗" in grid.get_cell_at(Coordinate(0, 1)).plain  # 0,0,0,0,1
+        assert grid.current_state == (0, 0, 1, 0, 1)
+        assert probe_grid.current_state == (0, 0, 0, 0, 0)  # nothing leaked to the old screen
+        # And back: the Probe screen (already built) takes the keys too.
+        await press_at_once(pilot, "p", "right", "right", "space")
+        await wait_for(pilot, lambda: (0, 0, 0, 1, 0) in app.session.selection)
+        assert app.screen.__class__.__name__ == "ProbeScreen" and app.screen.up_to_date
+
+
+async def test_the_palette_screenshot_is_saved_where_the_user_can_find_it(workdir):
+    app = make_app(workdir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.dataset is not None)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"screenshot")
+        await pilot.press("enter")
+        folder = workdir / "out" / "screenshots"
+        await wait_for(pilot, lambda: folder.is_dir() and list(folder.glob("*.svg")), what="the SVG")
+        svg = next(folder.glob("*.svg")).read_text()
+        assert svg.startswith("<svg") and "Re-probe" in svg
+        await wait_for(pilot, lambda: any("saved" in n.message and str(folder) in n.message
+                                          for n in app._notifications))
+        assert not any(n.severity == "error" for n in app._notifications)
+
+
+async def test_long_log_lines_wrap_on_the_train_screen(workdir):
+    from textual.widgets import RichLog
+
+    app = make_app(workdir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("t")
+        await settled(pilot)
+        app.session.log("x" * 300)
+        await settled(pilot)
+        log = app.screen.query_one(RichLog)
+        assert len(log.lines) >= 3  # one 300-character line became several
+        assert log.virtual_size.width <= log.scrollable_content_region.width
+        assert not log.show_horizontal_scrollbar

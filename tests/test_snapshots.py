@@ -13,6 +13,7 @@ from causal_tui import data, model_store
 from causal_tui.app import CausalApp
 from causal_tui.session import Session
 from conftest import SMALL_CONFIG
+from pilot_helpers import settled, wait_for
 from causal_tui.training import TrainingConfig
 
 
@@ -31,23 +32,26 @@ def fixed_app(workdir, trained):
     return CausalApp(session)
 
 
-async def wait_for_probe(pilot):
-    app = pilot.app
-    for _ in range(300):
-        if app.session.report is not None and not app.session.probing:
-            break
-        await pilot.pause(0.1)
-    assert app.session.report is not None
-    await pilot.pause(0.5)
+def after_probe(*keys):
+    """Wait for the startup probe, press `keys`, wait until the screen shows
+    their effect: snapshots capture a state, never a race."""
+
+    async def run_before(pilot):
+        await wait_for(pilot, lambda: pilot.app.session.report is not None, what="the startup probe")
+        await settled(pilot)
+        await pilot.press(*keys)
+        await settled(pilot)
+
+    return run_before
 
 
 def test_probe_screen(snap_compare, fixed_app):
-    assert snap_compare(fixed_app, press=["down", "right"], run_before=wait_for_probe, terminal_size=(80, 24))
+    assert snap_compare(fixed_app, run_before=after_probe("down", "right"), terminal_size=(80, 24))
 
 
 def test_dataset_screen(snap_compare, fixed_app):
-    assert snap_compare(fixed_app, press=["d", "right", "space"], run_before=wait_for_probe, terminal_size=(80, 24))
+    assert snap_compare(fixed_app, run_before=after_probe("d", "right", "space"), terminal_size=(80, 24))
 
 
 def test_train_screen(snap_compare, fixed_app):
-    assert snap_compare(fixed_app, press=["t"], run_before=wait_for_probe, terminal_size=(80, 24))
+    assert snap_compare(fixed_app, run_before=after_probe("t"), terminal_size=(80, 24))

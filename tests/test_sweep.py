@@ -86,6 +86,14 @@ def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
     assert not (folder / "seed-2").exists()  # nothing new starts once stopping
     assert all(not (d / "tiny-gpt2-causal" / "final").exists() for d in folder.glob("seed-*"))
 
-    # Run again (one seed, to keep it short): the stopped seed trains from the start and is scored.
-    card = sweep.run("s", held_out, 1, jobs, TINY, LONG_SIZES, workdir / "out")
+    checkpoints = sorted(int(p.name.split("-")[1]) for p in folder.glob("seed-0/tiny-gpt2-causal/checkpoint-*"))
+    assert checkpoints, "a stopped seed leaves a checkpoint"
+    stopped_at = checkpoints[-1]
+
+    # Run again (one seed, to keep it short): the stopped seed goes on from its checkpoint and is scored.
+    steps.clear()
+    card = sweep.run("s", held_out, 1, jobs, TINY, LONG_SIZES, workdir / "out",
+                     on_step=lambda seed, step, total: steps.append((seed, step, total)))
     assert card["seeds"] == [0] and (folder / "seed-0" / sweep.PROBE_FILE).exists()
+    assert steps and min(step for _, step, _ in steps) > stopped_at  # continued, not restarted
+    assert json.loads((folder / "seed-0" / sweep.PROBE_FILE).read_text())["steps"] == 500

@@ -35,6 +35,17 @@ class CausalScreen(Screen):
         self._seen = -1
         self._sync()
 
+    def refresh_now(self) -> None:
+        """Redraw at once after a key changed the session (the timer is for
+        bursts of training events, not for the user's own keys)."""
+        self._seen = -1
+        self._sync()
+
+    @property
+    def up_to_date(self) -> bool:
+        """Whether what is drawn reflects the session's latest change."""
+        return self.is_mounted and getattr(self, "_seen", -1) == self.session.version
+
     def _sync(self) -> None:
         if self.session.version == self._seen or not self.is_current:
             return

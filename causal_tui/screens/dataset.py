@@ -45,7 +45,8 @@ class DatasetScreen(CausalScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self._fill_form()
-        self.query_one(StateGrid).focus()
+        # At once, not deferred: keys already queued must find the grid focused.
+        self.set_focus(self.query_one(StateGrid))
 
     def _fill_form(self) -> None:
         s = self.session
@@ -69,10 +70,12 @@ class DatasetScreen(CausalScreen):
         refusal = self.session.toggle(self.query_one(StateGrid).current_state)
         if refusal:
             self.notify(refusal, severity="warning")
+        self.refresh_now()
 
     def action_clear(self) -> None:
         self.session.selection.clear()
         self.session.changed()
+        self.refresh_now()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         """Keep the session in step with the form; bad values are marked, not taken."""

@@ -53,7 +53,8 @@ class ProbeScreen(CausalScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one(StateGrid).focus()
+        # At once, not deferred: keys already queued must find the grid focused.
+        self.set_focus(self.query_one(StateGrid))
 
     def on_resize(self, event) -> None:
         self.set_class(event.size.width < NARROW_BELOW, "narrow")
@@ -63,10 +64,11 @@ class ProbeScreen(CausalScreen):
         if s.sweep_card is not None:
             s.sweep_card = None
             s.changed()
-            return
-        problem = s.load_latest_sweep()
-        if problem:
-            self.notify(problem, severity="warning")
+        else:
+            problem = s.load_latest_sweep()
+            if problem:
+                self.notify(problem, severity="warning")
+        self.refresh_now()
 
     def _sweep_cell(self, state: State) -> Text:
         """Each field shaded by the fraction of seeds right (held-out states of the sweep)."""
@@ -105,6 +107,7 @@ class ProbeScreen(CausalScreen):
         refusal = self.session.toggle(self.query_one(StateGrid).current_state)
         if refusal:
             self.notify(refusal, severity="warning")
+        self.refresh_now()
 
     def on_data_table_cell_highlighted(self, event) -> None:
         self.query_one("#probe-detail", Static).update(self.detail(self.query_one(StateGrid).current_state))

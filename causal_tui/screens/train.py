@@ -45,12 +45,12 @@ class TrainScreen(CausalScreen):
             yield LossChart(id="loss-chart")
         yield ProgressBar(id="train-progress", show_eta=True)
         yield Static(id="train-stats")
-        yield RichLog(id="train-log", max_lines=500, wrap=False, markup=False)
+        yield RichLog(id="train-log", max_lines=500, wrap=True, markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
         # Start outside the form so s, x, d, t, p work at once; tab enters it.
-        self.query_one(RichLog).focus()
+        self.set_focus(self.query_one(RichLog))
         self._logged = 0
         self._chart_points = (-1, -1)
         config = self.session.config
