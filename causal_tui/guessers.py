@@ -4,7 +4,6 @@ field, a prediction."""
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 
 from . import rules
@@ -25,48 +24,26 @@ def nearest_neighbour(trained, state: State, field: str) -> int:
     return max(sorted(votes), key=lambda v: votes[v])
 
 
-def _monomials(degree: int):
-    """Products of distinct inputs of at most `degree` factors (inputs are 0/1,
-    so higher powers add nothing)."""
-    n = len(rules.INPUTS)
-    return [c for d in range(degree + 1) for c in itertools.combinations(range(n), d)]
-
-
-def _features(states, monomials):
-    import numpy as np
-
-    return np.array([[float(all(s[i] for i in m)) for m in monomials] for s in states])
-
-
 def interpolator(trained, field: str):
-    """The lowest-degree polynomial in the inputs that fits the trained states
-    exactly (the smallest-norm one where several do). Returns (degree, predict)."""
-    import numpy as np
+    """The family of lowest-degree polynomials in the inputs that fit the
+    trained states exactly (exact_fit.Fit): `.degree`, and `.predict(state)`
+    saying whether every such fit agrees there."""
+    from .exact_fit import lowest_degree_fit
 
-    y = np.array([rules.truth(s)[field] for s in trained], dtype=float)
-    for degree in range(len(rules.INPUTS) + 1):
-        monomials = _monomials(degree)
-        x = _features(trained, monomials)
-        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-        if np.allclose(x @ coef, y, atol=1e-8):
-            break
-
-    def predict(state: State) -> float:
-        return float((_features([state], monomials) @ coef)[0])
-
-    return degree, predict
+    return lowest_degree_fit(trained, [rules.truth(s)[field] for s in trained], len(rules.INPUTS))
 
 
-def predictions(held_out) -> dict[State, dict[str, dict[str, float]]]:
-    """For each held-out state and field: each guesser's prediction."""
+def predictions(held_out) -> dict[State, dict[str, dict]]:
+    """For each held-out state and field: the majority and nearest-neighbour
+    answers, and the interpolator's exact_fit.Prediction."""
     from .holdout import trained_states
 
     trained = trained_states(held_out)
-    fitted = {f: interpolator(trained, f)[1] for f in rules.FIELDS}
+    fits = {f: interpolator(trained, f) for f in rules.FIELDS}
     return {
         s: {f: {"majority": majority(trained, f),
                 "nearest_neighbour": nearest_neighbour(trained, s, f),
-                "interpolator": round(fitted[f](s), 6)}
+                "interpolator": fits[f].predict(s)}
             for f in rules.FIELDS}
         for s in held_out
     }

@@ -134,9 +134,23 @@ def _shade(fraction: float | None) -> str:
     return LEVEL_STYLE[level(fraction)]
 
 
+def _num(x: float | None) -> str:
+    return "--" if x is None else f"{x:.2f}"
+
+
+def _interval(pair) -> str:
+    lo, hi = pair
+    return f"[{lo:.2f}, {hi:.2f}]"
+
+
+def _per_seed(values: list) -> str:
+    """Each seed's accuracy in one short string: 1 0 .88 ..."""
+    return " ".join("-" if v is None else "1" if v == 1 else "0" if v == 0 else f"{v:.2f}"[1:] for v in values)
+
+
 def scorecard_tables(card: dict) -> list[Table]:
     """Per held-out state and field: seeds right; per field: accuracy with its
-    95% Wilson interval beside chance and the reference guessers."""
+    seed-level 95% interval beside chance and the reference guessers."""
     n = len(card["seeds"])
     cells = {(c["state"], c["field"]): c for c in card["cells"]}
     grid = Table(title=f"Held-out states: seeds right out of {n}", title_justify="left",
@@ -154,41 +168,62 @@ def scorecard_tables(card: dict) -> list[Table]:
         grid.add_row(state, *row)
 
     fields = Table(title="Per field on held-out states", title_justify="left",
-                   caption="model: accuracy [95% Wilson]   chance: majority value of the trained states\n"
-                           "guessers: their accuracy / how often the model agrees with them",
+                   caption="model: accuracy over every seed's held-out cells [95% interval, seed as unit]\n"
+                           "chance: majority value of the trained states\n"
+                           "guessers: their accuracy / how often the model agrees with them;\n"
+                           "interpolator over cells where every lowest-degree fit agrees (N? where not)",
                    caption_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
     for col in ("field", "model", "chance", "nearest nbr", "interpolator"):
         fields.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
     for f, s in card["fields"].items():
-        lo, hi = s["wilson95"]
         ga, ag = s["guesser_accuracy"], s["agreement"]
+        undetermined = s.get("interpolator_undetermined", 0)
         fields.add_row(
             f,
-            f"[{_shade(s['accuracy'])}]{s['accuracy']:.2f}[/] [{lo:.2f}, {hi:.2f}]",
+            f"[{_shade(s['accuracy'])}]{s['accuracy']:.2f}[/] {_interval(s['interval95'])}",
             f"{s['chance_accuracy']:.2f} (={s['chance_value']})",
             f"{ga['nearest_neighbour']:.2f} / {ag['nearest_neighbour']:.2f}",
-            f"{ga['interpolator']:.2f} / {ag['interpolator']:.2f} (deg {s['interpolator_degree']})",
+            f"{_num(ga['interpolator'])} / {_num(ag['interpolator'])} (deg {s['interpolator_degree']}"
+            + (f", {undetermined}?" if undetermined else "") + ")",
         )
-    composed = Table(title="Composed fields: does the model apply the rule to its own answers?",
+    seeds = Table(title="Per seed: accuracy on its held-out cells", title_justify="left",
+                  box=box.SIMPLE_HEAD, header_style="bold")
+    seeds.add_column("seed", justify="right")
+    for f in card["fields"]:
+        seeds.add_column(f, justify="right", no_wrap=True)
+    for i, seed in enumerate(card["seeds"]):
+        seeds.add_row(str(seed), *(f"[{_shade(v)}]{_num(v)}[/]" for v in
+                                   (card["fields"][f]["per_seed"][i] for f in card["fields"])))
+    reads = "; ".join(f"{f} reads {', '.join(st['own_answers']['reads'])}"
+                      for f, st in card["fields"].items() if st.get("own_answers"))
+    composed = Table(title="Composed fields: the rule on the model's own answers",
                      title_justify="left", box=box.SIMPLE_HEAD, header_style="bold",
-                     caption="held-out states, all seeds: its answer equals the rule applied to its own "
-                             "answers for the fields the rule reads", caption_justify="left")
-    for col in ("field", "reads", "consistent", "95% Wilson", "right"):
-        composed.add_column(col, justify="left" if col in ("field", "reads") else "right")
+                     caption=f"{reads}\n"
+                             "consistent: the answer equals the rule applied to the\n"
+                             "model's own answers for the fields it reads; counted\n"
+                             "over held-out cells (all seeds) where the rule's value\n"
+                             "depends on those answers (informative) and they parse\n"
+                             "cells: informative / all   right: the field's accuracy",
+                     caption_justify="left")
+    for col in ("field", "cells", "consistent", "95% interval", "right"):
+        composed.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
     for f, s in card["fields"].items():
         own = s.get("own_answers")
-        if own and own["total"]:
-            lo, hi = own["wilson95"]
-            composed.add_row(f, " ".join(own["reads"]), f"{own['consistent']}/{own['total']} = {own['fraction']:.2f}",
-                             f"[{lo:.2f}, {hi:.2f}]", f"{s['accuracy']:.2f}")
+        if not own:
+            continue
+        row = [f, f"{own['informative']}/{own['total']}"]
+        if own["readable"]:
+            row += [f"{own['consistent']}/{own['readable']} = {own['fraction']:.2f}", _interval(own["interval95"])]
+        else:
+            row += ["no informative cell", ""]
+        composed.add_row(*row, f"{s['accuracy']:.2f}")
     groups = Table(title="Cells whose answer was / was never seen in training", title_justify="left",
                    box=box.SIMPLE_HEAD, header_style="bold")
-    for col in ("cells", "model accuracy", "95% Wilson"):
+    for col in ("cells", "model accuracy", "95% interval"):
         groups.add_column(col, justify="right")
     groups.add_column("", justify="left")
     for label, g in card["by_label"].items():
         if g["cells"]:
-            lo, hi = g["wilson95"]
-            groups.add_row(str(g["cells"]), f"{g['accuracy']:.2f}", f"[{lo:.2f}, {hi:.2f}]",
+            groups.add_row(str(g["cells"]), f"{g['accuracy']:.2f}", _interval(g["interval95"]),
                            label.replace("_", " "))
-    return [grid, fields, composed, groups]
+    return [grid, fields, seeds, composed, groups]

@@ -31,10 +31,16 @@ def parse(preset: str, seed: int = 0) -> tuple[State, ...]:
             if not t or t.group(1) not in rules.INPUTS:
                 raise UserError(f"holdout {preset!r}: {term.strip()!r} is not like A=1 "
                                 f"(inputs {', '.join(rules.INPUTS)}; bits 0 or 1; terms joined by &)")
-            wanted[rules.INPUTS.index(t.group(1))] = int(t.group(2))
+            i, value = rules.INPUTS.index(t.group(1)), int(t.group(2))
+            if i in wanted:
+                problem = "repeats" if wanted[i] == value else "contradicts itself on"
+                raise UserError(f"holdout {preset!r} {problem} {t.group(1)}: name each input at most once")
+            wanted[i] = value
         states = tuple(s for s in rules.ALL_STATES if all(s[i] == v for i, v in wanted.items()))
+        if not states:
+            raise UserError(f"holdout {preset!r} selects no state")
         if len(states) == len(rules.ALL_STATES):
-            raise UserError(f"holdout {preset!r} holds out every state")
+            raise UserError(f"holdout {preset!r} holds out every state: nothing would be left to train on")
         return states
     return data.parse_omit(preset)
 

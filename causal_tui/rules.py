@@ -91,9 +91,10 @@ own (possibly wrong) answers for them."""
 
 def rule_on(field: str, state: State, answers: Mapping[str, int | None]) -> int | None:
     """`field`'s rule on the inputs of `state` and, for the fields it reads, on
-    `answers` instead of the truth. None when an answer it needs is missing."""
+    `answers` instead of the truth. None when an answer it needs is missing or
+    not a bit (the fields a rule reads are equation outputs, 0 or 1)."""
     values: dict[str, int | None] = dict(zip(INPUTS, state))
-    values.update({f: answers.get(f) for f in READS[field]})
+    values.update({f: answers.get(f) if answers.get(f) in (0, 1) else None for f in READS[field]})
     for eq in EQUATIONS:
         if eq.name == field:
             operands = [values[o] for o in eq.operands]
@@ -103,6 +104,15 @@ def rule_on(field: str, state: State, answers: Mapping[str, int | None]) -> int 
             terms = [values[v] for v in s.over]
             return None if None in terms else sum(terms)
     raise KeyError(field)
+
+
+def informative(field: str, state: State) -> bool:
+    """Whether `field`'s rule, at this state's inputs, depends on the answers it
+    reads: only there does "the model applied the rule to its own answers" say
+    anything (newD = A OR newB is 1 whatever newB is when A = 1)."""
+    reads = READS[field]
+    outcomes = {rule_on(field, state, dict(zip(reads, bits))) for bits in itertools.product((0, 1), repeat=len(reads))}
+    return len(outcomes) > 1
 
 
 def evaluate(state: State) -> dict[str, int]:

@@ -1,13 +1,39 @@
 """The multi-seed held-out scorecard: per held-out state and field, how often
-the model is right (with a 95% Wilson interval), against reference guessers."""
+the model is right, against reference guessers, with intervals that treat the
+seed (one independently trained model) as the unit.
+
+Intervals
+---------
+A cell (one held-out state, one field) over S seeds is S independent trials:
+its interval is the Wilson score interval of k right out of S.
+
+A field's accuracy pools the held-out cells of every seed, but the cells of
+one seed come from one model and are not independent trials: a seed that
+learned a rule gets all of them right. Pooled as if independent, 7 of 24
+cells right (7, 0, 0 of 8 per seed) reads as [0.15, 0.49]; in a simulation
+where each seed learns a field or not, such intervals cover the truth only
+two times in three. The scorecard instead uses the Wilson score interval at
+Kish's *effective sample size*: n_eff = p(1-p) / v, where v is the variance of
+the pooled accuracy estimated from the spread of the seeds' own accuracies
+(the ratio estimator's between-cluster variance, v = sum((k_s - p m_s)/m)^2 /
+(S (S-1)) for seeds with k_s of m_s right, m their mean). n_eff is kept
+between S (the seeds are independent, so never fewer) and the number of cells
+(never more). Where every seed's cells agree (each seed all right or all
+wrong) this is exactly the Wilson interval over seeds, so 0 of 3 seeds right
+reads [0, 0.56], never [0, 0]; where seeds vary little it narrows towards the
+pooled interval, as far as the seeds' spread allows. One seed: n_eff = 1."""
 
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 from . import guessers, holdout, rules
 
 Z95 = 1.959963984540054
+INTERVAL_METHOD = "wilson-kish"
+INTERVAL_METHOD_TEXT = ("Wilson score interval at Kish's effective sample size over seeds "
+                        "(between the number of seeds and the number of cells)")
 
 
 def level(fraction: float | None) -> str:
@@ -18,37 +44,124 @@ def level(fraction: float | None) -> str:
     return "right" if fraction >= 0.9 else "wrong" if fraction <= 0.1 else "mixed"
 
 
-def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """95% Wilson score interval for k successes in n trials."""
-    if n == 0:
+def wilson_p(p: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """95% Wilson score interval for a proportion p observed over n trials
+    (n may be an effective, fractional sample size)."""
+    if n <= 0:
         return (0.0, 1.0)
-    p = k / n
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    # At k = 0 or k = n the bound is exactly 0 or 1; say so rather than 5e-17.
-    lo = 0.0 if k == 0 else max(0.0, centre - half)
-    hi = 1.0 if k == n else min(1.0, centre + half)
+    half = z * math.sqrt(max(p * (1 - p), 0.0) / n + z * z / (4 * n * n)) / denom
+    # At p = 0 or p = 1 the bound is exactly 0 or 1; say so rather than 5e-17.
+    lo = 0.0 if p <= 0 else max(0.0, centre - half)
+    hi = 1.0 if p >= 1 else min(1.0, centre + half)
     return (lo, hi)
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """95% Wilson score interval for k successes in n independent trials."""
+    return (0.0, 1.0) if n == 0 else wilson_p(k / n, n, z)
+
+
+def effective_n(per_seed: Sequence[tuple[int, int]]) -> float:
+    """Kish's effective sample size of the pooled proportion of (right, cells)
+    per seed, kept between the number of seeds and the number of cells."""
+    seeds = [(k, m) for k, m in per_seed if m > 0]
+    s = len(seeds)
+    if s == 0:
+        return 0.0
+    cells = sum(m for _, m in seeds)
+    if s == 1:
+        return 1.0
+    p = sum(k for k, _ in seeds) / cells
+    mean_m = cells / s
+    v = sum(((k - p * m) / mean_m) ** 2 for k, m in seeds) / (s * (s - 1))
+    if p in (0.0, 1.0):
+        return float(s)  # no spread at all: the seeds are all there is to go on
+    if v == 0:
+        return float(cells)
+    return min(float(cells), max(float(s), p * (1 - p) / v))
+
+
+def seed_summary(per_seed: Sequence[tuple[int, int]]) -> dict:
+    """Pooled accuracy over seeds, each seed's own, and the seed-level interval.
+
+    `per_seed`: (right, cells) for each seed, in seed order."""
+    right = sum(k for k, _ in per_seed)
+    cells = sum(m for _, m in per_seed)
+    n_eff = effective_n(per_seed)
+    p = right / cells if cells else None
+    return {
+        "right": right, "total": cells,
+        "accuracy": p,
+        "per_seed": [k / m if m else None for k, m in per_seed],
+        "effective_n": round(n_eff, 3),
+        "interval95": wilson_p(p, n_eff) if p is not None else (0.0, 1.0),
+        "interval_method": INTERVAL_METHOD,
+    }
+
+
+def newcombe_difference(a: dict, b: dict) -> tuple[float, float] | None:
+    """95% interval for accuracy(a) - accuracy(b), two seed_summary() results,
+    by Newcombe's hybrid score method on their seed-level Wilson intervals."""
+    if a["accuracy"] is None or b["accuracy"] is None:
+        return None
+    p1, p2 = a["accuracy"], b["accuracy"]
+    (l1, u1), (l2, u2) = a["interval95"], b["interval95"]
+    d = p1 - p2
+    return (max(-1.0, d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)),
+            min(1.0, d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))
 
 
 def _own_rule(field: str, held_out, runs: list[dict]) -> dict | None:
     """For a field whose rule reads other fields (sum2 = newA+...+newD): how
     often, on held-out states, the model's answer is that rule applied to its
     own answers for them. High while its accuracy is low: it composes, but from
-    wrong parts."""
+    wrong parts. Only informative cells count: those where the rule's value
+    depends on the answers it reads (not newD = A OR newB where A = 1)."""
     if field not in rules.COMPOSED:
         return None
-    k = total = 0
+    informative = [s for s in held_out if rules.informative(field, s)]
+    per_seed = []
+    readable = 0
     for r in runs:
-        for s in held_out:
+        k = m = 0
+        for s in informative:
             answers = r["predictions"][rules.format_state(s)]
             expected = rules.rule_on(field, s, answers)
             if expected is not None and answers[field] is not None:
-                total += 1
+                m += 1
                 k += answers[field] == expected
-    return {"reads": list(rules.READS[field]), "consistent": k, "total": total,
-            "fraction": k / total if total else None, "wilson95": wilson(k, total)}
+        per_seed.append((k, m))
+        readable += m
+    summary = seed_summary(per_seed)
+    return {"reads": list(rules.READS[field]),
+            "total": len(held_out) * len(runs),
+            "informative": len(informative) * len(runs),
+            "readable": readable,
+            "consistent": summary["right"],
+            "fraction": summary["accuracy"],
+            **{k: summary[k] for k in ("per_seed", "effective_n", "interval95", "interval_method")}}
+
+
+def _cell(state, field: str, truth: int, preds: list, guess: dict, unseen: bool) -> dict:
+    n = len(preds)
+    k = sum(p == truth for p in preds)
+    interp = guess["interpolator"]
+    answers = {"majority": guess["majority"], "nearest_neighbour": guess["nearest_neighbour"],
+               "interpolator": interp.answer}
+    return {
+        "state": rules.format_state(state), "field": field, "truth": truth,
+        "right": k, "seeds": n, "fraction": k / n if n else None, "wilson95": wilson(k, n),
+        "unseen_label": unseen,
+        "model_values": preds,
+        "guessers": {"majority": guess["majority"], "nearest_neighbour": guess["nearest_neighbour"],
+                     "interpolator": None if interp.value is None else float(interp.value)},
+        "interpolator_determined": interp.determined,
+        "interpolator_range": None if interp.range is None else list(interp.range),
+        "agree": {name: (sum(p == a for p in preds) / n if n else None) if a is not None else None
+                  for name, a in answers.items()},
+    }
 
 
 def build(held_out, runs: list[dict]) -> dict:
@@ -58,50 +171,58 @@ def build(held_out, runs: list[dict]) -> dict:
     trained = holdout.trained_states(held_out)
     guesses = guessers.predictions(held_out)
     unseen = holdout.unseen_labels(held_out)
-    n = len(runs)
     cells = []
     for s in held_out:
-        key = rules.format_state(s)
         truth = rules.truth(s)
         for f in rules.FIELDS:
-            preds = [r["predictions"][key][f] for r in runs]
-            k = sum(p == truth[f] for p in preds)
-            g = guesses[s][f]
-            cells.append({
-                "state": key, "field": f, "truth": truth[f],
-                "right": k, "seeds": n, "fraction": k / n if n else None, "wilson95": wilson(k, n),
-                "unseen_label": f in unseen[s],
-                "model_values": preds,
-                "guessers": g,
-                "agree": {name: sum(p == round(v) for p in preds) / n if n else None for name, v in g.items()},
-            })
+            preds = [r["predictions"][rules.format_state(s)][f] for r in runs]
+            cells.append(_cell(s, f, truth[f], preds, guesses[s][f], f in unseen[s]))
+
+    def per_seed(selected: list[dict]) -> list[tuple[int, int]]:
+        return [(sum(c["model_values"][i] == c["truth"] for c in selected), len(selected)) for i in range(len(runs))]
+
     fields = {}
     for f in rules.FIELDS:
         fc = [c for c in cells if c["field"] == f]
-        own = _own_rule(f, held_out, runs)
-        k, total = sum(c["right"] for c in fc), sum(c["seeds"] for c in fc)
         maj = guessers.majority(trained, f)
+        determined = [c for c in fc if c["interpolator_determined"]]
         fields[f] = {
-            "right": k, "total": total, "accuracy": k / total if total else None, "wilson95": wilson(k, total),
+            **seed_summary(per_seed(fc)),
             "chance_value": maj,
             "chance_accuracy": sum(rules.truth(s)[f] == maj for s in held_out) / len(held_out),
-            "guesser_accuracy": {name: sum(round(c["guessers"][name]) == c["truth"] for c in fc) / len(fc)
-                                 for name in ("majority", "nearest_neighbour", "interpolator")},
-            "agreement": {name: sum(c["agree"][name] * c["seeds"] for c in fc) / total if total else None
+            "guesser_accuracy": {
+                "majority": sum(c["guessers"]["majority"] == c["truth"] for c in fc) / len(fc),
+                "nearest_neighbour": sum(c["guessers"]["nearest_neighbour"] == c["truth"] for c in fc) / len(fc),
+                # Over the cells where every lowest-degree fit agrees; None if there are none.
+                "interpolator": (sum(round(c["guessers"]["interpolator"]) == c["truth"] for c in determined)
+                                 / len(determined)) if determined else None,
+            },
+            "agreement": {name: _mean([c["agree"][name] for c in fc if c["agree"][name] is not None])
                           for name in ("majority", "nearest_neighbour", "interpolator")},
-            "interpolator_degree": guessers.interpolator(trained, f)[0],
-            "own_answers": own,
+            "interpolator_degree": guessers.interpolator(trained, f).degree,
+            "interpolator_undetermined": len(fc) - len(determined),
+            "own_answers": _own_rule(f, held_out, runs),
         }
     groups = {}
     for label, flag in (("unseen_label", True), ("seen_label", False)):
         gc = [c for c in cells if c["unseen_label"] == flag]
-        k, total = sum(c["right"] for c in gc), sum(c["seeds"] for c in gc)
-        groups[label] = {"cells": len(gc), "right": k, "total": total,
-                         "accuracy": k / total if total else None, "wilson95": wilson(k, total)}
+        groups[label] = {"cells": len(gc), **seed_summary(per_seed(gc))}
     return {
         "held_out": [rules.format_state(s) for s in held_out],
         "seeds": [r["seed"] for r in runs],
+        "interval_method": {"name": INTERVAL_METHOD, "text": INTERVAL_METHOD_TEXT},
         "cells": cells,
         "fields": fields,
         "by_label": groups,
     }
+
+
+def interpolator_mark(cell: dict) -> str:
+    """The interpolator's prediction for a cell as shown: its value, or ? where
+    the lowest-degree fits disagree (or it is exactly a half)."""
+    value = cell["guessers"]["interpolator"]
+    return f"{value:g}" if cell["interpolator_determined"] else "?"
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None

@@ -17,10 +17,23 @@ def test_random_preset_is_reproducible_and_sized():
     assert a == b and len(a) == 5 and holdout.parse("random-5", seed=4) != a
 
 
-@pytest.mark.parametrize("preset", ["A=2", "F=1", "A=1&&C=1", "random-0", "random-32", "1,1,1"])
-def test_bad_presets(preset):
-    with pytest.raises(UserError):
+@pytest.mark.parametrize("preset, fragment", [
+    ("A=2", "is not like A=1"), ("F=1", "is not like A=1"), ("A=1&&C=1", "is not like A=1"),
+    ("random-0", "K must be"), ("random-32", "K must be"), ("1,1,1", "has 3 values"),
+    ("A=1&A=0", "contradicts itself on A"), ("A=1&A=1", "repeats A"), ("C=0&B=1&C=1", "contradicts itself on C"),
+])
+def test_bad_presets(preset, fragment):
+    with pytest.raises(UserError, match=fragment):
         holdout.parse(preset)
+
+
+def test_a_bad_condition_on_the_command_line_is_one_line_and_exit_2(workdir, capsys):
+    from causal_tui.cli import tui_main
+
+    assert tui_main(["--sweep", "--seeds", "1", "--holdout", "A=1&A=0"]) == 2
+    err = capsys.readouterr().err
+    assert "contradicts itself on A" in err and len(err.strip().splitlines()) == 1
+    assert not (workdir / "out").exists()
 
 
 def test_unseen_labels_match_the_facts_of_the_task():
@@ -58,21 +71,85 @@ def test_majority_by_hand():
 
 def test_interpolator_on_the_a_and_c_holdout_predicts_a_plus_c():
     trained = holdout.trained_states(AC)
-    degree, predict = guessers.interpolator(trained, "newA")
-    assert degree == 1
+    fit = guessers.interpolator(trained, "newA")
+    assert fit.degree == 1
     for s in AC:
-        assert predict(s) == pytest.approx(2.0)  # A + C, where the truth (A XOR C) is 0
+        p = fit.predict(s)
+        assert p.determined and p.value == 2  # A + C, where the truth (A XOR C) is 0
         assert rules.truth(s)["newA"] == 0
-    _, predict_sum2 = guessers.interpolator(trained, "sum2")
-    for s in AC:
-        assert predict_sum2(s) == pytest.approx(rules.truth(s)["sum2"] + 2)
 
 
-def test_interpolator_recovers_exact_rules_when_nothing_is_ambiguous():
-    trained = holdout.trained_states([(1, 0, 1, 0, 1)])
+def test_interpolator_determinacy_on_the_a_and_c_holdout():
+    # AC is 0 on every trained state, so at degree 2 any multiple of it can be
+    # added to a fit: newC, newD and sum2 can be anything on the 8 held-out states.
+    trained = holdout.trained_states(AC)
+    for f in ("newA", "newB", "sum1"):
+        fit = guessers.interpolator(trained, f)
+        assert fit.degree == 1 and all(fit.predict(s).determined for s in AC), f
+    for f in ("newC", "newD", "sum2"):
+        fit = guessers.interpolator(trained, f)
+        assert fit.degree == 2, f
+        for s in AC:
+            p = fit.predict(s)
+            assert not p.determined and p.value is None and p.range == (None, None), (f, s)
+    card = scorecard.build(AC, [{"seed": 0, "predictions": {rules.format_state(s): rules.truth(s) for s in AC}}])
+    undetermined = {f: card["fields"][f]["interpolator_undetermined"] for f in rules.FIELDS}
+    assert undetermined == {"newA": 0, "newB": 0, "newC": 8, "newD": 8, "sum1": 0, "sum2": 8}
+    assert card["fields"]["sum2"]["guesser_accuracy"]["interpolator"] is None  # no determined cell to score
+    assert card["fields"]["newA"]["guesser_accuracy"]["interpolator"] == 0.0  # predicts 2, truth 0
+    cell = next(c for c in card["cells"] if c["field"] == "sum2")
+    assert cell["interpolator_range"] == [None, None] and scorecard.interpolator_mark(cell) == "?"
+
+
+def test_interpolator_with_one_state_held_out_is_determined_and_right():
+    # Only the indicator of the held-out point (degree 5) vanishes on the other 31.
+    state = (1, 0, 1, 0, 1)
+    trained = holdout.trained_states([state])
     for f in rules.FIELDS:
-        _, predict = guessers.interpolator(trained, f)
-        assert predict((1, 0, 1, 0, 1)) == pytest.approx(rules.truth((1, 0, 1, 0, 1))[f]), f
+        p = guessers.interpolator(trained, f).predict(state)
+        assert p.determined and p.value == rules.truth(state)[f], f
+
+
+def test_a_half_is_undetermined():
+    from fractions import Fraction
+
+    from causal_tui.exact_fit import Prediction
+
+    half = Prediction(Fraction(3, 2))
+    assert not half.determined and half.range == (1, 2) and half.answer is None
+    assert Prediction(Fraction(-1, 2)).range == (-1, 0)
+    assert Prediction(Fraction(4, 3)).determined and Prediction(Fraction(4, 3)).answer == 1
+
+
+@pytest.mark.parametrize("per_seed, n_eff, lo, hi", [
+    # 0 of 3 seeds right: the seeds are all there is, never [0, 0].
+    ([(0, 8), (0, 8), (0, 8)], 3, 0.0, 0.5615),
+    # every seed all right or all wrong: exactly the Wilson interval over seeds (2 of 5).
+    ([(8, 8), (8, 8), (0, 8), (0, 8), (0, 8)], 5, 0.1176, 0.7693),
+    # 7, 0, 0 of 8: p = 7/24, spread between seeds as large as all-or-nothing -> 3 seeds.
+    ([(7, 8), (0, 8), (0, 8)], 3, 0.0485, 0.7688),
+    # 6, 7, 5, 8 of 8: p = 26/32, v = 0.078125 / 12, n_eff = 0.15234375 / v = 23.4 cells' worth.
+    ([(6, 8), (7, 8), (5, 8), (8, 8)], 23.4, 0.6154, 0.9215),
+    # identical seeds at 4 of 8: no spread between them, every cell counts.
+    ([(4, 8), (4, 8)], 16, 0.2800, 0.7200),
+    # one seed: one unit of evidence.
+    ([(6, 8)], 1, 0.1179, 0.9854),
+])
+def test_seed_level_interval_on_hand_computed_cases(per_seed, n_eff, lo, hi):
+    got = scorecard.seed_summary(per_seed)
+    assert got["effective_n"] == pytest.approx(n_eff, abs=1e-3)
+    assert got["interval95"][0] == pytest.approx(lo, abs=1e-3) and got["interval95"][1] == pytest.approx(hi, abs=1e-3)
+    assert got["per_seed"] == [k / m for k, m in per_seed]
+    wilson_over_seeds = scorecard.wilson(round(got["accuracy"] * len(per_seed)), len(per_seed))
+    if all(k in (0, m) for k, m in per_seed):  # all agree within each seed: never narrower than that
+        assert got["interval95"] == pytest.approx(wilson_over_seeds)
+
+
+def test_the_pooled_interval_the_scorecard_used_to_print_is_too_narrow():
+    # The review's case: 7/24 pooled as independent cells gives [0.149, 0.492].
+    assert scorecard.wilson(7, 24) == pytest.approx((0.149, 0.492), abs=1e-3)
+    lo, hi = scorecard.seed_summary([(7, 8), (0, 8), (0, 8)])["interval95"]
+    assert lo < 0.149 and hi > 0.492
 
 
 @pytest.mark.parametrize("k, n, lo, hi", [
@@ -112,7 +189,8 @@ def test_own_answer_rule_counts_composition_from_wrong_parts():
     card = scorecard.build([state], runs)
     own = card["fields"]["sum2"]["own_answers"]
     assert own["reads"] == ["newA", "newB", "newC", "newD"]
-    assert (own["consistent"], own["total"]) == (1, 2)
+    assert (own["consistent"], own["readable"], own["informative"], own["total"]) == (1, 2, 2, 2)
+    assert own["per_seed"] == [1.0, 0.0]
     assert card["fields"]["sum2"]["accuracy"] == 0.0
     assert card["fields"]["newD"]["own_answers"]["reads"] == ["newB"]
     assert card["fields"]["newA"]["own_answers"] is None  # reads inputs only
@@ -127,3 +205,27 @@ def test_rule_on_uses_the_given_answers_for_the_fields_it_reads():
     for s in rules.ALL_STATES:  # on the true answers, every rule gives the truth
         t = rules.truth(s)
         assert all(rules.rule_on(f, s, t) == t[f] for f in rules.FIELDS)
+
+
+def test_composed_counts_only_informative_cells():
+    # Under A=1&C=1 every held-out state has A = 1: newD = A OR newB is 1 whatever newB is.
+    assert not any(rules.informative("newD", s) for s in AC)
+    assert all(rules.informative("sum2", s) for s in AC)
+    runs = [{"seed": k, "predictions": {rules.format_state(s): {**rules.truth(s), "newB": 1 - rules.truth(s)["newB"]}
+                                        for s in AC}} for k in range(2)]
+    own = scorecard.build(AC, runs)["fields"]["newD"]["own_answers"]
+    assert own["informative"] == 0 and own["readable"] == 0 and own["fraction"] is None
+    from causal_tui.headless import scorecard_tables
+    from rich.console import Console
+
+    console = Console(width=120, record=True)
+    for table in scorecard_tables(scorecard.build(AC, runs)):
+        console.print(table)
+    assert "no informative cell" in console.export_text()
+
+
+def test_a_non_boolean_answer_is_unreadable_for_rules_that_read_it():
+    state = (0, 0, 0, 0, 0)
+    assert rules.rule_on("newD", state, {"newB": 2}) is None
+    assert rules.rule_on("sum2", state, {"newA": 0, "newB": 2, "newC": 0, "newD": 1}) is None
+    assert rules.rule_on("newD", state, {"newB": 1}) == 1

@@ -34,9 +34,16 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
     assert "unseen labels" in out and "Per field on held-out states" in out and "Composed fields" in out
     # Own-answer consistency counts the (seed, state) pairs where every answer it needs was readable.
     probes = [json.loads((folder / f"seed-{k}" / "probe.json").read_text())["predictions"] for k in range(3)]
-    readable = sum(all(p[s][f] is not None for f in ("newA", "newB", "newC", "newD", "sum2"))
+    readable = sum(all(p[s][f] in (0, 1) for f in ("newA", "newB", "newC", "newD")) and p[s]["sum2"] is not None
                    for p in probes for s in card["held_out"])
-    assert card["fields"]["sum2"]["own_answers"]["total"] == readable
+    own = card["fields"]["sum2"]["own_answers"]
+    assert own["readable"] == readable and own["total"] == own["informative"] == 12
+    assert card["fields"]["newD"]["own_answers"]["informative"] == 0  # A = 1 decides newD on every held-out state
+    for f, stats in card["fields"].items():  # the seed is the unit of every field's interval
+        assert len(stats["per_seed"]) == 3 and stats["interval_method"] == "wilson-kish"
+        lo, hi = stats["interval95"]
+        assert 0 <= lo <= stats["accuracy"] <= hi <= 1
+        assert stats["accuracy"] == pytest.approx(sum(stats["per_seed"]) / 3)
     for k in range(3):
         assert (folder / f"seed-{k}" / "tiny-gpt2-causal" / "final" / "causal-tui.json").exists()
 

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from .. import rules
+from ..scorecard import interpolator_mark
 from ..rules import State
 from ..widgets.state_grid import StateGrid
 from .base import CausalScreen
@@ -176,9 +177,10 @@ class ProbeScreen(CausalScreen):
             table.add_row(c["field"] + ("*" if c["unseen_label"] else ""), str(c["truth"]),
                           Text(f"{c['right']}/{c['seeds']}", style=_fraction_style(c["fraction"])),
                           f"{lo:.2f}-{hi:.2f}", str(c["guessers"]["nearest_neighbour"]),
-                          f"{c['guessers']['interpolator']:g}",
+                          interpolator_mark(c),
                           " ".join("?" if v is None else str(v) for v in c["model_values"]))
-        table.caption = "* answer never seen in training   nn: nearest-neighbour vote   interp: lowest-degree fit"
+        table.caption = ("* answer never seen in training   nn: nearest-neighbour vote\n"
+                         "interp: lowest-degree fit (? where such fits disagree)")
         table.caption_justify = "left"
         return table
 
