@@ -22,7 +22,8 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from causal_tui import data, logs, probe, rules, training
+from causal_tui import data, logs, probe, training
+from causal_tui.rules import SEED
 from causal_tui.training import TrainingConfig
 
 HELD_OUT = "1,0,1,0,1"
@@ -76,9 +77,9 @@ def bare_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int) -
     from causal_tui import tokenizer as tok_mod
 
     torch.manual_seed(config.seed)
-    tok = tok_mod.build()
-    model = training.build_model(config, tok)
-    ids, labels = training.encode_split(tok, dataset.splits["train"])
+    tok = tok_mod.build(dataset.system)
+    model = training.build_model(config, tok, dataset.system)
+    ids, labels = training.encode_split(tok, dataset.splits["train"], dataset.system)
     # The Trainer's default optimizer (adamw_torch_fused): the same update, so
     # the ratio measures the training path, not a different AdamW kernel.
     opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0, fused=True)
@@ -105,10 +106,10 @@ def compiled_bare(dataset, config: TrainingConfig, steps: int, warmup: int) -> d
     from causal_tui import tokenizer as tok_mod
 
     torch.manual_seed(config.seed)
-    tok = tok_mod.build()
-    model = training.build_model(config, tok)
+    tok = tok_mod.build(dataset.system)
+    model = training.build_model(config, tok, dataset.system)
     compiled = torch.compile(model)
-    ids, labels = training.encode_split(tok, dataset.splits["train"])
+    ids, labels = training.encode_split(tok, dataset.splits["train"], dataset.system)
     opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0, fused=True)
     model.train()
     bs, start = config.batch_size, time.perf_counter()
@@ -138,10 +139,10 @@ def original_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: in
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     vocab, length, pad = 50_257, 64, 50_256
-    chars = {ch: 15 + i for i, ch in enumerate(rules.alphabet())}
+    chars = {ch: 15 + i for i, ch in enumerate(SEED.alphabet())}
     examples = []
     for state in dataset.splits["train"]:
-        ids = [chars[c] for c in rules.prompt(state) + rules.completion(state)] + [pad]
+        ids = [chars[c] for c in SEED.prompt(state) + SEED.completion(state)] + [pad]
         mask = [1] * len(ids) + [0] * (length - len(ids))
         ids = ids + [pad] * (length - len(ids))
         examples.append({"input_ids": ids, "attention_mask": mask, "labels": list(ids)})
@@ -184,11 +185,11 @@ def time_to_perfect(config: TrainingConfig, seeds: list[int], sizes: dict, workd
 
 def probe_ms(model, tok, repeats: int) -> float:
     model.eval()
-    probe.run(model, tok, ())  # warm-up
+    probe.run(model, tok, SEED, ())  # warm-up
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        probe.run(model, tok, ())
+        probe.run(model, tok, SEED, ())
         times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times)
 

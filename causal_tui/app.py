@@ -68,7 +68,7 @@ class CausalApp(App):
         yield from super().get_system_commands(screen)
         yield SystemCommand("Dataset screen", "Choose held-out states and regenerate", lambda: self.switch_mode("dataset"))
         yield SystemCommand("Train screen", "Hyperparameters, loss chart, logs", lambda: self.switch_mode("train"))
-        yield SystemCommand("Probe screen", "All 32 states, every field", lambda: self.switch_mode("probe"))
+        yield SystemCommand("Probe screen", "Every state, every field", lambda: self.switch_mode("probe"))
         yield SystemCommand("Regenerate dataset", "Write dataset/ with the current selection", self.action_regenerate)
         yield SystemCommand("Start training", "Train on dataset/ with the Train screen's settings", self.action_start_training)
         yield SystemCommand("Stop training", "Stop at the next step; the previous model stays", self.action_stop_training)
@@ -154,7 +154,7 @@ class CausalApp(App):
     def regenerate(self) -> None:
         s = self.session
         try:
-            dataset = data.generate(sorted(s.selection), seed=s.seed, sizes=s.sizes)
+            dataset = data.generate(sorted(s.selection), seed=s.seed, sizes=s.sizes, system=s.system)
             data.write(dataset, s.dataset_dir)
         except UserError as e:
             self.post_message(DatasetWritten(str(e)))
@@ -170,7 +170,7 @@ class CausalApp(App):
         result, error = None, None
         try:
             if regenerate_first:
-                dataset = data.generate(sorted(s.selection), seed=s.seed, sizes=s.sizes)
+                dataset = data.generate(sorted(s.selection), seed=s.seed, sizes=s.sizes, system=s.system)
                 data.write(dataset, s.dataset_dir)
                 self.post_message(DatasetWritten())
             dataset = data.load(s.dataset_dir)
@@ -269,11 +269,11 @@ def _screen(module: str, name: str):
     return getattr(importlib.import_module(f".screens.{module}", __package__), name)()
 
 
-def run(dataset_dir: Path, out_dir: Path, config=None, omit=None) -> int:
+def run(dataset_dir: Path, out_dir: Path, config=None, omit=None, system=None) -> int:
     """Start the dashboard (logging must be set up with console=False first)."""
     from .offload import HelperProcess
 
-    session = Session(dataset_dir=dataset_dir, out_dir=out_dir)
+    session = Session(dataset_dir=dataset_dir, out_dir=out_dir, chosen_system=system)
     if config is not None:
         session.config = config
     helper = HelperProcess()

@@ -66,8 +66,8 @@ class PerfectionCallback(TrainerCallback):
     them still fails (most of training), a check costs a forward pass over 4
     sequences instead of all of them."""
 
-    def __init__(self, model, sequences, every: int, report: Reporter | None = None):
-        self.model, self.sequences, self.every = model, sequences, every
+    def __init__(self, model, sequences, labels, every: int, report: Reporter | None = None):
+        self.model, self.sequences, self.labels, self.every = model, sequences, labels, every
         self.report = report or (lambda event: None)
         self.reached: tuple[int, float] | None = None
         self.suspects = list(range(min(self.SUSPECTS, len(sequences))))
@@ -84,9 +84,10 @@ class PerfectionCallback(TrainerCallback):
         was_training = self.model.training
         self.model.eval()  # no dropout: judge what greedy decoding would do
         try:
-            if not teacher_forced_rows(self.model, self.sequences[self.suspects]).all():
+            suspects = self.suspects
+            if not teacher_forced_rows(self.model, self.sequences[suspects], self.labels[suspects]).all():
                 return control
-            rows = teacher_forced_rows(self.model, self.sequences)
+            rows = teacher_forced_rows(self.model, self.sequences, self.labels)
         finally:
             self.model.train(was_training)
         failing = (~rows).nonzero().flatten().tolist()

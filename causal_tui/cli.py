@@ -40,6 +40,21 @@ def _int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
 
 
+def add_system_arg(p: argparse.ArgumentParser) -> None:
+    from .system_file import bundled_names
+
+    p.add_argument("--system", metavar="FILE_OR_NAME", default=None,
+                   help="the causal system: a TOML file, or a bundled one by name "
+                        f"({', '.join(bundled_names())}; default: dataset/'s, or seed)")
+
+
+def chosen_system(args: argparse.Namespace):
+    """The system --system names, or None where it was not given."""
+    from .system_file import load
+
+    return load(args.system) if args.system is not None else None
+
+
 def add_dataset_args(p: argparse.ArgumentParser, omit_flags: Sequence[str]) -> None:
     g = p.add_argument_group("dataset")
     g.add_argument(*omit_flags, dest="omit", metavar="STATES", default=None,
@@ -120,25 +135,36 @@ def training_config(args: argparse.Namespace):
 
 def prepare_dataset(args: argparse.Namespace, console, regenerate: bool) -> data.Dataset:
     """Load dataset/, generating it first if absent; with `regenerate`, also
-    when the omit list, seed or sizes asked for differ from the files."""
-    omit = data.parse_omit(args.omit)
+    when the system, omit list, seed or sizes asked for differ from the files.
+    Without `regenerate`, a dataset of another system than --system names is
+    refused."""
+    from .rules import SEED
+
+    asked_system = chosen_system(args)
+    folder = args.dataset_dir
+    exists = data.exists(folder)
+    if exists and not regenerate:
+        current = data.load(folder)
+        if asked_system is not None and current.system != asked_system:
+            raise UserError(f"{folder}/ holds a dataset of the {current.system.label()} system, not of "
+                            f"{asked_system.label()} asked for with --system: generate one with "
+                            f"`causal-experiment --generate --system {args.system}`")
+        return current
+    current = data.load(folder) if exists else None
+    system = asked_system or (current.system if current is not None else SEED)
+    omit = data.parse_omit(args.omit, system)
     seed = data.DEFAULT_SEED if args.seed is None else args.seed
     sizes = dataset_sizes(args)
-    folder = args.dataset_dir
-    reason = None
-    if not data.exists(folder):
+    if current is None:
         reason = f"{folder}/ has no dataset"
-    elif regenerate:
-        current = data.load(folder)
-        asked = {"omitted": omit, "seed": seed, "sizes": sizes}
-        found = {"omitted": current.omitted, "seed": current.seed, "sizes": current.sizes}
+    else:
+        asked = {"system": system, "omitted": omit, "seed": seed, "sizes": sizes}
+        found = {"system": current.system, "omitted": current.omitted, "seed": current.seed, "sizes": current.sizes}
         changed = [k for k in asked if asked[k] != found[k]]
         if not changed:
             return current
         reason = f"the {', '.join(changed)} asked for differ from {folder}/"
-    else:
-        return data.load(folder)
-    dataset = data.generate(omit, seed=seed, sizes=sizes)
+    dataset = data.generate(omit, seed=seed, sizes=sizes, system=system)
     data.write(dataset, folder)
     console.print(f"{reason}: generated it ({data.summary(dataset)})")
     return dataset
@@ -179,17 +205,25 @@ def cmd_train(args: argparse.Namespace, regenerate: bool) -> int:
 def cmd_test(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from . import headless, model_store, probe, rules
+    from . import headless, model_store, probe
 
+    folder = model_store.final_dir(args.out_dir)
+    # The model's own system says what a state is; read it before loading torch.
+    manifest = model_store.read_manifest(folder) if folder.is_dir() else None
+    system = model_store.system_of(manifest)
+    asked = chosen_system(args)
+    if asked is not None and asked != system:
+        raise UserError(f"the model in {folder}/ was trained on the {system.label()} system, not on "
+                        f"{asked.label()} asked for with --system")
     try:
-        state = rules.parse_state(args.test)
+        state = system.parse_state(args.test)
     except ValueError as e:
         raise UserError(f"--test: {e}") from None
-    loaded = model_store.load(model_store.final_dir(args.out_dir))
+    loaded = model_store.load(folder)
     console = Console()
-    console.print(rules.explain(state), markup=False, highlight=False)
+    console.print(system.explain(state), markup=False, highlight=False)
     console.print()
-    report = probe.run(loaded.model, loaded.tokenizer, loaded.held_out)
+    report = probe.run(loaded.model, loaded.tokenizer, system, loaded.held_out)
     console.print(headless.state_verdict(report.result(state)), highlight=False)
     return 0
 
@@ -205,14 +239,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     preset = args.holdout or args.omit
     if not preset:
         raise UserError("a sweep needs held-out states: --holdout 'A=1&C=1', 'random-3' or a list like '1,0,1,0,1'")
-    held_out = holdout.parse(preset, seed=args.holdout_seed)
+    from .rules import SEED
+
+    system = chosen_system(args) or SEED
+    held_out = holdout.parse(preset, system, seed=args.holdout_seed)
     config = training_config(args)
-    name = args.name or sweep.default_name(preset)
+    name = args.name or sweep.default_name(preset, system)
     console = Console()
     console.print(f"sweep [bold]{name}[/]: {args.seeds} seed{'s' * (args.seeds != 1)}, "
                   f"{len(held_out)} held-out state{'s' * (len(held_out) != 1)}")
+    if system != SEED:
+        console.print(f"system: {system.label()}: {system.description}", soft_wrap=True)
     console.print(f"holding out: {data.format_omit(held_out)}", soft_wrap=True)
-    unseen = holdout.unseen_label_lines(holdout.unseen_labels(held_out))
+    unseen = holdout.unseen_label_lines(holdout.unseen_labels(held_out, system), system)
     if unseen:
         console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "
                       + "; ".join(unseen), soft_wrap=True)
@@ -250,7 +289,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             return stop.is_set()
 
         try:
-            card = sweep.run(name, held_out, args.seeds, args.jobs, config, dataset_sizes(args),
+            card = sweep.run(name, system, held_out, args.seeds, args.jobs, config, dataset_sizes(args),
                              args.out_dir, report=report, should_stop=stopping, on_step=on_step)
         except sweep.Interrupted as e:
             bar.stop()
@@ -265,9 +304,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    omit = data.parse_omit(args.omit)
+    from .rules import SEED
+
+    system = chosen_system(args) or SEED
+    omit = data.parse_omit(args.omit, system)
     seed = data.DEFAULT_SEED if args.seed is None else args.seed
-    dataset = data.generate(omit, seed=seed, sizes=dataset_sizes(args))
+    dataset = data.generate(omit, seed=seed, sizes=dataset_sizes(args), system=system)
     folder = data.write(dataset, args.dataset_dir)
     print(f"wrote {folder}/: {data.summary(dataset)}")
     for split in data.SPLITS:
@@ -287,6 +329,7 @@ def experiment_parser() -> argparse.ArgumentParser:
     mode.add_argument("--train", action="store_true",
                       help="train on dataset/ (generated first if absent), save out/tiny-gpt2-causal/final/")
     mode.add_argument("--test", metavar="STATE", help="show the truth and the model's answer for one state, e.g. '1,0,1,0,1'")
+    add_system_arg(p)
     add_dataset_args(p, ("-o", "--omit"))
     add_training_args(p)
     return p
@@ -321,6 +364,7 @@ def tui_parser() -> argparse.ArgumentParser:
     g.add_argument("--holdout-seed", type=_int, default=0, metavar="N", help="seed for random-K (default 0)")
     g.add_argument("--jobs", type=_positive_int, default=1, help="seeds trained at once, one process each (default 1)")
     g.add_argument("--name", default=None, help="folder under out/sweeps/ (default: from the holdout)")
+    add_system_arg(p)
     add_dataset_args(p, ("--omit", "-o"))
     add_training_args(p)
     return p
@@ -343,7 +387,13 @@ def tui_main(argv: Sequence[str] | None = None) -> int:
         from .app import run
 
         # Bad flags are reported on one line before the screen opens.
-        omit = data.parse_omit(args.omit) if args.omit is not None else None
-        return run(args.dataset_dir, args.out_dir, training_config(args), omit)
+        from .rules import SEED
+
+        chosen = chosen_system(args)
+        system = chosen
+        if system is None and data.exists(args.dataset_dir):
+            system = data.read_manifest(args.dataset_dir)[1]
+        omit = data.parse_omit(args.omit, system or SEED) if args.omit is not None else None
+        return run(args.dataset_dir, args.out_dir, training_config(args), omit, chosen)
 
     return _run(start)

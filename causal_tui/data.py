@@ -8,9 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import atomic, rules
+from . import atomic
 from .errors import UserError
-from .rules import State
+from .rules import SEED, State, System
 
 SPLITS: tuple[str, ...] = ("train", "valid", "test")
 DEFAULT_SIZES: dict[str, int] = {"train": 20_000, "valid": 2_000, "test": 2_000}
@@ -21,10 +21,10 @@ MANIFEST = "manifest.json"
 DEFAULT_DIR = Path("dataset")
 
 
-def parse_omit(text: str | None) -> tuple[State, ...]:
+def parse_omit(text: str | None, system: System = SEED) -> tuple[State, ...]:
     """Parse `'1,1,1,1,1;0,0,0,0,0'` into sorted, unique states.
 
-    UserError names the bad entry; omitting all 32 states leaves nothing to train."""
+    UserError names the bad entry; omitting every state leaves nothing to train."""
     if text is None or text == "":
         return ()
     states = set()
@@ -32,22 +32,22 @@ def parse_omit(text: str | None) -> tuple[State, ...]:
         if entry == "":
             raise UserError(f"omit list {text!r}: entry {i} is empty")
         try:
-            states.add(rules.parse_state(entry))
+            states.add(system.parse_state(entry))
         except ValueError as e:
             raise UserError(f"omit list entry {i}: {e}") from None
-    if len(states) == len(rules.ALL_STATES):
-        raise UserError(f"omit list omits all {len(rules.ALL_STATES)} states: nothing would be left to train on")
+    if len(states) == len(system.all_states):
+        raise UserError(f"omit list omits all {len(system.all_states)} states: nothing would be left to train on")
     return tuple(sorted(states))
 
 
 def format_omit(states) -> str:
     """The inverse of parse_omit."""
-    return ";".join(rules.format_state(s) for s in sorted(states))
+    return ";".join(",".join(str(b) for b in s) for s in sorted(states))
 
 
-def format_line(state: State) -> str:
+def format_line(state: State, system: System = SEED) -> str:
     """One JSONL line (without newline), key order prompt then completion."""
-    return json.dumps({"prompt": rules.prompt(state), "completion": rules.completion(state)})
+    return json.dumps({"prompt": system.prompt(state), "completion": system.completion(state)})
 
 
 @dataclass
@@ -59,29 +59,34 @@ class Dataset:
     seed: int | None = None
     folder: Path | None = None
     manifest: dict | None = field(default=None, repr=False)
+    system: System = SEED
+    """The causal system the lines follow."""
 
     @property
     def sizes(self) -> dict[str, int]:
         return {name: len(states) for name, states in self.splits.items()}
 
     def counts(self, split: str) -> dict[State, int]:
-        """How often each of the 32 states occurs in a split (0 included)."""
+        """How often each state occurs in a split (0 included)."""
         c = Counter(self.splits[split])
-        return {s: c.get(s, 0) for s in rules.ALL_STATES}
+        return {s: c.get(s, 0) for s in self.system.all_states}
 
     @property
     def trained_states(self) -> tuple[State, ...]:
-        return tuple(s for s in rules.ALL_STATES if s not in set(self.omitted))
+        return tuple(s for s in self.system.all_states if s not in set(self.omitted))
 
     def build_manifest(self) -> dict:
+        from .system_file import manifest_entry
+
+        fmt = self.system.format_state
         return {
             "format": 1,
             "seed": self.seed,
             "sizes": self.sizes,
-            "omitted": [rules.format_state(s) for s in self.omitted],
-            "rules": rules.rules_summary(),
+            "omitted": [fmt(s) for s in self.omitted],
+            "system": manifest_entry(self.system),
             "counts": {
-                split: {rules.format_state(s): n for s, n in self.counts(split).items()}
+                split: {fmt(s): n for s, n in self.counts(split).items()}
                 for split in self.splits
             },
         }
@@ -93,17 +98,20 @@ def check_sizes(sizes: dict[str, int]) -> None:
             raise UserError(f"--{name}-size must be a positive whole number, got {n!r}")
 
 
-def generate(omit=(), seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None) -> Dataset:
+def generate(omit=(), seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None,
+             system: System = SEED) -> Dataset:
     """Draw every line uniformly from the states not omitted. Deterministic in seed."""
     sizes = {**DEFAULT_SIZES, **(sizes or {})}
     check_sizes(sizes)
     omitted = tuple(sorted(set(omit)))
-    allowed = [s for s in rules.ALL_STATES if s not in set(omitted)]
+    if any(len(s) != len(system.inputs) for s in omitted):
+        raise UserError(f"the held-out states do not have {len(system.inputs)} bits, as {system.name}'s inputs")
+    allowed = [s for s in system.all_states if s not in set(omitted)]
     if not allowed:
         raise UserError("every state is omitted: nothing would be left to train on")
     rng = random.Random(seed)
     splits = {name: rng.choices(allowed, k=sizes[name]) for name in SPLITS}
-    return Dataset(splits=splits, omitted=omitted, seed=seed)
+    return Dataset(splits=splits, omitted=omitted, seed=seed, system=system)
 
 
 def write(dataset: Dataset, folder: Path = DEFAULT_DIR) -> Path:
@@ -113,7 +121,7 @@ def write(dataset: Dataset, folder: Path = DEFAULT_DIR) -> Path:
     try:
         with atomic.replace_dir(folder, keep_extra=True) as staging:
             for name, states in dataset.splits.items():
-                lines = _lines_for(states)
+                lines = _lines_for(states, dataset.system)
                 (staging / f"{name}.jsonl").write_text(lines, encoding="utf-8")
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     except OSError as e:
@@ -122,9 +130,9 @@ def write(dataset: Dataset, folder: Path = DEFAULT_DIR) -> Path:
     return folder
 
 
-def _lines_for(states: list[State]) -> str:
+def _lines_for(states: list[State], system: System) -> str:
     # One json.dumps per distinct state, not per line: 20,000 lines in a few ms.
-    cache = {s: format_line(s) + "\n" for s in set(states)}
+    cache = {s: format_line(s, system) + "\n" for s in set(states)}
     return "".join(cache[s] for s in states)
 
 
@@ -137,17 +145,17 @@ def split_path(folder: Path, split: str) -> Path | None:
     return None
 
 
-def read_split(path: Path) -> list[State]:
+def read_split(path: Path, system: System = SEED) -> list[State]:
     """Parse and check one JSONL file; UserError names the file and line."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as e:
         raise UserError(f"cannot read {path}: {getattr(e, 'strerror', None) or e}") from None
-    expected = {rules.prompt(s): (s, rules.completion(s)) for s in rules.ALL_STATES}
+    expected = {system.prompt(s): (s, system.completion(s)) for s in system.all_states}
     # Lines exactly as this project and the original write them: a dict lookup
     # instead of a JSON parse (20,000 lines in a few ms). Anything else is parsed.
-    canonical = {format_line(s): s for s in rules.ALL_STATES}
+    canonical = {format_line(s, system): s for s in system.all_states}
     states: list[State] = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         known = canonical.get(line)
@@ -165,14 +173,14 @@ def read_split(path: Path) -> list[State]:
             raise UserError(f'{where}: expected an object with string "prompt" and "completion"')
         if obj["prompt"] not in expected:
             try:
-                rules.parse_state(obj["prompt"])
+                system.parse_state(obj["prompt"])
             except ValueError as e:
-                raise UserError(f"{where}: bad prompt: {e}") from None
+                raise UserError(f"{where}: bad prompt for the {system.name} system: {e}") from None
         state, want = expected[obj["prompt"]]
         if obj["completion"] != want:
             raise UserError(
-                f"{where}: completion {obj['completion']!r} contradicts the rules for "
-                f"{obj['prompt']} (expected {want!r})"
+                f"{where}: completion {obj['completion']!r} contradicts the {system.name} system's rules "
+                f"for {obj['prompt']} (expected {want!r})"
             )
         states.append(state)
     if not states:
@@ -185,26 +193,40 @@ def load(folder: Path = DEFAULT_DIR) -> Dataset:
     as the states that occur in no split (files from the original project)."""
     folder = Path(folder)
     atomic.recover(folder)
+    manifest, system = read_manifest(folder)
     splits = {}
     for split in SPLITS:
         p = split_path(folder, split)
         if p is None:
             raise UserError(f"{folder}/{split}.jsonl is missing: run `causal-experiment --generate` first")
-        splits[split] = read_split(p)
-    manifest = None
-    mpath = folder / MANIFEST
-    if mpath.exists():
+        splits[split] = read_split(p, system)
+    if manifest is not None:
         try:
-            manifest = json.loads(mpath.read_text(encoding="utf-8"))
-            omitted = parse_omit(";".join(manifest["omitted"]))
+            omitted = parse_omit(";".join(manifest["omitted"]), system)
             seed = manifest.get("seed")
-        except (json.JSONDecodeError, KeyError, TypeError, UserError) as e:
-            raise UserError(f"{mpath} is corrupt ({e}): regenerate with `causal-experiment --generate`") from None
+        except (KeyError, TypeError, UserError) as e:
+            raise UserError(f"{folder / MANIFEST} is corrupt ({e}): regenerate with `causal-experiment --generate`") \
+                from None
     else:
         seen = set().union(*map(set, splits.values()))
-        omitted = tuple(s for s in rules.ALL_STATES if s not in seen)
+        omitted = tuple(s for s in system.all_states if s not in seen)
         seed = None
-    return Dataset(splits=splits, omitted=omitted, seed=seed, folder=folder, manifest=manifest)
+    return Dataset(splits=splits, omitted=omitted, seed=seed, folder=folder, manifest=manifest, system=system)
+
+
+def read_manifest(folder: Path) -> tuple[dict | None, System]:
+    """The dataset's manifest (None if it has none) and its system: the one it
+    records, or the seed's for files written before systems were recorded."""
+    from .system_file import from_manifest
+
+    mpath = Path(folder) / MANIFEST
+    if not mpath.exists():
+        return None, SEED
+    try:
+        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        return manifest, from_manifest(manifest.get("system"))
+    except (OSError, json.JSONDecodeError, AttributeError, KeyError, TypeError) as e:
+        raise UserError(f"{mpath} is corrupt ({e}): regenerate with `causal-experiment --generate`") from None
 
 
 def exists(folder: Path = DEFAULT_DIR) -> bool:
@@ -218,4 +240,5 @@ def summary(dataset: Dataset) -> str:
     sizes = ", ".join(f"{n:,} {name}" for name, n in dataset.sizes.items())
     omitted = format_omit(dataset.omitted) or "none"
     seed = "" if dataset.seed is None else f", seed {dataset.seed}"
-    return f"{sizes} lines{seed}; omitted: {omitted}"
+    system = "" if dataset.system == SEED else f"system {dataset.system.name}, "
+    return f"{system}{sizes} lines{seed}; omitted: {omitted}"

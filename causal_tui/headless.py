@@ -13,7 +13,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from . import rules
 from .probe import ProbeReport, StateResult
 from .progress import Evaluated, Event, Progress, Status
 
@@ -92,21 +91,22 @@ def _prob(p: float) -> str:
 
 
 def probe_table(report: ProbeReport) -> Table:
-    """All 32 states: each field's prediction, right or wrong, and its probability."""
-    table = Table(title="Probe: all 32 input states, greedy (mark, prediction, probability)",
+    """Every state: each field's prediction, right or wrong, and its probability."""
+    system = report.system
+    table = Table(title=f"Probe: all {len(system.all_states)} input states, greedy (mark, prediction, probability)",
                   header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("state", no_wrap=True, min_width=9)
     table.add_column("held", justify="center", no_wrap=True)
-    for f in rules.FIELDS:
+    for f in system.fields:
         table.add_column(f, justify="right", no_wrap=True)
     table.add_column("exact", justify="center", no_wrap=True)
     for r in report.states:
         cells = []
-        for f in rules.FIELDS:
+        for f in system.fields:
             fr = r.fields[f]
             shown = "?" if fr.predicted is None else str(fr.predicted)
             cells.append(f"{_mark(fr.correct)}{shown} [dim]{_prob(fr.prob)}[/]")
-        table.add_row(rules.format_state(r.state), "[yellow]yes[/]" if r.held_out else "",
+        table.add_row(system.format_state(r.state), "[yellow]yes[/]" if r.held_out else "",
                       *cells, _mark(r.exact), style="on grey11" if r.held_out else None)
     return table
 
@@ -114,11 +114,11 @@ def probe_table(report: ProbeReport) -> Table:
 def state_verdict(result: StateResult) -> str:
     """The model's completion with each field marked and its probability."""
     lines = [f"model completion: {result.completion!r}"]
-    for f in rules.FIELDS:
-        fr = result.fields[f]
+    width = max(len(f) for f in result.fields)
+    for f, fr in result.fields.items():
         shown = "?" if fr.predicted is None else str(fr.predicted)
         verdict = f"[{RIGHT}]right[/]" if fr.correct else f"[{WRONG}]wrong[/] (truth {fr.truth})"
-        lines.append(f"  {f:<5} = {shown}  {verdict}  p={fr.prob:.3f}")
+        lines.append(f"  {f:<{width}} = {shown}  {verdict}  p={fr.prob:.3f}")
     lines.append("[bold green]exact match[/]" if result.exact else "[bold red]not an exact match[/]")
     lines.append("[yellow]this state was held out of training[/]" if result.held_out
                  else "this state was in the training data")
@@ -157,11 +157,11 @@ def scorecard_tables(card: dict) -> list[Table]:
                  caption="* the answer never occurs in that field in training", caption_justify="left",
                  box=box.SIMPLE_HEAD, header_style="bold")
     grid.add_column("state", no_wrap=True)
-    for f in rules.FIELDS:
+    for f in card["fields"]:
         grid.add_column(f, justify="right", no_wrap=True)
     for state in card["held_out"]:
         row = []
-        for f in rules.FIELDS:
+        for f in card["fields"]:
             c = cells[(state, f)]
             mark = "*" if c["unseen_label"] else " "
             row.append(f"[{_shade(c['fraction'])}]{c['right']}/{c['seeds']}[/]{mark}")

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import atomic, rules
+from . import atomic
 from .errors import UserError
-from .rules import State
+from .rules import State, System
 
 DEFAULT_OUT = Path("out")
 RUN_NAME = "tiny-gpt2-causal"
@@ -46,13 +46,24 @@ class LoadedModel:
     manifest: dict
     folder: Path
 
+    system: System
+
     @property
     def held_out(self) -> tuple[State, ...]:
-        return held_out_states(self.manifest)
+        return held_out_states(self.manifest, self.system)
 
 
-def held_out_states(manifest: dict) -> tuple[State, ...]:
-    return tuple(rules.parse_state(s) for s in manifest.get("dataset", {}).get("omitted", []))
+def system_of(manifest: dict | None) -> System:
+    """The system a model was trained on; models from before systems were
+    recorded are the seed's."""
+    from .system_file import from_manifest
+
+    return from_manifest((manifest or {}).get("system"))
+
+
+def held_out_states(manifest: dict, system: System | None = None) -> tuple[State, ...]:
+    system = system or system_of(manifest)
+    return tuple(system.parse_state(s) for s in manifest.get("dataset", {}).get("omitted", []))
 
 
 def save(folder: Path, model, tokenizer, manifest: dict) -> Path:
@@ -100,7 +111,8 @@ def load(folder: Path) -> LoadedModel:
         tokenizer = tok_mod.load(folder)
     except (OSError, ValueError, json.JSONDecodeError, TypeError) as e:
         raise UserError(f"cannot load the tokenizer in {folder}/: {str(e).splitlines()[0] if str(e) else e}") from None
-    missing = [ch for ch in rules.alphabet() if tokenizer.convert_tokens_to_ids(ch) in (None, tokenizer.unk_token_id)]
+    system = system_of(manifest)
+    missing = [ch for ch in system.alphabet() if tokenizer.convert_tokens_to_ids(ch) in (None, tokenizer.unk_token_id)]
     if missing or len(tokenizer) > model.config.vocab_size:
         raise UserError(
             f"the tokenizer in {folder}/ does not fit the model "
@@ -108,4 +120,4 @@ def load(folder: Path) -> LoadedModel:
             + (f", lacks {missing!r}" if missing else "") + ")"
         )
     model.eval()
-    return LoadedModel(model=model, tokenizer=tokenizer, manifest=manifest, folder=folder)
+    return LoadedModel(model=model, tokenizer=tokenizer, manifest=manifest, folder=folder, system=system)

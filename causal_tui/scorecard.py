@@ -28,7 +28,8 @@ from __future__ import annotations
 import math
 from typing import Sequence
 
-from . import guessers, holdout, rules
+from . import guessers, holdout
+from .rules import System
 
 Z95 = 1.959963984540054
 INTERVAL_METHOD = "wilson-kish"
@@ -113,29 +114,29 @@ def newcombe_difference(a: dict, b: dict) -> tuple[float, float] | None:
             min(1.0, d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))
 
 
-def _own_rule(field: str, held_out, runs: list[dict]) -> dict | None:
+def _own_rule(system: System, field: str, held_out, runs: list[dict]) -> dict | None:
     """For a field whose rule reads other fields (sum2 = newA+...+newD): how
     often, on held-out states, the model's answer is that rule applied to its
     own answers for them. High while its accuracy is low: it composes, but from
     wrong parts. Only informative cells count: those where the rule's value
     depends on the answers it reads (not newD = A OR newB where A = 1)."""
-    if field not in rules.COMPOSED:
+    if field not in system.composed:
         return None
-    informative = [s for s in held_out if rules.informative(field, s)]
+    informative = [s for s in held_out if system.informative(field, s)]
     per_seed = []
     readable = 0
     for r in runs:
         k = m = 0
         for s in informative:
-            answers = r["predictions"][rules.format_state(s)]
-            expected = rules.rule_on(field, s, answers)
+            answers = r["predictions"][system.format_state(s)]
+            expected = system.rule_on(field, s, answers)
             if expected is not None and answers[field] is not None:
                 m += 1
                 k += answers[field] == expected
         per_seed.append((k, m))
         readable += m
     summary = seed_summary(per_seed)
-    return {"reads": list(rules.READS[field]),
+    return {"reads": list(system.reads[field]),
             "total": len(held_out) * len(runs),
             "informative": len(informative) * len(runs),
             "readable": readable,
@@ -144,14 +145,14 @@ def _own_rule(field: str, held_out, runs: list[dict]) -> dict | None:
             **{k: summary[k] for k in ("per_seed", "effective_n", "interval95", "interval_method")}}
 
 
-def _cell(state, field: str, truth: int, preds: list, guess: dict, unseen: bool) -> dict:
+def _cell(key: str, field: str, truth: int, preds: list, guess: dict, unseen: bool) -> dict:
     n = len(preds)
     k = sum(p == truth for p in preds)
     interp = guess["interpolator"]
     answers = {"majority": guess["majority"], "nearest_neighbour": guess["nearest_neighbour"],
                "interpolator": interp.answer}
     return {
-        "state": rules.format_state(state), "field": field, "truth": truth,
+        "state": key, "field": field, "truth": truth,
         "right": k, "seeds": n, "fraction": k / n if n else None, "wilson95": wilson(k, n),
         "unseen_label": unseen,
         "model_values": preds,
@@ -164,32 +165,35 @@ def _cell(state, field: str, truth: int, preds: list, guess: dict, unseen: bool)
     }
 
 
-def build(held_out, runs: list[dict]) -> dict:
+def build(system: System, held_out, runs: list[dict]) -> dict:
     """`runs`: one per seed, {"seed": k, "predictions": {state: {field: value or None}}}
     over at least the held-out states. Returns the scorecard as plain data."""
+    from .system_file import manifest_entry
+
     held_out = tuple(sorted(held_out))
-    trained = holdout.trained_states(held_out)
-    guesses = guessers.predictions(held_out)
-    unseen = holdout.unseen_labels(held_out)
+    trained = holdout.trained_states(held_out, system)
+    guesses = guessers.predictions(system, held_out)
+    unseen = holdout.unseen_labels(held_out, system)
     cells = []
     for s in held_out:
-        truth = rules.truth(s)
-        for f in rules.FIELDS:
-            preds = [r["predictions"][rules.format_state(s)][f] for r in runs]
-            cells.append(_cell(s, f, truth[f], preds, guesses[s][f], f in unseen[s]))
+        truth = system.truth(s)
+        key = system.format_state(s)
+        for f in system.fields:
+            preds = [r["predictions"][key][f] for r in runs]
+            cells.append(_cell(key, f, truth[f], preds, guesses[s][f], f in unseen[s]))
 
     def per_seed(selected: list[dict]) -> list[tuple[int, int]]:
         return [(sum(c["model_values"][i] == c["truth"] for c in selected), len(selected)) for i in range(len(runs))]
 
     fields = {}
-    for f in rules.FIELDS:
+    for f in system.fields:
         fc = [c for c in cells if c["field"] == f]
-        maj = guessers.majority(trained, f)
+        maj = guessers.majority(system, trained, f)
         determined = [c for c in fc if c["interpolator_determined"]]
         fields[f] = {
             **seed_summary(per_seed(fc)),
             "chance_value": maj,
-            "chance_accuracy": sum(rules.truth(s)[f] == maj for s in held_out) / len(held_out),
+            "chance_accuracy": sum(system.truth(s)[f] == maj for s in held_out) / len(held_out),
             "guesser_accuracy": {
                 "majority": sum(c["guessers"]["majority"] == c["truth"] for c in fc) / len(fc),
                 "nearest_neighbour": sum(c["guessers"]["nearest_neighbour"] == c["truth"] for c in fc) / len(fc),
@@ -199,16 +203,17 @@ def build(held_out, runs: list[dict]) -> dict:
             },
             "agreement": {name: _mean([c["agree"][name] for c in fc if c["agree"][name] is not None])
                           for name in ("majority", "nearest_neighbour", "interpolator")},
-            "interpolator_degree": guessers.interpolator(trained, f).degree,
+            "interpolator_degree": guessers.interpolator(system, trained, f).degree,
             "interpolator_undetermined": len(fc) - len(determined),
-            "own_answers": _own_rule(f, held_out, runs),
+            "own_answers": _own_rule(system, f, held_out, runs),
         }
     groups = {}
     for label, flag in (("unseen_label", True), ("seen_label", False)):
         gc = [c for c in cells if c["unseen_label"] == flag]
         groups[label] = {"cells": len(gc), **seed_summary(per_seed(gc))}
     return {
-        "held_out": [rules.format_state(s) for s in held_out],
+        "system": manifest_entry(system),
+        "held_out": [system.format_state(s) for s in held_out],
         "seeds": [r["seed"] for r in runs],
         "interval_method": {"name": INTERVAL_METHOD, "text": INTERVAL_METHOD_TEXT},
         "cells": cells,

@@ -15,7 +15,7 @@ from . import data, model_store
 from .errors import UserError
 from .probe import ProbeReport
 from .progress import Evaluated, Event, Progress, Status
-from .rules import State
+from .rules import SEED, State, System
 from .training import TrainingConfig
 
 LOG_LINES = 500
@@ -29,6 +29,9 @@ class Session:
     dataset_error: str | None = None
     selection: set[State] = field(default_factory=set)
     """States the user wants held out at the next regeneration."""
+    chosen_system: System | None = None
+    """The system chosen for the next regeneration (--system, the editor);
+    None: dataset/'s, or the seed's where there is none."""
     seed: int = data.DEFAULT_SEED
     sizes: dict[str, int] = field(default_factory=lambda: dict(data.DEFAULT_SIZES))
     config: TrainingConfig = field(default_factory=TrainingConfig)
@@ -55,6 +58,31 @@ class Session:
     def changed(self) -> None:
         self.version += 1
 
+    @property
+    def system(self) -> System:
+        """The system of the next regeneration: the chosen one, else dataset/'s."""
+        if self.chosen_system is not None:
+            return self.chosen_system
+        return self.dataset.system if self.dataset is not None else SEED
+
+    @property
+    def model_system(self) -> System | None:
+        """The current model's system (from its manifest), None without a model."""
+        if self.report is not None:
+            return self.report.system
+        return model_store.system_of(self.manifest) if self.manifest is not None else None
+
+    def choose_system(self, system: System) -> str | None:
+        """Make `system` the one of the next regeneration; the refusal, if refused.
+        Held-out choices are cleared when the system changes (they are states of the old one)."""
+        if self.training:
+            return "training is running: change the system after it ends"
+        if system != self.system:
+            self.selection = set()
+        self.chosen_system = system
+        self.changed()
+        return None
+
     # -- dataset ---------------------------------------------------------
     def load_dataset(self) -> None:
         """Read dataset/ from disk; a broken one is reported, not fatal."""
@@ -62,7 +90,10 @@ class Session:
         try:
             if data.exists(self.dataset_dir):
                 self.dataset = data.load(self.dataset_dir)
-                self.selection = set(self.dataset.omitted)
+                if self.chosen_system == self.dataset.system:
+                    self.chosen_system = None  # written: nothing pending any more
+                if self.chosen_system is None:
+                    self.selection = set(self.dataset.omitted)
                 if self.dataset.seed is not None:
                     self.seed = self.dataset.seed
                 self.sizes = self.dataset.sizes
@@ -76,7 +107,8 @@ class Session:
         if self.dataset is None:
             return True
         return (set(self.dataset.omitted) != self.selection or self.dataset.sizes != self.sizes
-                or (self.dataset.seed is not None and self.dataset.seed != self.seed))
+                or (self.dataset.seed is not None and self.dataset.seed != self.seed)
+                or self.dataset.system != self.system)
 
     @property
     def model_omitted(self) -> set[State] | None:
@@ -86,11 +118,9 @@ class Session:
 
     def toggle(self, state: State) -> str | None:
         """Toggle a state's omission; the refusal message, if refused."""
-        from . import rules
-
         if state in self.selection:
             self.selection.discard(state)
-        elif len(self.selection) + 1 >= len(rules.ALL_STATES):
+        elif len(self.selection) + 1 >= len(self.system.all_states):
             return "at least one state must stay in training"
         else:
             self.selection.add(state)

@@ -16,9 +16,10 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable
 
-from . import atomic, data, model_store, rules, scorecard
+from . import atomic, data, model_store, scorecard
 from .errors import UserError
 from .progress import Progress
+from .rules import SEED, System
 from .training import TrainingConfig
 
 PROBE_FILE = "probe.json"
@@ -26,9 +27,11 @@ SWEEP_FILE = "sweep.json"
 SCORECARD_FILE = "scorecard.json"
 
 
-def default_name(preset: str) -> str:
-    """A folder name from a holdout preset: 'A=1&C=1' -> 'A1_C1'."""
-    return re.sub(r"[^A-Za-z0-9]+", "_", preset.replace("=", "")).strip("_") or "sweep"
+def default_name(preset: str, system: System = SEED) -> str:
+    """A folder name from a holdout preset: 'A=1&C=1' -> 'A1_C1' (for another
+    system than the seed's, its name first: 'chain_A1_C1')."""
+    name = re.sub(r"[^A-Za-z0-9]+", "_", preset.replace("=", "")).strip("_") or "sweep"
+    return name if system == SEED else f"{system.name}_{name}"
 
 
 def sweep_dir(out_dir: Path, name: str) -> Path:
@@ -39,9 +42,26 @@ def seed_dir(folder: Path, seed: int) -> Path:
     return folder / f"seed-{seed}"
 
 
-def _describe(held_out, config: TrainingConfig, sizes: dict) -> dict:
+def _describe(system: System, held_out, config: TrainingConfig, sizes: dict) -> dict:
+    from .system_file import manifest_entry
+
     settings = {k: v for k, v in asdict(config).items() if k != "seed"}
-    return {"held_out": [rules.format_state(s) for s in held_out], "config": settings, "sizes": sizes}
+    return {"system": manifest_entry(system), "held_out": [system.format_state(s) for s in held_out],
+            "config": settings, "sizes": sizes}
+
+
+def same_sweep(previous: dict, described: dict) -> bool:
+    """Whether a sweep folder's settings are the ones asked for. Folders written
+    before a setting existed count as having its default: sweeps then were the
+    seed's system, and configurations lacked the newer fields."""
+    from .system_file import from_manifest
+
+    if from_manifest(previous.get("system")) != from_manifest(described.get("system")):
+        return False
+    config = {**asdict(TrainingConfig()), **previous.get("config", {})}
+    config.pop("seed", None)
+    return (previous.get("held_out") == described["held_out"] and previous.get("sizes") == described["sizes"]
+            and config == described["config"])
 
 
 class Interrupted(Exception):
@@ -69,7 +89,7 @@ def _init_worker(stop, steps) -> None:
     _STOP, _STEPS = stop, steps
 
 
-def train_seed(seed: int, held_out, config: TrainingConfig, sizes: dict, folder: str, threads: int,
+def train_seed(seed: int, system: System, held_out, config: TrainingConfig, sizes: dict, folder: str, threads: int,
                should_stop: Callable[[], bool] | None = None,
                on_step: StepReporter | None = None) -> dict | None:
     """One seed: train, save, write its probe. Returns its summary, or None when
@@ -90,7 +110,7 @@ def train_seed(seed: int, held_out, config: TrainingConfig, sizes: dict, folder:
 
     torch.set_num_threads(threads)
     logs.setup(console=False)
-    ds = data.generate(held_out, seed=seed, sizes=sizes)
+    ds = data.generate(held_out, seed=seed, sizes=sizes, system=system)
     # resume: a seed stopped midway (Ctrl+C) left a checkpoint; go on from it.
     result = training.train(ds, replace(config, seed=seed), Path(folder), report=report, should_stop=should_stop,
                             resume=True)
@@ -98,8 +118,7 @@ def train_seed(seed: int, held_out, config: TrainingConfig, sizes: dict, folder:
         return None
     probe = {
         "seed": seed,
-        "predictions": {rules.format_state(r.state): {f: fr.predicted for f, fr in r.fields.items()}
-                        for r in result.report.states},
+        "predictions": result.report.predictions(),
         "summary": result.report.summary(),
         "steps": result.steps,
         "perfect": result.perfect,
@@ -108,7 +127,7 @@ def train_seed(seed: int, held_out, config: TrainingConfig, sizes: dict, folder:
     return probe
 
 
-def run(name: str, held_out, seeds: int, jobs: int, config: TrainingConfig, sizes: dict,
+def run(name: str, system: System, held_out, seeds: int, jobs: int, config: TrainingConfig, sizes: dict,
         out_dir: Path = model_store.DEFAULT_OUT,
         report: Callable[[int, int, dict | None], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
@@ -125,7 +144,7 @@ def run(name: str, held_out, seeds: int, jobs: int, config: TrainingConfig, size
     if not held_out:
         raise UserError("a sweep needs held-out states: give --holdout or --omit")
     folder = sweep_dir(out_dir, name)
-    described = _describe(held_out, config, sizes)
+    described = _describe(system, held_out, config, sizes)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -133,9 +152,9 @@ def run(name: str, held_out, seeds: int, jobs: int, config: TrainingConfig, size
     existing = folder / SWEEP_FILE
     if existing.exists():
         previous = json.loads(existing.read_text())
-        if previous != described:
-            raise UserError(f"sweep {name!r} in {folder}/ was run with another holdout or configuration: "
-                            "pick another --name")
+        if not same_sweep(previous, described):
+            raise UserError(f"sweep {name!r} in {folder}/ was run with another system, holdout or "
+                            "configuration: pick another --name")
     else:
         atomic.write_text(existing, json.dumps(described, indent=2) + "\n")
 
@@ -146,7 +165,7 @@ def run(name: str, held_out, seeds: int, jobs: int, config: TrainingConfig, size
     on_step = on_step or (lambda seed, step, total: None)
     report(len(done), seeds, None)
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    args = (held_out, config, sizes)
+    args = (system, held_out, config, sizes)
     if jobs == 1 or len(todo) <= 1:
         for k in todo:
             probe = None if should_stop() else \
@@ -160,7 +179,7 @@ def run(name: str, held_out, seeds: int, jobs: int, config: TrainingConfig, size
                           lambda k, probe: (done.append(k), report(len(done), seeds, probe)))
     if should_stop():
         raise Interrupted(len(done), seeds, folder)
-    return write_scorecard(folder, name, held_out, seeds)
+    return write_scorecard(folder, name, system, held_out, seeds)
 
 
 def _run_in_processes(todo, args, folder: Path, jobs: int, threads: int, should_stop, on_step, finished) -> None:
@@ -223,8 +242,8 @@ def load_runs(folder: Path, seeds: int) -> list[dict]:
     return [json.loads((seed_dir(folder, k) / PROBE_FILE).read_text()) for k in range(seeds)]
 
 
-def write_scorecard(folder: Path, name: str, held_out, seeds: int) -> dict:
-    card = scorecard.build(held_out, load_runs(folder, seeds))
+def write_scorecard(folder: Path, name: str, system: System, held_out, seeds: int) -> dict:
+    card = scorecard.build(system, held_out, load_runs(folder, seeds))
     card["name"] = name
     card["settings"] = json.loads((folder / SWEEP_FILE).read_text())
     atomic.write_text(folder / SCORECARD_FILE, json.dumps(card, indent=2) + "\n")

@@ -7,23 +7,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import rules
+from .rules import SEED, System
 
 PAD, EOS, UNK = "<pad>", "<eos>", "<unk>"
 SPECIAL_TOKENS = (PAD, EOS, UNK)
 
 
-def vocabulary() -> dict[str, int]:
-    """Token -> id: the special tokens, then every character of the task."""
-    return {tok: i for i, tok in enumerate([*SPECIAL_TOKENS, *rules.alphabet()])}
+def vocabulary(system: System = SEED) -> dict[str, int]:
+    """Token -> id: the special tokens, then every character of the system's
+    prompts and completions (digits up to its largest sum)."""
+    return {tok: i for i, tok in enumerate([*SPECIAL_TOKENS, *system.alphabet()])}
 
 
-def build():
+def build(system: System = SEED):
     """A PreTrainedTokenizerFast that splits text into single characters."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
-    core = Tokenizer(models.WordLevel(vocab=vocabulary(), unk_token=UNK))
+    core = Tokenizer(models.WordLevel(vocab=vocabulary(system), unk_token=UNK))
     # Every character, newline and space included, is its own token.
     core.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
     core.decoder = decoders.Fuse()
@@ -33,7 +34,7 @@ def build():
         eos_token=EOS,
         unk_token=UNK,
         clean_up_tokenization_spaces=False,
-        model_max_length=rules.PROMPT_LENGTH + rules.COMPLETION_LENGTH + 1,
+        model_max_length=system.sequence_length,
     )
 
 

@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
-from . import data, model_store, rules
+from . import data, model_store
 from .errors import UserError
+from .rules import System
 from .progress import Reporter, Status
 
 
@@ -75,28 +76,39 @@ class TrainResult:
     """With until_perfect: (step, seconds) when every trained state became exact."""
 
 
-SEQUENCE_LENGTH = rules.PROMPT_LENGTH + rules.COMPLETION_LENGTH + 1  # + eos
+def encode_states(tokenizer, system: System):
+    """Every state's sequence (prompt, completion, eos) and its labels, as two
+    [2**n, L] tensors in the order of system.all_states.
 
-
-def encode_split(tokenizer, states):
-    """Token ids and labels for a list of states, as two [N, L] tensors.
-
-    Each of the 32 states is encoded once and rows are gathered by index: no
-    per-example Python work. Prompt positions are labelled -100 so the loss
-    counts completion tokens (and the closing eos) only."""
+    Prompt positions are labelled -100 so the loss counts completion tokens
+    (and the closing eos) only. Where completions differ in length (a sum
+    of 10 or more takes two digits) shorter ones are padded at the end, with
+    -100 labels: a causal model never looks ahead, so padding after the eos
+    changes nothing before it. The seed's completions are all 12 characters:
+    no padding at all."""
     import torch
 
-    table = torch.tensor(
-        [tokenizer.convert_tokens_to_ids(list(rules.prompt(s) + rules.completion(s))) + [tokenizer.eos_token_id]
-         for s in rules.ALL_STATES],
-        dtype=torch.long,
-    )
-    index = {s: i for i, s in enumerate(rules.ALL_STATES)}
+    length = system.sequence_length
+    rows, labels = [], []
+    for s in system.all_states:
+        ids = tokenizer.convert_tokens_to_ids(list(system.prompt(s) + system.completion(s))) + [tokenizer.eos_token_id]
+        pad = length - len(ids)
+        rows.append(ids + [tokenizer.pad_token_id] * pad)
+        labels.append([-100] * system.prompt_length + ids[system.prompt_length:] + [-100] * pad)
+    return torch.tensor(rows, dtype=torch.long), torch.tensor(labels, dtype=torch.long)
+
+
+def encode_split(tokenizer, states, system: System):
+    """Token ids and labels for a list of states, as two [N, L] tensors.
+
+    Each state is encoded once and rows are gathered by index: no per-example
+    Python work."""
+    import torch
+
+    table, table_labels = encode_states(tokenizer, system)
+    index = {s: i for i, s in enumerate(system.all_states)}
     rows = torch.tensor([index[s] for s in states], dtype=torch.long)
-    input_ids = table[rows]
-    labels = input_ids.clone()
-    labels[:, : rules.PROMPT_LENGTH] = -100
-    return input_ids, labels
+    return table[rows], table_labels[rows]
 
 
 class _TensorExamples:
@@ -129,12 +141,12 @@ def _collate(batch):
     return default_data_collator(batch)
 
 
-def build_model(config: TrainingConfig, tokenizer):
+def build_model(config: TrainingConfig, tokenizer, system: System):
     from transformers import GPT2Config, GPT2LMHeadModel
 
     gpt_config = GPT2Config(
         vocab_size=len(tokenizer),
-        n_positions=SEQUENCE_LENGTH,
+        n_positions=system.sequence_length,
         n_embd=config.n_embd,
         n_layer=config.n_layer,
         n_head=config.n_head,
@@ -185,10 +197,11 @@ def make_run(
 
     logs.route_transformers()
     torch.manual_seed(config.seed)
-    tokenizer = tok_mod.build()
-    model = build_model(config, tokenizer)
-    train_set = _TensorExamples(*encode_split(tokenizer, dataset.splits["train"]))
-    valid_set = _TensorExamples(*encode_split(tokenizer, dataset.splits["valid"]))
+    system = dataset.system
+    tokenizer = tok_mod.build(system)
+    model = build_model(config, tokenizer, system)
+    train_set = _TensorExamples(*encode_split(tokenizer, dataset.splits["train"], system))
+    valid_set = _TensorExamples(*encode_split(tokenizer, dataset.splits["valid"], system))
     run_dir = model_store.prepare_run_dir(out_dir)
 
     args = TrainingArguments(
@@ -214,8 +227,8 @@ def make_run(
     perfection = None
     callbacks = [reporting, *extra_callbacks]
     if config.until_perfect:
-        trained = [s for s in rules.ALL_STATES if s not in set(dataset.omitted)]
-        perfection = PerfectionCallback(model, encode_split(tokenizer, trained)[0], config.check_every, report)
+        trained = dataset.trained_states
+        perfection = PerfectionCallback(model, *encode_split(tokenizer, trained, system), config.check_every, report)
         callbacks.append(perfection)
     trainer = Trainer(
         model=model,
@@ -282,15 +295,18 @@ def train(
     report(Status("probing"))
     model.eval()
     held_out = dataset.omitted
-    result = probe.run(model, tokenizer, held_out)
+    result = probe.run(model, tokenizer, dataset.system, held_out)
+    from .system_file import manifest_entry
+
     manifest = {
         "format": 1,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "system": manifest_entry(dataset.system),
         "dataset": {
             "folder": str(dataset.folder) if dataset.folder else None,
             "seed": dataset.seed,
             "sizes": dataset.sizes,
-            "omitted": [rules.format_state(s) for s in held_out],
+            "omitted": [dataset.system.format_state(s) for s in held_out],
         },
         "config": asdict(config),
         "metrics": {

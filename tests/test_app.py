@@ -51,11 +51,11 @@ async def test_refuses_to_hold_out_every_state(workdir):
     app = make_app(workdir)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("d")
-        app.session.selection = set(rules.ALL_STATES[1:])
+        app.session.selection = set(rules.SEED.all_states[1:])
         grid = app.screen.query_one(StateGrid)
-        grid.move_to(rules.ALL_STATES[0])
+        grid.move_to(rules.SEED.all_states[0])
         await pilot.press("space")
-        assert rules.ALL_STATES[0] not in app.session.selection
+        assert rules.SEED.all_states[0] not in app.session.selection
         assert any("at least one state" in n.message for n in app._notifications)
 
 
@@ -184,9 +184,9 @@ async def test_probe_sweep_view_shades_by_fraction_of_seeds(workdir):
     from causal_tui import scorecard
 
     held = [(0, 0, 0, 0, 0)]
-    right = rules.truth((0, 0, 0, 0, 0))
+    right = rules.SEED.truth((0, 0, 0, 0, 0))
     runs = [{"seed": k, "predictions": {"0,0,0,0,0": {**right, "sum1": right["sum1"] + (k % 2)}}} for k in range(4)]
-    card = {**scorecard.build(held, runs), "name": "hand-made"}
+    card = {**scorecard.build(rules.SEED, held, runs), "name": "hand-made"}
     folder = workdir / "out" / "sweeps" / "hand-made"
     folder.mkdir(parents=True)
     (folder / "scorecard.json").write_text(json.dumps(card))
@@ -282,3 +282,61 @@ async def test_long_log_lines_wrap_on_the_train_screen(workdir):
         assert len(log.lines) >= 3  # one 300-character line became several
         assert log.virtual_size.width <= log.scrollable_content_region.width
         assert not log.show_horizontal_scrollbar
+
+
+async def test_edit_a_system_apply_it_regenerate_and_see_the_new_grid(workdir):
+    from textual.widgets import TextArea
+
+    app = make_app(workdir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("d")
+        await settled(pilot)
+        assert len(app.screen.query_one(StateGrid).states) == 32
+        await pilot.press("e")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "SystemEditor")
+        await pilot.press("f7", "backspace")  # select all, delete
+        await pilot.press(*'inputs = ["P", "Q", "R"]', "enter", *'equations = ["y = P AND', "D", *' Q"]')
+        status = app.screen.query_one("#editor-status")
+        await wait_for(pilot, lambda: "✗" in str(status.render()))
+        assert "line 2, column 21: equation 1 ('y = P ANDD Q'), column 7: unexpected 'ANDD'" in str(status.render())
+        await pilot.press("ctrl+s")  # refused while the text has an error
+        assert app.screen.__class__.__name__ == "SystemEditor"
+        await pilot.press(*["backspace"] * 5, *' Q"]')
+        await wait_for(pilot, lambda: "✓" in str(status.render()))
+        assert "3 inputs (8 states)" in str(status.render())
+        assert app.screen.query_one(TextArea).text.endswith('equations = ["y = P AND Q"]')
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "DatasetScreen")
+        await settled(pilot)
+        assert app.session.system.inputs == ("P", "Q", "R")
+        assert len(app.screen.query_one(StateGrid).states) == 8
+        assert "dataset/ holds system seed" in str(app.screen.query_one("#dataset-system").render())
+        await pilot.press("right", "space", "g")
+        await wait_for(pilot, lambda: app.session.dataset is not None and app.session.dataset.system.inputs == ("P", "Q", "R"))
+        await settled(pilot)
+        assert app.session.dataset.omitted == ((0, 0, 1),)
+        grid = app.screen.query_one(StateGrid)
+        assert grid.row_count == 2 and grid.columns_shown == 4
+        assert "system custom" in str(app.screen.query_one("#dataset-system").render())
+    ds = data.load(workdir / "dataset")
+    assert ds.system.inputs == ("P", "Q", "R") and ds.manifest["system"]["equations"] == ["y = P AND Q"]
+
+
+async def test_a_bundled_system_is_picked_from_the_list(workdir):
+    from textual.widgets import TextArea
+
+    app = make_app(workdir)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("d", "e")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "SystemEditor")
+        await pilot.press("tab")  # to the list of bundled systems
+        options = [app.screen.query_one("#editor-bundled").get_option_at_index(i).id for i in range(3)]
+        await pilot.press(*["down"] * options.index("parity8"), "enter")
+        await wait_for(pilot, lambda: 'name = "parity8"' in app.screen.query_one(TextArea).text)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "DatasetScreen")
+        await settled(pilot)
+        grid = app.screen.query_one(StateGrid)
+        assert len(grid.states) == 256 and grid.columns_shown == 4  # the compact layout fits 80 columns
+        assert grid.row_count == 64
+        assert app.screen.render_cell((0, 1, 1, 0, 1, 1, 0, 1)).plain.startswith("01101101")

@@ -34,7 +34,7 @@ def test_sizes_and_seed_flags(workdir):
 
 
 @pytest.mark.parametrize("omit", ["1,1,1,1", "1,1,1,1,2", "1,1,1,1,1;;0,0,0,0,0", ";",
-                                  ";".join(rules.format_state(s) for s in rules.ALL_STATES)])
+                                  ";".join(rules.SEED.format_state(s) for s in rules.SEED.all_states)])
 def test_bad_omit_exits_2_with_one_line_and_changes_nothing(workdir, capsys, omit):
     assert experiment_main(["--generate", "--train-size", "50"]) == 0
     before = snapshot_files(workdir / "dataset")

@@ -23,11 +23,11 @@ def test_test_prints_truth_then_marked_fields(trained, capsys):
     code = experiment_main(["--test", "1,0,1,0,1", "--out-dir", str(trained.out)])
     out = capsys.readouterr().out
     assert code == 0
-    assert rules.explain((1, 0, 1, 0, 1)) in out
+    assert rules.SEED.explain((1, 0, 1, 0, 1)) in out
     assert "held out of training" in out
     result = trained.result.report.result((1, 0, 1, 0, 1))
     assert f"model completion: {result.completion!r}" in out
-    for f in rules.FIELDS:
+    for f in rules.SEED.fields:
         verdict = "right" if result.fields[f].correct else "wrong"
         assert any(line.strip().startswith(f) and verdict in line for line in out.splitlines()), f
 
@@ -36,7 +36,7 @@ def test_test_on_a_trained_state_says_so(trained, capsys):
     assert experiment_main(["--test", "1,1,0,0,1", "--out-dir", str(trained.out)]) == 0
     out = capsys.readouterr().out
     assert "exact match" in out and "in the training data" in out
-    assert out.count("right") == len(rules.FIELDS)
+    assert out.count("right") == len(rules.SEED.fields)
 
 
 @pytest.mark.parametrize("state", ["1,0,1,0", "1,0,1,0,2", "10101", ""])

@@ -19,8 +19,8 @@ def test_generated_lines_have_the_seed_format_and_the_truth(tmp_path):
         for line in lines:
             obj = json.loads(line)
             assert list(obj) == ["prompt", "completion"]
-            state = rules.parse_state(obj["prompt"])
-            assert obj["completion"] == rules.completion(state)
+            state = rules.SEED.parse_state(obj["prompt"])
+            assert obj["completion"] == rules.SEED.completion(state)
             assert line == json.dumps(obj)
 
 
@@ -76,7 +76,7 @@ def test_duplicate_omit_entry_counts_once():
     ("1,1,1,1,1;", "entry 2 is empty"),
     (";0,0,0,0,0", "entry 1 is empty"),
     ("1, 1,1,1,1", "' 1' is not 0 or 1"),
-    (data.format_omit(rules.ALL_STATES), "all 32 states"),
+    (data.format_omit(rules.SEED.all_states), "all 32 states"),
 ])
 def test_bad_omit_lists_name_the_problem(text, fragment):
     with pytest.raises(UserError, match=None) as e:

@@ -14,46 +14,46 @@ def independent_truth(a, b, c, d, e):
 
 
 def test_all_32_states_listed_once():
-    assert len(rules.ALL_STATES) == 32
-    assert len(set(rules.ALL_STATES)) == 32
+    assert len(rules.SEED.all_states) == 32
+    assert len(set(rules.SEED.all_states)) == 32
 
 
 def test_truth_matches_independent_formulation_for_every_state():
-    for state in rules.ALL_STATES:
-        assert rules.truth(state) == independent_truth(*state), state
+    for state in rules.SEED.all_states:
+        assert rules.SEED.truth(state) == independent_truth(*state), state
 
 
 def test_completion_matches_independent_format_for_every_state():
-    for state in rules.ALL_STATES:
+    for state in rules.SEED.all_states:
         t = independent_truth(*state)
         want = f"\n{t['newA']},{t['newB']},{t['newC']},{t['newD']}\n{t['sum1']} - {t['sum2']}\n"
-        assert rules.completion(state) == want
+        assert rules.SEED.completion(state) == want
 
 
 def test_seed_example_byte_for_byte():
-    state = rules.parse_state("0,1,1,1,0")
-    assert rules.prompt(state) == "0,1,1,1,0"
-    assert rules.completion(state) == "\n1,0,0,0\n3 - 1\n"
+    state = rules.SEED.parse_state("0,1,1,1,0")
+    assert rules.SEED.prompt(state) == "0,1,1,1,0"
+    assert rules.SEED.completion(state) == "\n1,0,0,0\n3 - 1\n"
 
 
 def test_fields_in_completion_order():
-    assert rules.FIELDS == ("newA", "newB", "newC", "newD", "sum1", "sum2")
+    assert rules.SEED.fields == ("newA", "newB", "newC", "newD", "sum1", "sum2")
 
 
 def test_read_fields_inverts_completion():
-    for state in rules.ALL_STATES:
-        assert rules.read_fields(rules.completion(state)) == rules.truth(state)
+    for state in rules.SEED.all_states:
+        assert rules.SEED.read_fields(rules.SEED.completion(state)) == rules.SEED.truth(state)
 
 
 def test_read_fields_marks_garbage_as_none():
-    got = rules.read_fields("\nx,0,0,0\n3 - ")
+    got = rules.SEED.read_fields("\nx,0,0,0\n3 - ")
     assert got["newA"] is None and got["newB"] == 0 and got["sum2"] is None
 
 
 def test_explanation_like_original_readme():
-    text = rules.explain((0, 1, 1, 1, 0))
+    text = rules.SEED.explain((0, 1, 1, 1, 0))
     assert "A = 0" in text and "E = 0" in text
     assert "newD = A OR newB" in text
     lines = text.splitlines()
     assert any(l.startswith("newA = A XOR C") and l.endswith("-> 1") for l in lines)
-    assert lines[-1] == "sum(A+B+C+D+E) - sum2(newA+newB+newC+newD) -> 3 - 1"
+    assert lines[-1] == "sum1(A+B+C+D+E) - sum2(newA+newB+newC+newD) -> 3 - 1"

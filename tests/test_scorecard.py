@@ -5,7 +5,7 @@ import pytest
 from causal_tui import guessers, holdout, rules, scorecard
 from causal_tui.errors import UserError
 
-AC = holdout.parse("A=1&C=1")
+AC = holdout.parse("A=1&C=1", rules.SEED)
 
 
 def test_condition_preset_holds_out_the_eight_states_with_a_and_c_set():
@@ -13,8 +13,8 @@ def test_condition_preset_holds_out_the_eight_states_with_a_and_c_set():
 
 
 def test_random_preset_is_reproducible_and_sized():
-    a, b = holdout.parse("random-5", seed=3), holdout.parse("random-5", seed=3)
-    assert a == b and len(a) == 5 and holdout.parse("random-5", seed=4) != a
+    a, b = holdout.parse("random-5", rules.SEED, seed=3), holdout.parse("random-5", rules.SEED, seed=3)
+    assert a == b and len(a) == 5 and holdout.parse("random-5", rules.SEED, seed=4) != a
 
 
 @pytest.mark.parametrize("preset, fragment", [
@@ -24,7 +24,7 @@ def test_random_preset_is_reproducible_and_sized():
 ])
 def test_bad_presets(preset, fragment):
     with pytest.raises(UserError, match=fragment):
-        holdout.parse(preset)
+        holdout.parse(preset, rules.SEED)
 
 
 def test_a_bad_condition_on_the_command_line_is_one_line_and_exit_2(workdir, capsys):
@@ -38,62 +38,62 @@ def test_a_bad_condition_on_the_command_line_is_one_line_and_exit_2(workdir, cap
 
 def test_unseen_labels_match_the_facts_of_the_task():
     # sum1 = 0 only for 0,0,0,0,0 and sum1 = 5 only for 1,1,1,1,1.
-    assert holdout.unseen_labels([(0, 0, 0, 0, 0)])[(0, 0, 0, 0, 0)] == {"sum1"}
-    assert "sum1" in holdout.unseen_labels([(1, 1, 1, 1, 1)])[(1, 1, 1, 1, 1)]
+    assert holdout.unseen_labels([(0, 0, 0, 0, 0)], rules.SEED)[(0, 0, 0, 0, 0)] == {"sum1"}
+    assert "sum1" in holdout.unseen_labels([(1, 1, 1, 1, 1)], rules.SEED)[(1, 1, 1, 1, 1)]
     # sum2 = 0 only for 0,0,0,1,0 / 0,0,0,1,1 / 0,1,0,1,0: hold all three out.
-    zero_sum2 = [rules.parse_state(s) for s in ("0,0,0,1,0", "0,0,0,1,1", "0,1,0,1,0")]
-    assert all("sum2" in fields for fields in holdout.unseen_labels(zero_sum2).values())
-    assert all("sum2" not in f for f in holdout.unseen_labels(zero_sum2[:2]).values())
+    zero_sum2 = [rules.SEED.parse_state(s) for s in ("0,0,0,1,0", "0,0,0,1,1", "0,1,0,1,0")]
+    assert all("sum2" in fields for fields in holdout.unseen_labels(zero_sum2, rules.SEED).values())
+    assert all("sum2" not in f for f in holdout.unseen_labels(zero_sum2[:2], rules.SEED).values())
     # sum2 = 4 only for 0,1,1,0,1 and 1,1,0,0,1.
-    four = [rules.parse_state("0,1,1,0,1"), rules.parse_state("1,1,0,0,1")]
-    assert all("sum2" in f for f in holdout.unseen_labels(four).values())
+    four = [rules.SEED.parse_state("0,1,1,0,1"), rules.SEED.parse_state("1,1,0,0,1")]
+    assert all("sum2" in f for f in holdout.unseen_labels(four, rules.SEED).values())
 
 
 def test_nearest_neighbour_gets_the_boolean_fields_right_with_one_state_held_out():
-    for s in rules.ALL_STATES:
-        trained = holdout.trained_states([s])
-        for f in rules.OUTPUTS:
-            assert guessers.nearest_neighbour(trained, s, f) == rules.truth(s)[f], (s, f)
+    for s in rules.SEED.all_states:
+        trained = holdout.trained_states([s], rules.SEED)
+        for f in rules.SEED.outputs:
+            assert guessers.nearest_neighbour(rules.SEED, trained, s, f) == rules.SEED.truth(s)[f], (s, f)
 
 
 def test_nearest_neighbour_by_hand():
     # Holding out 0,0,0,0,0: its five neighbours each have sum1 = 1.
-    trained = holdout.trained_states([(0, 0, 0, 0, 0)])
-    assert guessers.nearest_neighbour(trained, (0, 0, 0, 0, 0), "sum1") == 1
+    trained = holdout.trained_states([(0, 0, 0, 0, 0)], rules.SEED)
+    assert guessers.nearest_neighbour(rules.SEED, trained, (0, 0, 0, 0, 0), "sum1") == 1
 
 
 def test_majority_by_hand():
     # Over all 32 states newB = NOT D is 1 for 16 states and 0 for 16: the tie goes to 0.
-    assert guessers.majority(rules.ALL_STATES, "newB") == 0
+    assert guessers.majority(rules.SEED, rules.SEED.all_states, "newB") == 0
     # newD = A OR NOT D is 1 for 24 of 32 states.
-    assert guessers.majority(rules.ALL_STATES, "newD") == 1
+    assert guessers.majority(rules.SEED, rules.SEED.all_states, "newD") == 1
 
 
 def test_interpolator_on_the_a_and_c_holdout_predicts_a_plus_c():
-    trained = holdout.trained_states(AC)
-    fit = guessers.interpolator(trained, "newA")
+    trained = holdout.trained_states(AC, rules.SEED)
+    fit = guessers.interpolator(rules.SEED, trained, "newA")
     assert fit.degree == 1
     for s in AC:
         p = fit.predict(s)
         assert p.determined and p.value == 2  # A + C, where the truth (A XOR C) is 0
-        assert rules.truth(s)["newA"] == 0
+        assert rules.SEED.truth(s)["newA"] == 0
 
 
 def test_interpolator_determinacy_on_the_a_and_c_holdout():
     # AC is 0 on every trained state, so at degree 2 any multiple of it can be
     # added to a fit: newC, newD and sum2 can be anything on the 8 held-out states.
-    trained = holdout.trained_states(AC)
+    trained = holdout.trained_states(AC, rules.SEED)
     for f in ("newA", "newB", "sum1"):
-        fit = guessers.interpolator(trained, f)
+        fit = guessers.interpolator(rules.SEED, trained, f)
         assert fit.degree == 1 and all(fit.predict(s).determined for s in AC), f
     for f in ("newC", "newD", "sum2"):
-        fit = guessers.interpolator(trained, f)
+        fit = guessers.interpolator(rules.SEED, trained, f)
         assert fit.degree == 2, f
         for s in AC:
             p = fit.predict(s)
             assert not p.determined and p.value is None and p.range == (None, None), (f, s)
-    card = scorecard.build(AC, [{"seed": 0, "predictions": {rules.format_state(s): rules.truth(s) for s in AC}}])
-    undetermined = {f: card["fields"][f]["interpolator_undetermined"] for f in rules.FIELDS}
+    card = scorecard.build(rules.SEED, AC, [{"seed": 0, "predictions": {rules.SEED.format_state(s): rules.SEED.truth(s) for s in AC}}])
+    undetermined = {f: card["fields"][f]["interpolator_undetermined"] for f in rules.SEED.fields}
     assert undetermined == {"newA": 0, "newB": 0, "newC": 8, "newD": 8, "sum1": 0, "sum2": 8}
     assert card["fields"]["sum2"]["guesser_accuracy"]["interpolator"] is None  # no determined cell to score
     assert card["fields"]["newA"]["guesser_accuracy"]["interpolator"] == 0.0  # predicts 2, truth 0
@@ -104,10 +104,10 @@ def test_interpolator_determinacy_on_the_a_and_c_holdout():
 def test_interpolator_with_one_state_held_out_is_determined_and_right():
     # Only the indicator of the held-out point (degree 5) vanishes on the other 31.
     state = (1, 0, 1, 0, 1)
-    trained = holdout.trained_states([state])
-    for f in rules.FIELDS:
-        p = guessers.interpolator(trained, f).predict(state)
-        assert p.determined and p.value == rules.truth(state)[f], f
+    trained = holdout.trained_states([state], rules.SEED)
+    for f in rules.SEED.fields:
+        p = guessers.interpolator(rules.SEED, trained, f).predict(state)
+        assert p.determined and p.value == rules.SEED.truth(state)[f], f
 
 
 def test_a_half_is_undetermined():
@@ -165,11 +165,11 @@ def test_wilson_interval_against_known_values(k, n, lo, hi):
 
 def test_scorecard_from_hand_made_runs():
     held = [(0, 0, 0, 0, 0)]
-    right = {f: v for f, v in rules.truth((0, 0, 0, 0, 0)).items()}
+    right = {f: v for f, v in rules.SEED.truth((0, 0, 0, 0, 0)).items()}
     wrong = {**right, "sum1": 1}
     runs = [{"seed": 0, "predictions": {"0,0,0,0,0": right}},
             {"seed": 1, "predictions": {"0,0,0,0,0": wrong}}]
-    card = scorecard.build(held, runs)
+    card = scorecard.build(rules.SEED, held, runs)
     cell = next(c for c in card["cells"] if c["field"] == "sum1")
     assert cell["right"] == 1 and cell["seeds"] == 2 and cell["unseen_label"]
     assert cell["guessers"]["nearest_neighbour"] == 1 and cell["agree"]["nearest_neighbour"] == 0.5
@@ -181,12 +181,12 @@ def test_own_answer_rule_counts_composition_from_wrong_parts():
     # 1,0,1,1,0: truth newA=0 newB=0 newC=0 newD=1 sum2=1. A model that says newA=1
     # (A OR C) and then sum2=2 is wrong twice but adds up its own answers.
     state = (1, 0, 1, 1, 0)
-    truth = rules.truth(state)
+    truth = rules.SEED.truth(state)
     composed = {**truth, "newA": 1, "sum2": 2}
     scrambled = {**truth, "newA": 1, "sum2": 3}
     runs = [{"seed": 0, "predictions": {"1,0,1,1,0": composed}},
             {"seed": 1, "predictions": {"1,0,1,1,0": scrambled}}]
-    card = scorecard.build([state], runs)
+    card = scorecard.build(rules.SEED, [state], runs)
     own = card["fields"]["sum2"]["own_answers"]
     assert own["reads"] == ["newA", "newB", "newC", "newD"]
     assert (own["consistent"], own["readable"], own["informative"], own["total"]) == (1, 2, 2, 2)
@@ -198,34 +198,34 @@ def test_own_answer_rule_counts_composition_from_wrong_parts():
 
 def test_rule_on_uses_the_given_answers_for_the_fields_it_reads():
     state = (0, 0, 0, 0, 0)  # truth: newB=1 so newD=1; sum2=2
-    assert rules.COMPOSED == ("newD", "sum2")
-    assert rules.rule_on("newD", state, {"newB": 0}) == 0  # A OR newB with the given newB
-    assert rules.rule_on("sum2", state, {"newA": 1, "newB": 1, "newC": 1, "newD": 1}) == 4
-    assert rules.rule_on("sum2", state, {"newA": None, "newB": 1, "newC": 0, "newD": 1}) is None
-    for s in rules.ALL_STATES:  # on the true answers, every rule gives the truth
-        t = rules.truth(s)
-        assert all(rules.rule_on(f, s, t) == t[f] for f in rules.FIELDS)
+    assert rules.SEED.composed == ("newD", "sum2")
+    assert rules.SEED.rule_on("newD", state, {"newB": 0}) == 0  # A OR newB with the given newB
+    assert rules.SEED.rule_on("sum2", state, {"newA": 1, "newB": 1, "newC": 1, "newD": 1}) == 4
+    assert rules.SEED.rule_on("sum2", state, {"newA": None, "newB": 1, "newC": 0, "newD": 1}) is None
+    for s in rules.SEED.all_states:  # on the true answers, every rule gives the truth
+        t = rules.SEED.truth(s)
+        assert all(rules.SEED.rule_on(f, s, t) == t[f] for f in rules.SEED.fields)
 
 
 def test_composed_counts_only_informative_cells():
     # Under A=1&C=1 every held-out state has A = 1: newD = A OR newB is 1 whatever newB is.
-    assert not any(rules.informative("newD", s) for s in AC)
-    assert all(rules.informative("sum2", s) for s in AC)
-    runs = [{"seed": k, "predictions": {rules.format_state(s): {**rules.truth(s), "newB": 1 - rules.truth(s)["newB"]}
+    assert not any(rules.SEED.informative("newD", s) for s in AC)
+    assert all(rules.SEED.informative("sum2", s) for s in AC)
+    runs = [{"seed": k, "predictions": {rules.SEED.format_state(s): {**rules.SEED.truth(s), "newB": 1 - rules.SEED.truth(s)["newB"]}
                                         for s in AC}} for k in range(2)]
-    own = scorecard.build(AC, runs)["fields"]["newD"]["own_answers"]
+    own = scorecard.build(rules.SEED, AC, runs)["fields"]["newD"]["own_answers"]
     assert own["informative"] == 0 and own["readable"] == 0 and own["fraction"] is None
     from causal_tui.headless import scorecard_tables
     from rich.console import Console
 
     console = Console(width=120, record=True)
-    for table in scorecard_tables(scorecard.build(AC, runs)):
+    for table in scorecard_tables(scorecard.build(rules.SEED, AC, runs)):
         console.print(table)
     assert "no informative cell" in console.export_text()
 
 
 def test_a_non_boolean_answer_is_unreadable_for_rules_that_read_it():
     state = (0, 0, 0, 0, 0)
-    assert rules.rule_on("newD", state, {"newB": 2}) is None
-    assert rules.rule_on("sum2", state, {"newA": 0, "newB": 2, "newC": 0, "newD": 1}) is None
-    assert rules.rule_on("newD", state, {"newB": 1}) == 1
+    assert rules.SEED.rule_on("newD", state, {"newB": 2}) is None
+    assert rules.SEED.rule_on("sum2", state, {"newA": 0, "newB": 2, "newC": 0, "newD": 1}) is None
+    assert rules.SEED.rule_on("newD", state, {"newB": 1}) == 1

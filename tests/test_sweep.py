@@ -21,13 +21,13 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
     card = json.loads((folder / "scorecard.json").read_text())
     assert card["held_out"] == ["1,0,1,0,1", "1,0,1,1,1", "1,1,1,0,1", "1,1,1,1,1"]
     assert sorted(card["seeds"]) == [0, 1, 2]
-    assert len(card["cells"]) == 4 * len(rules.FIELDS)
+    assert len(card["cells"]) == 4 * len(rules.SEED.fields)
     for cell in card["cells"]:
         assert cell["seeds"] == 3 and 0 <= cell["right"] <= 3 and len(cell["model_values"]) == 3
         lo, hi = cell["wilson95"]
         assert 0 <= lo <= cell["fraction"] <= hi <= 1
         assert set(cell["guessers"]) == {"majority", "nearest_neighbour", "interpolator"}
-    assert set(card["fields"]) == set(rules.FIELDS)
+    assert set(card["fields"]) == set(rules.SEED.fields)
     # 1,1,1,1,1 is the only state with sum1 = 5: an unseen label, scored apart.
     assert next(c for c in card["cells"] if c["state"] == "1,1,1,1,1" and c["field"] == "sum1")["unseen_label"]
     assert card["by_label"]["unseen_label"]["cells"] >= 1
@@ -56,7 +56,7 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
     # The same name with another holdout is refused rather than mixed.
     capsys.readouterr()
     assert tui_main(["--sweep", "--seeds", "1", "--holdout", "A=1&C=1&E=0", "--name", "A1_C1_E1", *FLAGS]) == 2
-    assert "another holdout" in capsys.readouterr().err
+    assert "another system, holdout or configuration" in capsys.readouterr().err
 
 
 def test_sweep_needs_a_holdout(workdir, capsys):
@@ -75,7 +75,7 @@ LONG_SIZES = {"train": 16_000, "valid": 32, "test": 16}  # 500 steps: long enoug
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
-    held_out = holdout.parse("A=1&C=1&E=1")
+    held_out = holdout.parse("A=1&C=1&E=1", rules.SEED)
     steps: list[tuple[int, int, int]] = []
     stop = threading.Event()
 
@@ -85,7 +85,7 @@ def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
             stop.set()
 
     with pytest.raises(sweep.Interrupted) as stopped:
-        sweep.run("s", held_out, 3, jobs, TINY, LONG_SIZES, workdir / "out", should_stop=stop.is_set, on_step=on_step)
+        sweep.run("s", rules.SEED, held_out, 3, jobs, TINY, LONG_SIZES, workdir / "out", should_stop=stop.is_set, on_step=on_step)
     assert stopped.value.done == 0 and stopped.value.total == 3
     assert steps and all(total == 500 for _, _, total in steps)
     folder = sweep.sweep_dir(workdir / "out", "s")
@@ -99,7 +99,7 @@ def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
 
     # Run again (one seed, to keep it short): the stopped seed goes on from its checkpoint and is scored.
     steps.clear()
-    card = sweep.run("s", held_out, 1, jobs, TINY, LONG_SIZES, workdir / "out",
+    card = sweep.run("s", rules.SEED, held_out, 1, jobs, TINY, LONG_SIZES, workdir / "out",
                      on_step=lambda seed, step, total: steps.append((seed, step, total)))
     assert card["seeds"] == [0] and (folder / "seed-0" / sweep.PROBE_FILE).exists()
     assert steps and min(step for _, step, _ in steps) > stopped_at  # continued, not restarted

@@ -7,8 +7,8 @@ def test_round_trip_of_every_prompt_and_completion(tmp_path):
     tok = tokenizer.build()
     tok.save_pretrained(tmp_path)
     loaded = tokenizer.load(tmp_path)
-    for state in rules.ALL_STATES:
-        text = rules.prompt(state) + rules.completion(state)
+    for state in rules.SEED.all_states:
+        text = rules.SEED.prompt(state) + rules.SEED.completion(state)
         ids = tok(text)["input_ids"]
         assert len(ids) == len(text)  # one token per character
         assert tok.unk_token_id not in ids
@@ -18,5 +18,5 @@ def test_round_trip_of_every_prompt_and_completion(tmp_path):
 
 def test_vocabulary_is_the_task_alphabet_plus_specials():
     tok = tokenizer.build()
-    assert len(tok) == len(rules.alphabet()) + len(tokenizer.SPECIAL_TOKENS)
+    assert len(tok) == len(rules.SEED.alphabet()) + len(tokenizer.SPECIAL_TOKENS)
     assert tok.pad_token == tokenizer.PAD and tok.eos_token == tokenizer.EOS

@@ -11,7 +11,7 @@ from causal_tui import data, model_store, probe, rules
 from causal_tui.training import TrainingConfig, train
 from conftest import snapshot_files
 
-HELD_OUT = rules.parse_state("1,0,1,0,1")
+HELD_OUT = rules.SEED.parse_state("1,0,1,0,1")
 
 
 def test_small_model_is_exact_on_every_trained_state(trained):
@@ -22,13 +22,13 @@ def test_small_model_is_exact_on_every_trained_state(trained):
 
 def test_probe_agrees_with_the_rules(trained):
     for r in trained.result.report.states:
-        for f in rules.FIELDS:
-            assert r.fields[f].truth == rules.truth(r.state)[f]
+        for f in rules.SEED.fields:
+            assert r.fields[f].truth == rules.SEED.truth(r.state)[f]
             assert 0.0 < r.fields[f].prob <= 1.0
         # A state is exact exactly when its completion is the rules' completion.
-        assert r.exact == (r.completion == rules.completion(r.state))
+        assert r.exact == (r.completion == rules.SEED.completion(r.state))
         if not r.held_out:
-            assert r.completion == rules.completion(r.state)
+            assert r.completion == rules.SEED.completion(r.state)
 
 
 def test_manifest_records_what_the_model_was_trained_on(trained):
@@ -43,7 +43,7 @@ def test_held_out_states_come_from_the_models_manifest_not_the_dataset(trained, 
     # Whatever dataset/ holds now, the probe marks what this model never saw.
     data.write(data.generate((), seed=1, sizes={"train": 10, "valid": 10, "test": 10}), tmp_path / "dataset")
     loaded = model_store.load(trained.final)
-    report = probe.run(loaded.model, loaded.tokenizer, loaded.held_out)
+    report = probe.run(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out)
     assert [r.state for r in report.states if r.held_out] == [HELD_OUT]
     assert report.exact(False) == (31, 31)
 
@@ -64,7 +64,7 @@ print(repr(t.decode(out[0][ids.shape[1]:], skip_special_tokens=True)))
     assert r.returncode == 0, r.stderr
     shown = trained.result.report.result((1, 1, 0, 0, 1)).completion
     assert r.stdout.strip() == repr(shown)
-    assert shown == rules.completion((1, 1, 0, 0, 1))
+    assert shown == rules.SEED.completion((1, 1, 0, 0, 1))
 
 
 def test_stop_request_ends_training_and_keeps_the_previous_model(trained, tmp_path):

@@ -15,18 +15,18 @@ from conftest import SMALL_CONFIG, SMALL_SIZES
 
 def test_check_agrees_with_greedy_on_a_trained_model(trained):
     loaded = model_store.load(trained.final)
-    report = probe.run(loaded.model, loaded.tokenizer, loaded.held_out)
+    report = probe.run(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out)
     for r in report.states:
-        seq = training.encode_split(loaded.tokenizer, [r.state])[0]
-        assert probe.teacher_forced_exact(loaded.model, seq) == r.exact, r.state
+        seq, labels = training.encode_split(loaded.tokenizer, [r.state], loaded.system)
+        assert probe.teacher_forced_exact(loaded.model, seq, labels) == r.exact, r.state
 
 
 def test_check_fails_on_an_untrained_model():
     torch.manual_seed(0)
-    tok = tok_mod.build()
-    model = training.build_model(TrainingConfig(n_embd=32, n_layer=1, n_head=2), tok).eval()
-    seqs = training.encode_split(tok, list(rules.ALL_STATES))[0]
-    assert not probe.teacher_forced_exact(model, seqs)
+    tok = tok_mod.build(rules.SEED)
+    model = training.build_model(TrainingConfig(n_embd=32, n_layer=1, n_head=2), tok, rules.SEED).eval()
+    seqs, labels = training.encode_split(tok, list(rules.SEED.all_states), rules.SEED)
+    assert not probe.teacher_forced_exact(model, seqs, labels)
 
 
 def test_training_stops_when_every_trained_state_is_exact(tmp_path):
@@ -62,13 +62,24 @@ def test_probe_decoding_is_exactly_greedy_generation_even_for_an_untrained_model
     # The probe decodes by verify-and-correct passes; it must agree token for
     # token with plain one-token-at-a-time greedy generation.
     torch.manual_seed(seed)
-    tok = tok_mod.build()
-    model = training.build_model(TrainingConfig(), tok).eval()
-    tokens, probs = probe.greedy(model, tok, list(rules.ALL_STATES))
-    prompts = probe.encode_prompts(tok, list(rules.ALL_STATES))
-    out = model.generate(prompts, max_new_tokens=rules.COMPLETION_LENGTH, min_new_tokens=rules.COMPLETION_LENGTH,
-                         do_sample=False, pad_token_id=tok.pad_token_id, output_logits=True, return_dict_in_generate=True)
-    assert torch.equal(out.sequences[:, prompts.shape[1]:], tokens)
-    # And the probabilities are those of the raw logits greedy generation saw.
+    system = rules.SEED
+    tok = tok_mod.build(system)
+    model = training.build_model(TrainingConfig(), tok, system).eval()
+    states = list(system.all_states)
+    tokens, probs = probe.greedy(model, tok, system, states)
+    prompts = probe.encode_prompts(tok, system, states)
+    length = system.completion_length + 1
+    out = model.generate(prompts, max_new_tokens=length, do_sample=False, eos_token_id=tok.eos_token_id,
+                         pad_token_id=tok.pad_token_id, output_logits=True, return_dict_in_generate=True)
+    generated = out.sequences[:, prompts.shape[1]:]
     ref = torch.stack([s.float().softmax(-1).max(-1).values for s in out.logits], 1)
-    assert torch.allclose(ref, probs, atol=1e-4)
+    checked = 0
+    for row in range(len(states)):
+        # Up to and including its first end-of-sequence token (what follows is never read).
+        gen = generated[row].tolist()
+        n = gen.index(tok.eos_token_id) + 1 if tok.eos_token_id in gen else len(gen)
+        assert tokens[row, :n].tolist() == gen[:n], states[row]
+        # And the probabilities are those of the raw logits greedy generation saw.
+        assert torch.allclose(ref[row, :n], probs[row, :n], atol=1e-4)
+        checked += n
+    assert checked > len(states)  # more than one token a state was compared

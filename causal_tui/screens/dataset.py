@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Static
 
-from .. import data, rules
-from ..rules import State
-from ..widgets.state_grid import StateGrid
+from .. import data
+from ..rules import State, System
+from ..widgets.state_grid import StateGrid, compact, state_label
 from .base import CausalScreen
 
 PREVIEW_LINES = 3
@@ -23,13 +23,15 @@ class DatasetScreen(CausalScreen):
         Binding("space", "toggle", "Toggle", id="toggle"),
         Binding("g", "app.regenerate", "Regen", id="regenerate"),
         Binding("c", "clear", "Clear", id="clear"),
+        Binding("e", "edit_system", "System", id="edit-system"),
     ]
 
     def body(self) -> ComposeResult:
         with Vertical(id="dataset-body"):
-            yield Static("✗ = held out of every split. Arrows move, space toggles, g writes dataset/. "
+            yield Static("space: hold out of every split (✗)  g: write dataset/  e: edit the system. "
                          "Numbers: lines per state in train.jsonl on disk.", classes="hint")
-            yield StateGrid(self.render_cell, id="dataset-grid")
+            yield StateGrid(self.render_cell, self.session.system.all_states, id="dataset-grid")
+            yield Static(id="dataset-system")
             with Horizontal(id="dataset-form"):
                 yield Label("seed", classes="field-label")
                 yield Input(id="seed", type="integer", classes="field")
@@ -54,17 +56,39 @@ class DatasetScreen(CausalScreen):
         for split in data.SPLITS:
             self.query_one(f"#size-{split}", Input).value = str(s.sizes[split])
 
+    def on_resize(self, event) -> None:
+        self.query_one(StateGrid).fit(event.size.width - 4)  # the body's padding
+
     def render_cell(self, state: State) -> Text:
         s = self.session
+        system = s.system
         held = state in s.selection
+        gap = "" if compact(system) else " "
         text = Text()
-        text.append(rules.format_state(state), style="bold red" if held else "")
-        text.append(" ✗" if held else "  ", style="bold red")
+        text.append(state_label(system, state), style="bold red" if held else "")
+        text.append(gap + "✗" if held else gap + " ", style="bold red")
         text.append("*" if held and self._unseen.get(state) else " ", style="bold yellow")
-        if s.dataset is not None:
-            n = s.dataset.counts("train")[state]
-            text.append(f"{n:>5}", style="dim")
+        if s.dataset is not None and s.dataset.system == system:
+            n = self._counts.get(state, 0)
+            text.append(f"{n:>4}" if compact(system) else f"{n:>5}", style="dim")
         return text
+
+    _counts: dict = {}
+
+    def action_edit_system(self) -> None:
+        from .system_editor import SystemEditor
+
+        def applied(system: System | None) -> None:
+            if system is None:
+                return
+            refusal = self.session.choose_system(system)
+            if refusal:
+                self.notify(refusal, severity="warning")
+                return
+            self.notify(f"system {system.label()} is the one of the next regeneration (g)")
+            self.refresh_now()
+
+        self.app.push_screen(SystemEditor(self.session.system), applied)
 
     def action_toggle(self) -> None:
         refusal = self.session.toggle(self.query_one(StateGrid).current_state)
@@ -103,8 +127,13 @@ class DatasetScreen(CausalScreen):
         from .. import holdout
 
         s = self.session
-        self._unseen = holdout.unseen_labels(s.selection)
-        self.query_one(StateGrid).redraw()
+        system = s.system
+        self._unseen = holdout.unseen_labels(s.selection, system)
+        self._counts = s.dataset.counts("train") if s.dataset is not None else {}
+        grid = self.query_one(StateGrid)
+        grid.set_states(system.all_states)
+        grid.redraw()
+        self.query_one("#dataset-system", Static).update(self._system_text(system))
         warnings = []
         if s.dataset_error:
             warnings.append(f"[red]{s.dataset_error}[/]")
@@ -118,11 +147,21 @@ class DatasetScreen(CausalScreen):
             warnings.append(f"[yellow]the current model was trained holding out {shown}[/]")
         if s.training:
             warnings.append("[cyan]training is running: regeneration waits until it ends[/]")
-        unseen = holdout.unseen_label_lines(self._unseen)
+        unseen = holdout.unseen_label_lines(self._unseen, system)
         if unseen:
             warnings.append("[yellow]* unseen label, that answer never occurs in training: " + "; ".join(unseen) + "[/]")
         self.query_one("#dataset-warnings", Static).update("\n".join(warnings) or "[green]dataset/ matches your choices[/]")
         self.query_one("#dataset-info", Static).update(self._info())
+
+    def _system_text(self, system: System) -> Text:
+        text = Text()
+        text.append(f"system {system.name} ", style="bold")
+        text.append(f"({len(system.inputs)} inputs, {len(system.all_states)} states) ", style="dim")
+        text.append("   ".join(f"{f} = {system.formula(f)}" for f in system.fields))
+        if self.session.dataset is not None and self.session.dataset.system != system:
+            text.append(f"\ndataset/ holds system {self.session.dataset.system.label()}: g regenerates",
+                        style="yellow")
+        return text
 
     def _info(self) -> Text:
         s = self.session

@@ -9,10 +9,9 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
-from .. import rules
+from ..rules import State, System
 from ..scorecard import interpolator_mark
-from ..rules import State
-from ..widgets.state_grid import StateGrid
+from ..widgets.state_grid import StateGrid, compact, state_label
 from .base import CausalScreen
 
 RIGHT, WRONG, UNKNOWN = "green", "red", "grey50"
@@ -40,15 +39,9 @@ class ProbeScreen(CausalScreen):
 
     def body(self) -> ComposeResult:
         yield Static(id="probe-summary")
-        legend = Text(f"{MARK} right ", style=RIGHT)
-        legend.append(f"{MARK} wrong", style=WRONG)
-        legend.append(" held out ", style="reverse yellow")
-        legend.append(" ×", style="bold red")
-        # Short enough for 80 columns: the dots are the fields in this order.
-        legend.append(" hold out next  dots: " + " ".join(rules.FIELDS), style="dim")
-        yield Static(legend, id="probe-legend")
+        yield Static(id="probe-legend")
         with Horizontal(id="probe-main"):
-            yield StateGrid(self.render_cell, id="probe-grid")
+            yield StateGrid(self.render_cell, self.grid_system.all_states, id="probe-grid")
             with VerticalScroll(id="probe-detail-box"):
                 yield Static(id="probe-detail")
 
@@ -58,7 +51,32 @@ class ProbeScreen(CausalScreen):
         self.set_focus(self.query_one(StateGrid))
 
     def on_resize(self, event) -> None:
-        self.set_class(event.size.width < NARROW_BELOW, "narrow")
+        narrow = event.size.width < NARROW_BELOW
+        self.set_class(narrow, "narrow")
+        # Beside the details the grid leaves them about 45 columns.
+        self.query_one(StateGrid).fit(event.size.width - 2 if narrow else event.size.width - 50)
+
+    @property
+    def grid_system(self) -> System:
+        """The system the grid shows: the sweep's in the sweep view, else the
+        current model's, else the one of the next regeneration."""
+        s = self.session
+        if s.sweep_card is not None:
+            from ..system_file import from_manifest
+
+            return from_manifest(s.sweep_card.get("system"))
+        return s.model_system or s.system
+
+    def legend(self, system: System) -> Text:
+        legend = Text(f"{MARK} right ", style=RIGHT)
+        legend.append(f"{MARK} wrong", style=WRONG)
+        legend.append(" held out ", style="reverse yellow")
+        legend.append(" ×", style="bold red")
+        # Short enough for 80 columns: the dots are the fields in this order.
+        dots = " ".join(system.fields)
+        legend.append(" hold out next  dots: " + dots if len(dots) < 40 else " hold out  dots: fields in order",
+                      style="dim")
+        return legend
 
     def action_sweep_view(self) -> None:
         s = self.session
@@ -74,37 +92,47 @@ class ProbeScreen(CausalScreen):
     def _sweep_cell(self, state: State) -> Text:
         """Each field shaded by the fraction of seeds right (held-out states of the sweep)."""
         card = self.session.sweep_card
-        key = rules.format_state(state)
+        system = self.grid_system
+        key = system.format_state(state)
+        label = state_label(system, state)
+        gap = "" if compact(system) else " "
         text = Text()
         if key not in card["held_out"]:
-            text.append(key, style="dim")
-            text.append(" " + "·" * len(rules.FIELDS) + "  ", style="dim")
+            text.append(label, style="dim")
+            text.append(gap + "·" * len(system.fields) + gap + " ", style="dim")
             return text
-        text.append(key, style="reverse yellow")
-        text.append(" ")
+        text.append(label, style="reverse yellow")
+        text.append(gap)
         for c in (c for c in card["cells"] if c["state"] == key):
             text.append(MARK, style=_fraction_style(c["fraction"]))
-        text.append("  ")
+        text.append(gap + " ")
         return text
 
     def render_cell(self, state: State) -> Text:
         s = self.session
         if s.sweep_card is not None:
             return self._sweep_cell(state)
-        report = s.report
+        system = self.grid_system
+        report = s.report if s.report is not None and s.report.system == system else None
         held = report is not None and state in report.held_out
+        gap = "" if compact(system) else " "
         text = Text()
-        text.append(rules.format_state(state), style="reverse yellow" if held else "")
-        text.append(" ")
-        for f in rules.FIELDS:
+        text.append(state_label(system, state), style="reverse yellow" if held else "")
+        text.append(gap)
+        for f in system.fields:
             if report is None:
                 text.append(MARK, style=UNKNOWN)
             else:
                 text.append(MARK, style=RIGHT if report.result(state).fields[f].correct else WRONG)
-        text.append(" ×" if state in s.selection else "  ", style="bold red")
+        chosen = system == s.system and state in s.selection
+        text.append(gap + "×" if chosen else gap + " ", style="bold red")
         return text
 
     def action_toggle(self) -> None:
+        if self.grid_system != self.session.system:
+            self.notify("the grid shows the model's system, not the one of the next regeneration: "
+                        "choose held-out states on the Dataset screen (d)", severity="warning")
+            return
         refusal = self.session.toggle(self.query_one(StateGrid).current_state)
         if refusal:
             self.notify(refusal, severity="warning")
@@ -114,7 +142,11 @@ class ProbeScreen(CausalScreen):
         self.query_one("#probe-detail", Static).update(self.detail(self.query_one(StateGrid).current_state))
 
     def sync(self) -> None:
-        self.query_one(StateGrid).redraw()
+        system = self.grid_system
+        grid = self.query_one(StateGrid)
+        grid.set_states(system.all_states)
+        grid.redraw()
+        self.query_one("#probe-legend", Static).update(self.legend(system))
         self.query_one("#probe-summary", Static).update(self.summary())
         self.query_one("#probe-detail", Static).update(self.detail(self.query_one(StateGrid).current_state))
 
@@ -160,11 +192,14 @@ class ProbeScreen(CausalScreen):
             text.append("   no held-out states", style="dim")
         if s.probing:
             text.append("  (re-probing…)", style="cyan")
+        if r.system != s.system:
+            text.append(f"\n model: system {r.system.label()}; next regeneration: {s.system.label()}",
+                        style="yellow")
         return text
 
     def _sweep_detail(self, state: State) -> Table | Text:
         card = self.session.sweep_card
-        key = rules.format_state(state)
+        key = self.grid_system.format_state(state)
         cells = [c for c in card["cells"] if c["state"] == key]
         if not cells:
             return Text(f"{key} was trained on in this sweep", style="dim")
@@ -189,14 +224,15 @@ class ProbeScreen(CausalScreen):
         s = self.session
         if s.sweep_card is not None:
             return self._sweep_detail(state)
-        values = rules.evaluate(state)
+        system = self.grid_system
+        values = system.evaluate(state)
         table = Table(box=None, pad_edge=False, show_edge=False, title_justify="left",
-                      title=Text("  ".join(f"{v}={values[v]}" for v in rules.INPUTS), style="bold"))
+                      title=Text("  ".join(f"{v}={values[v]}" for v in system.inputs), style="bold"))
         for col in ("field", "rule", "truth", "model", "p"):
             table.add_column(col, justify="left" if col in ("field", "rule") else "right")
-        result = s.report.result(state) if s.report is not None else None
-        for f in rules.FIELDS:
-            cells = [f, rules.formula(f), str(values[f])]
+        result = s.report.result(state) if s.report is not None and s.report.system == system else None
+        for f in system.fields:
+            cells = [f, system.formula(f), str(values[f])]
             if result is None:
                 cells += ["-", ""]
             else:

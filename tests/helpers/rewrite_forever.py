@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from causal_tui import atomic, data
+from causal_tui.rules import SEED
 
 kind, folder, refs = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 if "no-exchange" in sys.argv:
@@ -29,7 +30,7 @@ else:
     models = []
     for s in (1, 2):
         torch.manual_seed(s)
-        models.append(training.build_model(training.TrainingConfig(n_embd=64, n_layer=2, n_head=2), tok))
+        models.append(training.build_model(training.TrainingConfig(n_embd=64, n_layer=2, n_head=2), tok, SEED))
 
     def write(i, target):
         model_store.save(target, models[i], tok, {"version": "ab"[i], "dataset": {"omitted": []}})
