@@ -90,10 +90,17 @@ def _prob(p: float) -> str:
     return "1.0" if p >= 0.995 else f"{p:.2f}"[1:]
 
 
+WIDE_FIELDS = 6
+"""With more fields than this, or 6 or more inputs, the probe table leaves out
+probabilities and commas so that it fits 80 columns."""
+
+
 def probe_table(report: ProbeReport) -> Table:
     """Every state: each field's prediction, right or wrong, and its probability."""
     system = report.system
-    table = Table(title=f"Probe: all {len(system.all_states)} input states, greedy (mark, prediction, probability)",
+    compact = len(system.fields) > WIDE_FIELDS or len(system.inputs) >= 6
+    what = "mark, prediction" if compact else "mark, prediction, probability"
+    table = Table(title=f"Probe: all {len(system.all_states)} input states, greedy ({what})",
                   header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("state", no_wrap=True, min_width=9)
     table.add_column("held", justify="center", no_wrap=True)
@@ -105,8 +112,9 @@ def probe_table(report: ProbeReport) -> Table:
         for f in system.fields:
             fr = r.fields[f]
             shown = "?" if fr.predicted is None else str(fr.predicted)
-            cells.append(f"{_mark(fr.correct)}{shown} [dim]{_prob(fr.prob)}[/]")
-        table.add_row(system.format_state(r.state), "[yellow]yes[/]" if r.held_out else "",
+            cells.append(f"{_mark(fr.correct)}{shown}" + ("" if compact else f" [dim]{_prob(fr.prob)}[/]"))
+        label = "".join(map(str, r.state)) if compact else system.format_state(r.state)
+        table.add_row(label, "[yellow]yes[/]" if r.held_out else "",
                       *cells, _mark(r.exact), style="on grey11" if r.held_out else None)
     return table
 
@@ -153,9 +161,10 @@ def scorecard_tables(card: dict) -> list[Table]:
     seed-level 95% interval beside chance and the reference guessers."""
     n = len(card["seeds"])
     cells = {(c["state"], c["field"]): c for c in card["cells"]}
+    any_unseen = any(c["unseen_label"] for c in card["cells"])
     grid = Table(title=f"Held-out states: seeds right out of {n}", title_justify="left",
-                 caption="* the answer never occurs in that field in training", caption_justify="left",
-                 box=box.SIMPLE_HEAD, header_style="bold")
+                 caption="* the answer never occurs in that field in training" if any_unseen else None,
+                 caption_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
     grid.add_column("state", no_wrap=True)
     for f in card["fields"]:
         grid.add_column(f, justify="right", no_wrap=True)

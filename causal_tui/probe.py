@@ -119,21 +119,29 @@ def target_rows(tokenizer, system: System, states):
     return torch.tensor(rows, dtype=torch.long)
 
 
+SMALL_REMAINDER = 16
+"""After the first verify pass, at most this many unfinished rows go on by
+verify-and-correct passes over just those rows (cheap); more go on by
+cached one-token-at-a-time decoding, which costs the same however wrong the
+model is."""
+
+
 def greedy(model, tokenizer, system: System, states, prefix=None):
     """Greedy completions of every state at once, with the probability of each
-    chosen token. Returns (token id rows, probability rows) as tensors.
+    chosen token. Returns (token id rows, probability rows) as tensors of the
+    longest completion plus one (the end-of-sequence token).
 
-    Decoded by verify-and-correct (Jacobi) iterations rather than one token at
-    a time: guess every completion (first guess: the truth), run one forward
-    pass, keep each row's guess up to its first position where the argmax
-    disagrees, take the argmax from there on, and repeat until no row
-    disagrees before its first end-of-sequence token. Each pass fixes at least
-    one more position, so the result is exactly greedy decoding, and a model
-    that is mostly right needs one or two passes instead of one per token.
+    First one verify-and-correct (Jacobi) pass: guess every completion (the
+    truth), run one forward pass over all of them, and keep each row whose
+    argmax agrees with its guess up to its first end-of-sequence token: for a
+    model that is mostly right, that is all. The few rows left go on by more
+    such passes over just those rows (each fixes at least one more position);
+    many rows left (an untrained model) go on by cached incremental decoding.
+    Both are exactly greedy decoding (a test compares with `generate`).
 
     `prefix`, if given, is a [N, k] tensor of completion tokens to force: the
     first k tokens of every row are taken as given (an intervention) and the
-    rest is decoded greedily after them."""
+    rest is decoded greedily after them; their probabilities read as 1."""
     import torch
 
     device = model.device
@@ -143,24 +151,79 @@ def greedy(model, tokenizer, system: System, states, prefix=None):
     if prefix is not None:
         fixed = prefix.shape[1]
         guess[:, :fixed] = prefix.to(device)
-    length = guess.shape[1]
-    positions = torch.arange(length, device=device)
     eos = tokenizer.eos_token_id
-    start = system.prompt_length - 1
     with torch.inference_mode():
-        for _ in range(length + 1):
+        tokens, probs, pending = _verify_and_correct(model, prompts, guess, fixed, eos, system.prompt_length, 1)
+        rows = pending.nonzero().flatten()
+        if len(rows):
+            if len(rows) <= SMALL_REMAINDER or not _caches(model):
+                sub_t, sub_p, _ = _verify_and_correct(model, prompts[rows], tokens[rows], fixed, eos,
+                                                      system.prompt_length, guess.shape[1] + 1)
+            else:
+                sub_t, sub_p = _cached(model, prompts[rows], guess[rows, :fixed], guess.shape[1], eos)
+            tokens[rows], probs[rows] = sub_t, sub_p
+        return tokens.cpu().clone(), probs.cpu().clone()
+
+
+def _caches(model) -> bool:
+    """Whether the model can decode one token at a time from a key-value cache."""
+    return bool(getattr(model, "_supports_cache_class", False) or getattr(model.config, "use_cache", False))
+
+
+def _verify_and_correct(model, prompts, guess, fixed: int, eos: int, prompt_length: int, passes: int):
+    """Up to `passes` verify-and-correct passes. Returns (tokens, probabilities,
+    rows not yet known to be greedy)."""
+    import torch
+
+    length = guess.shape[1]
+    positions = torch.arange(length, device=guess.device)
+    start = prompt_length - 1
+    pending = torch.ones(len(guess), dtype=torch.bool, device=guess.device)
+    top_p = torch.ones(guess.shape, device=guess.device)
+    with torch.inference_mode():
+        for _ in range(passes):
             # The last guessed token predicts nothing we need: leave it out.
             logits = model(input_ids=torch.cat([prompts, guess[:, :-1]], 1)).logits[:, start:]
             top_p, top = logits.float().softmax(-1).max(-1)
             # Forced tokens stay; positions after a kept end-of-sequence do not matter.
-            after_eos = (torch.cumsum((guess == eos).long(), 1) - (guess == eos).long()) > 0
+            is_eos = (guess == eos).long()
+            after_eos = (torch.cumsum(is_eos, 1) - is_eos) > 0
             wrong = (top != guess) & ~after_eos & (positions[None, :] >= fixed)
-            if not wrong.any():
+            pending = wrong.any(1)
+            if not pending.any():
                 break
-            first = torch.where(wrong.any(1), wrong.float().argmax(1), torch.full_like(wrong[:, 0], length, dtype=torch.long))
+            first = torch.where(pending, wrong.float().argmax(1), torch.full_like(pending, length, dtype=torch.long))
             guess = torch.where(positions[None, :] < first[:, None], guess, top)
     probs = torch.where(positions[None, :] < fixed, torch.ones_like(top_p), top_p)
-    return guess.cpu(), probs.cpu()
+    return guess, probs, pending
+
+
+def _cached(model, prompts, forced, length: int, eos: int):
+    """Plain greedy decoding with the model's key-value cache, after `forced`
+    completion tokens; stops early once every row has ended."""
+    import torch
+
+    fixed = forced.shape[1]
+    tokens = [forced] if fixed else []
+    probs = [torch.ones(forced.shape, device=prompts.device)] if fixed else []
+    ended = (forced == eos).any(1) if fixed else torch.zeros(len(prompts), dtype=torch.bool, device=prompts.device)
+    with torch.inference_mode():
+        out = model(input_ids=torch.cat([prompts, forced], 1), use_cache=True)
+        for step in range(length - fixed):
+            p, t = out.logits[:, -1].float().softmax(-1).max(-1)
+            tokens.append(t[:, None])
+            probs.append(p[:, None])
+            ended |= t == eos
+            if ended.all() or step == length - fixed - 1:
+                break
+            out = model(input_ids=t[:, None], past_key_values=out.past_key_values, use_cache=True)
+    done = torch.cat(tokens, 1)
+    p = torch.cat(probs, 1)
+    if done.shape[1] < length:  # every row ended: what would follow is never read
+        pad = length - done.shape[1]
+        done = torch.cat([done, torch.full((len(done), pad), eos, dtype=done.dtype, device=done.device)], 1)
+        p = torch.cat([p, torch.ones((len(p), pad), device=p.device)], 1)
+    return done, p
 
 
 def decode_rows(tokenizer, token_rows) -> list[str]:
