@@ -72,7 +72,7 @@ class CausalApp(App):
         yield SystemCommand("Regenerate dataset", "Write dataset/ with the current selection", self.action_regenerate)
         yield SystemCommand("Start training", "Train on dataset/ with the Train screen's settings", self.action_start_training)
         yield SystemCommand("Stop training", "Stop at the next step; the previous model stays", self.action_stop_training)
-        yield SystemCommand("Re-probe", "Evaluate the saved model on all 32 states", self.action_reprobe)
+        yield SystemCommand("Re-probe", "Evaluate the saved model on every state", self.action_reprobe)
 
     # -- actions the screens bind keys to ---------------------------------
     async def action_show(self, mode: str) -> None:

@@ -17,9 +17,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from . import expressions
 from .errors import UserError
-from .rules import Equation, Sum, System
+
+if TYPE_CHECKING:
+    from .rules import System
 
 BUNDLED_DIR = Path(__file__).parent / "systems"
 MAX_INPUTS, MAX_EQUATIONS, MAX_SUMS = 8, 8, 4
@@ -56,8 +60,10 @@ class _Context:
         return SystemFileError(f"{self.where}: {message}", line, col)
 
 
-def parse(source: str, where: str = "<system>", default_name: str = "custom") -> System:
+def parse(source: str, where: str = "<system>", default_name: str = "custom") -> "System":
     """Check and build a System from TOML text; SystemFileError says what is wrong."""
+    # Imported here: rules builds its SEED from the bundled file through this module.
+    from .rules import Equation, Sum, System
     ctx = _Context(where, source)
     try:
         data = tomllib.loads(source)
@@ -99,11 +105,13 @@ def parse(source: str, where: str = "<system>", default_name: str = "custom") ->
             later.setdefault(lhs, i)
     equations = []
     for i, text in enumerate(equation_texts, start=1):
-        label = f"equation {i} ({text!r})"
+        label = f"equation {i} ({_short(text)!r})"
         out, expr_text, expr_col = _split(ctx, text, label)
         declare(out, label, text, 1 + len(text) - len(text.lstrip()))
         try:
             expr = expressions.parse(expr_text)
+        except RecursionError:
+            raise ctx.error(f"{label}: nested too deeply", text) from None
         except expressions.ExpressionError as e:
             col = expr_col + (e.column or 1) - 1
             raise ctx.error(f"{label}, column {col}: {e.message}", text, col) from None
@@ -122,7 +130,7 @@ def parse(source: str, where: str = "<system>", default_name: str = "custom") ->
     sums = []
     outputs = {eq.name for eq in equations}
     for i, text in enumerate(sum_texts, start=1):
-        label = f"sum {i} ({text!r})"
+        label = f"sum {i} ({_short(text)!r})"
         out, expr_text, expr_col = _split(ctx, text, label)
         declare(out, label, text, 1 + len(text) - len(text.lstrip()))
         terms, col = [], expr_col
@@ -144,6 +152,10 @@ def parse(source: str, where: str = "<system>", default_name: str = "custom") ->
                   sums=tuple(sums), source=source)
 
 
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _string_list(ctx: _Context, data: dict, key: str, least: int, most: int) -> list[str]:
     value = data[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -161,7 +173,7 @@ def _split(ctx: _Context, text: str, label: str) -> tuple[str, str, int]:
     return lhs.strip(), rhs, len(lhs) + 2
 
 
-def load(path_or_name: str | Path) -> System:
+def load(path_or_name: str | Path) -> "System":
     """A system from a TOML file, or a bundled one by bare name (`seed`, `chain`, ...)."""
     text = str(path_or_name)
     if text in bundled_names():
@@ -181,12 +193,12 @@ def bundled_names() -> list[str]:
     return sorted(p.stem for p in BUNDLED_DIR.glob("*.toml"))
 
 
-def bundled(name: str) -> System:
+def bundled(name: str) -> "System":
     path = BUNDLED_DIR / f"{name}.toml"
     return parse(path.read_text(encoding="utf-8"), f"bundled system {name}", default_name=name)
 
 
-def from_manifest(entry: dict | None) -> System:
+def from_manifest(entry: dict | None) -> "System":
     """The system a manifest records; manifests written before systems existed
     (no entry) are the seed's. UserError if it no longer parses."""
     from .rules import SEED
@@ -209,6 +221,6 @@ def _toml_string(text: str) -> str:
     return json.dumps(text)
 
 
-def manifest_entry(system: System) -> dict:
+def manifest_entry(system: "System") -> dict:
     """What a manifest records of a system: the summary plus the TOML it came from."""
     return {**system.summary(), "toml": system.source or None}
