@@ -12,7 +12,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from . import data, logs
 from .errors import UserError
 from .offload import Closed, InProcess
-from .messages import DatasetWritten, ProbeDone, TrainingEvent, TrainingFinished
+from .messages import DatasetWritten, InspectDone, ProbeDone, TrainingEvent, TrainingFinished
 from .session import Session
 
 QUIT_GRACE_S = 30.0
@@ -26,12 +26,14 @@ class CausalApp(App):
     CSS_PATH = "app.tcss"
     MODES = {"dataset": lambda: _screen("dataset", "DatasetScreen"),
              "train": lambda: _screen("train", "TrainScreen"),
-             "probe": lambda: _screen("probe", "ProbeScreen")}
+             "probe": lambda: _screen("probe", "ProbeScreen"),
+             "inspect": lambda: _screen("inspect", "InspectScreen")}
     DEFAULT_MODE = "probe"
     BINDINGS = [
         Binding("d", "show('dataset')", "Dataset", id="dataset"),
         Binding("t", "show('train')", "Train", id="train"),
         Binding("p", "show('probe')", "Probe", id="probe"),
+        Binding("i", "show('inspect')", "Inspect", id="inspect"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
@@ -73,6 +75,8 @@ class CausalApp(App):
         yield SystemCommand("Start training", "Train on dataset/ with the Train screen's settings", self.action_start_training)
         yield SystemCommand("Stop training", "Stop at the next step; the previous model stays", self.action_stop_training)
         yield SystemCommand("Re-probe", "Evaluate the saved model on every state", self.action_reprobe)
+        yield SystemCommand("Inspect", "do() on the model's own answers, its graph, attention, logit lens, tracing",
+                            lambda: self.switch_mode("inspect"))
 
     # -- actions the screens bind keys to ---------------------------------
     async def action_show(self, mode: str) -> None:
@@ -129,6 +133,22 @@ class CausalApp(App):
         self.session.stop_requested = True
         self.session.phase = "stopping at the next step"
         self.session.changed()
+
+    def action_inspect(self) -> None:
+        """(Re)compute the inspect report for the state, field and flip chosen."""
+        s = self.session
+        if s.manifest is None:
+            s.inspection, s.inspect_error = None, "no model yet: train one first (t, then s)"
+            s.changed()
+            return
+        system = s.system_of_inspection
+        if s.inspect_state is None or len(s.inspect_state) != len(system.inputs):
+            s.inspect_state = system.all_states[0]
+        if s.inspect_field not in system.fields:
+            s.inspect_field = system.composed[0] if system.composed else system.fields[0]
+        s.inspecting, s.inspect_error = True, None
+        s.changed()
+        self.inspect_model(system.format_state(s.inspect_state), s.inspect_field, s.inspect_flip)
 
     def action_reprobe(self) -> None:
         if self.session.manifest is None:
@@ -204,7 +224,32 @@ class CausalApp(App):
             return  # quitting
         self.post_message(ProbeDone(report, manifest))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="inspect")
+    def inspect_model(self, state: str, field: str, flip: str | None) -> None:
+        from . import model_store
+        from .interpret.report import inspect_saved
+
+        try:
+            report = self.offload.call(inspect_saved, model_store.final_dir(self.session.out_dir), state, field, flip)
+        except UserError as e:
+            self.post_message(InspectDone(None, str(e)))
+            return
+        except Closed:
+            return  # quitting
+        self.post_message(InspectDone(report))
+
     # -- messages from the workers ------------------------------------------
+    def on_inspect_done(self, message: InspectDone) -> None:
+        s = self.session
+        s.inspecting = False
+        if message.error:
+            s.inspect_error = message.error
+            self._error(message.error, "inspect failed")
+        else:
+            s.inspection = message.report
+            s.inspect_field, s.inspect_flip = message.report["field"], message.report["flip"]
+        s.changed()
+
     def on_training_event(self, message: TrainingEvent) -> None:
         self.session.record(message.event)
 
@@ -219,7 +264,7 @@ class CausalApp(App):
             s.last_run = f"stopped at step {result.steps}; the previous model is unchanged"
             self.notify(s.last_run)
         elif result is not None:
-            s.report = result.report
+            s.report, s.inspection = result.report, None
             s.load_manifest()
             perfect = (f"; every trained state exact at step {result.perfect[0]} ({result.perfect[1]:.1f} s)"
                        if result.perfect else "")
@@ -242,6 +287,8 @@ class CausalApp(App):
         if message.error:
             self._error(message.error, "probe failed")
         else:
+            if message.manifest != s.manifest:
+                s.inspection = None  # another model: what was inspected is stale
             s.report, s.manifest = message.report, message.manifest
         s.changed()
 
@@ -254,6 +301,8 @@ class CausalApp(App):
             logger.opt(exception=error).error(f"worker {event.worker.name} failed")
             if event.worker.group == "probe":
                 self.session.probing = False
+            if event.worker.group == "inspect":
+                self.session.inspecting = False
             self._error(f"{type(error).__name__}: {error}", f"{event.worker.name} failed")
 
     def _error(self, text: str, title: str) -> None:

@@ -133,191 +133,6 @@ def training_config(args: argparse.Namespace):
     return config
 
 
-def prepare_dataset(args: argparse.Namespace, console, regenerate: bool) -> data.Dataset:
-    """Load dataset/, generating it first if absent; with `regenerate`, also
-    when the system, omit list, seed or sizes asked for differ from the files.
-    Without `regenerate`, a dataset of another system than --system names is
-    refused."""
-    from .rules import SEED
-
-    asked_system = chosen_system(args)
-    folder = args.dataset_dir
-    exists = data.exists(folder)
-    if exists and not regenerate:
-        current = data.load(folder)
-        if asked_system is not None and current.system != asked_system:
-            raise UserError(f"{folder}/ holds a dataset of the {current.system.label()} system, not of "
-                            f"{asked_system.label()} asked for with --system: generate one with "
-                            f"`causal-experiment --generate --system {args.system}`")
-        return current
-    current = data.load(folder) if exists else None
-    system = asked_system or (current.system if current is not None else SEED)
-    omit = data.parse_omit(args.omit, system)
-    seed = data.DEFAULT_SEED if args.seed is None else args.seed
-    sizes = dataset_sizes(args)
-    if current is None:
-        reason = f"{folder}/ has no dataset"
-    else:
-        asked = {"system": system, "omitted": omit, "seed": seed, "sizes": sizes}
-        found = {"system": current.system, "omitted": current.omitted, "seed": current.seed, "sizes": current.sizes}
-        changed = [k for k in asked if asked[k] != found[k]]
-        if not changed:
-            return current
-        reason = f"the {', '.join(changed)} asked for differ from {folder}/"
-    dataset = data.generate(omit, seed=seed, sizes=sizes, system=system)
-    data.write(dataset, folder)
-    console.print(f"{reason}: generated it ({data.summary(dataset)})")
-    return dataset
-
-
-def cmd_train(args: argparse.Namespace, regenerate: bool) -> int:
-    from rich.console import Console
-
-    from . import headless, training
-
-    from . import model_store
-
-    console = Console()
-    config = training_config(args)
-    model_store.prepare_run_dir(args.out_dir)  # before anything is generated
-    dataset = prepare_dataset(args, console, regenerate)
-    console.print(f"dataset: {data.summary(dataset)}")
-    with headless.stop_on_ctrl_c() as stop, headless.ProgressBar(console) as bar:
-        result = training.train(dataset, config, args.out_dir, report=bar,
-                                should_stop=stop.is_set, resume=args.resume)
-    if result.stopped:
-        console.print(f"[yellow]stopped at step {result.steps}[/]: checkpoint kept in "
-                      f"{args.out_dir}/; the previous model (if any) is unchanged. "
-                      "Continue with --resume.")
-        return EXIT_INTERRUPTED
-    if config.until_perfect:
-        if result.perfect:
-            step, secs = result.perfect
-            console.print(f"[green]every trained state exact at step {step}, {secs:.1f} s into training[/]")
-        else:
-            console.print("[yellow]--until-perfect: not every trained state was exact by the end of training[/]")
-    console.print(headless.probe_table(result.report))
-    console.print(f"[bold]{result.report.summary_line()}[/]")
-    console.print(f"saved {result.final_dir}/ ({result.steps} steps, {result.seconds:.1f} s)")
-    return 0
-
-
-def cmd_test(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from . import headless, model_store, probe
-
-    folder = model_store.final_dir(args.out_dir)
-    # The model's own system says what a state is; read it before loading torch.
-    manifest = model_store.read_manifest(folder) if folder.is_dir() else None
-    system = model_store.system_of(manifest)
-    asked = chosen_system(args)
-    if asked is not None and asked != system:
-        raise UserError(f"the model in {folder}/ was trained on the {system.label()} system, not on "
-                        f"{asked.label()} asked for with --system")
-    try:
-        state = system.parse_state(args.test)
-    except ValueError as e:
-        raise UserError(f"--test: {e}") from None
-    loaded = model_store.load(folder)
-    console = Console()
-    console.print(system.explain(state), markup=False, highlight=False)
-    console.print()
-    report = probe.run(loaded.model, loaded.tokenizer, system, loaded.held_out)
-    console.print(headless.state_verdict(report.result(state)), highlight=False)
-    return 0
-
-
-def cmd_sweep(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from . import headless, holdout, sweep
-
-    if args.holdout and args.omit:
-        raise UserError("give --holdout or --omit, not both")
-    preset = args.holdout or args.omit
-    if not preset:
-        raise UserError("a sweep needs held-out states: --holdout 'A=1&C=1', 'random-3' or a list like '1,0,1,0,1'")
-    from .rules import SEED
-
-    system = chosen_system(args) or SEED
-    held_out = holdout.parse(preset, system, seed=args.holdout_seed)
-    config = training_config(args)
-    name = args.name or sweep.default_name(preset, system)
-    console = Console()
-    console.print(f"sweep [bold]{name}[/]: {args.seeds} seed{'s' * (args.seeds != 1)}, "
-                  f"{len(held_out)} held-out state{'s' * (len(held_out) != 1)}")
-    if system != SEED:
-        console.print(f"system: {system.label()}: {system.description}", soft_wrap=True)
-    console.print(f"holding out: {data.format_omit(held_out)}", soft_wrap=True)
-    unseen = holdout.unseen_label_lines(holdout.unseen_labels(held_out, system), system)
-    if unseen:
-        console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "
-                      + "; ".join(unseen), soft_wrap=True)
-    training_now: dict[int, tuple[int, int]] = {}  # seed -> (step, total) while it trains
-    with headless.stop_on_ctrl_c() as stop, Progress(
-        TextColumn("[bold]seeds"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[now]}"), console=console,
-    ) as bar:
-        task = bar.add_task("seeds", total=args.seeds, now="")
-
-        def show() -> None:
-            now = "  ".join(f"seed {k}: {step}/{total}" for k, (step, total) in sorted(training_now.items()))
-            bar.update(task, now="[yellow]stopping at the next step…[/]" if stop.is_set() else now)
-
-        def on_step(seed, step, total):
-            training_now[seed] = (step, total)
-            show()
-
-        def report(done, total, probe):
-            if probe is not None:
-                training_now.pop(probe["seed"], None)
-                t = probe["summary"]["trained_exact"]
-                h = probe["summary"]["held_out_exact"]
-                bar.console.print(f"seed {probe['seed']}: {probe['steps']} steps, trained exact {t[0]}/{t[1]}, "
-                                  f"held-out exact {h[0]}/{h[1]}")
-            bar.update(task, completed=done)
-            show()
-
-        announced = []
-
-        def stopping() -> bool:
-            if stop.is_set() and not announced:
-                announced.append(True)
-                show()  # once: the bar says it is stopping
-            return stop.is_set()
-
-        try:
-            card = sweep.run(name, system, held_out, args.seeds, args.jobs, config, dataset_sizes(args),
-                             args.out_dir, report=report, should_stop=stopping, on_step=on_step)
-        except sweep.Interrupted as e:
-            bar.stop()
-            console.print(f"[yellow]stopped[/]: {e.done} of {e.total} seeds done, kept in {e.folder}/. "
-                          "Run the same command again to go on.")
-            return EXIT_INTERRUPTED
-    for table in headless.scorecard_tables(card):
-        console.print()
-        console.print(table)
-    console.print(f"scorecard: {sweep.sweep_dir(args.out_dir, name) / sweep.SCORECARD_FILE}")
-    return 0
-
-
-def cmd_generate(args: argparse.Namespace) -> int:
-    from .rules import SEED
-
-    system = chosen_system(args) or SEED
-    omit = data.parse_omit(args.omit, system)
-    seed = data.DEFAULT_SEED if args.seed is None else args.seed
-    dataset = data.generate(omit, seed=seed, sizes=dataset_sizes(args), system=system)
-    folder = data.write(dataset, args.dataset_dir)
-    print(f"wrote {folder}/: {data.summary(dataset)}")
-    for split in data.SPLITS:
-        print(f"  {folder / (split + '.jsonl')}  {len(dataset.splits[split]):>7,} lines")
-    print(f"  {folder / data.MANIFEST}")
-    return 0
-
-
 def experiment_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="causal-experiment",
@@ -342,10 +157,16 @@ def experiment_main(argv: Sequence[str] | None = None) -> int:
     # Training and testing show their own progress; the details go to logs/.
     logs.setup(console=True, level="INFO" if args.generate else "WARNING")
     if args.generate:
-        return _run(lambda: cmd_generate(args))
+        from .commands import generate
+
+        return _run(lambda: generate.run(args))
     if args.train:
-        return _run(lambda: cmd_train(args, regenerate=False))
-    return _run(lambda: cmd_test(args))
+        from .commands import train
+
+        return _run(lambda: train.run(args, regenerate=False))
+    from .commands import test
+
+    return _run(lambda: test.run(args))
 
 
 def tui_parser() -> argparse.ArgumentParser:
@@ -364,6 +185,17 @@ def tui_parser() -> argparse.ArgumentParser:
     g.add_argument("--holdout-seed", type=_int, default=0, metavar="N", help="seed for random-K (default 0)")
     g.add_argument("--jobs", type=_positive_int, default=1, help="seeds trained at once, one process each (default 1)")
     g.add_argument("--name", default=None, help="folder under out/sweeps/ (default: from the holdout)")
+    i = p.add_argument_group("inspect: look inside a trained model")
+    i.add_argument("--inspect", nargs="?", const="", default=None, metavar="STATE",
+                   help="interventions on the model's own answers and its input-output graph; with a state "
+                        "also attention, logit lens and causal tracing")
+    i.add_argument("--json", action="store_true", help="print the whole report as JSON (every field and input)")
+    i.add_argument("--model", metavar="DIR", default=None,
+                   help="the model folder to inspect (default: the current model under --out-dir)")
+    i.add_argument("--field", default=None, help="the field whose attention and tracing to show "
+                                                 "(default: the first whose rule reads other fields)")
+    i.add_argument("--flip", metavar="INPUT", default=None,
+                   help="the input causal tracing flips (default: the first the field depends on)")
     add_system_arg(p)
     add_dataset_args(p, ("--omit", "-o"))
     add_training_args(p)
@@ -376,10 +208,19 @@ def tui_main(argv: Sequence[str] | None = None) -> int:
 
     if args.train_only:
         logs.setup(console=True, level="WARNING")
-        return _run(lambda: cmd_train(args, regenerate=True))
+        from .commands import train
+
+        return _run(lambda: train.run(args, regenerate=True))
+    if args.inspect is not None:
+        logs.setup(console=True, level="WARNING")
+        from .commands import inspect
+
+        return _run(lambda: inspect.run(args))
     if args.sweep:
         logs.setup(console=True, level="WARNING")
-        return _run(lambda: cmd_sweep(args))
+        from .commands import sweep
+
+        return _run(lambda: sweep.run(args))
     # Nothing may write to the terminal while the dashboard owns it.
     logs.setup(console=False)
 

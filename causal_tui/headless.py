@@ -235,4 +235,48 @@ def scorecard_tables(card: dict) -> list[Table]:
         if g["cells"]:
             groups.add_row(str(g["cells"]), f"{g['accuracy']:.2f}", _interval(g["interval95"]),
                            label.replace("_", " "))
-    return [grid, fields, seeds, composed, groups]
+    return [grid, fields, seeds, composed, groups, *inside_tables(card)]
+
+
+def inside_tables(card: dict) -> list[Table]:
+    """Over seeds: do the models read what they wrote (interventions), and does
+    each one's input-output graph match the truth?"""
+    tables = []
+    if card.get("interventions"):
+        t = Table(title="Interventions over seeds: does the next field read it?", title_justify="left",
+                  box=box.SIMPLE_HEAD, header_style="bold",
+                  caption="seeds that follow (in >= 90% of their informative states) /\n"
+                          "seeds with an informative state [95% Wilson over seeds];\n"
+                          "rate: follows / informative states, all seeds",
+                  caption_justify="left")
+        for col in ("forced", "then", "held out", "rate", "trained", "rate "):
+            t.add_column(col, justify="left" if col in ("forced", "then") else "right", no_wrap=True)
+        for forced, per_g in card["interventions"].items():
+            for g, parts in per_g.items():
+                cells = []
+                for part in ("held_out", "trained"):
+                    c = parts[part]
+                    if not c["seeds_informative"]:
+                        cells += ["no informative", ""]
+                        continue
+                    lo, hi = c["wilson95"]
+                    cells += [f"{c['seeds_following']}/{c['seeds_informative']} [{lo:.2f}, {hi:.2f}]",
+                              _num(c["follow_rate"]["accuracy"])]
+                t.add_row(forced, g, *cells)
+        tables.append(t)
+    if card.get("graph"):
+        inputs = list(next(iter(card["graph"].values())))
+        n = len(card["seeds"])
+        t = Table(title="Graph over seeds: dependence as the truth's", title_justify="left",
+                  box=box.SIMPLE_HEAD, header_style="bold",
+                  caption=f"k/{n}: seeds where every pair differing in that\ninput changes as the truth does;\n"
+                          "● the truth depends on it, · it does not",
+                  caption_justify="left")
+        t.add_column("field", no_wrap=True)
+        for v in inputs:
+            t.add_column(v, justify="right", no_wrap=True)
+        for f, per_v in card["graph"].items():
+            t.add_row(f, *(f"[{_shade(c['seeds_matching'] / c['seeds'])}]{'●' if c['truth_depends'] else '·'} "
+                           f"{c['seeds_matching']}/{c['seeds']}[/]" for c in per_v.values()))
+        tables.append(t)
+    return tables

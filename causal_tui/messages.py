@@ -40,3 +40,11 @@ class ProbeDone(Message):
     report: object | None
     manifest: dict | None
     error: str | None = None
+
+
+@dataclass
+class InspectDone(Message):
+    """An inspect report of the saved model finished (report None where it failed)."""
+
+    report: dict | None
+    error: str | None = None

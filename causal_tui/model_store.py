@@ -121,3 +121,24 @@ def load(folder: Path) -> LoadedModel:
         )
     model.eval()
     return LoadedModel(model=model, tokenizer=tokenizer, manifest=manifest, folder=folder, system=system)
+
+
+_cache: dict[str, tuple[float, LoadedModel]] = {}
+
+
+def load_cached(folder: Path) -> LoadedModel:
+    """load(), kept for as long as the folder's manifest is unchanged: the
+    dashboard's helper process inspects the same model many times."""
+    folder = Path(folder)
+    key = str(folder.resolve())
+    try:
+        stamp = (folder / MANIFEST).stat().st_mtime_ns
+    except OSError:
+        stamp = -1
+    hit = _cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    loaded = load(folder)
+    _cache.clear()  # one model at a time is plenty
+    _cache[key] = (stamp, loaded)
+    return loaded

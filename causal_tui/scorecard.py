@@ -211,7 +211,13 @@ def build(system: System, held_out, runs: list[dict]) -> dict:
     for label, flag in (("unseen_label", True), ("seen_label", False)):
         gc = [c for c in cells if c["unseen_label"] == flag]
         groups[label] = {"cells": len(gc), **seed_summary(per_seed(gc))}
+    extra = {}
+    if runs and all("intervention_summary" in r for r in runs):
+        extra["interventions"] = interventions_over_seeds(runs)
+    if runs and all("graph" in r for r in runs):
+        extra["graph"] = graph_over_seeds(system, runs)
     return {
+        **extra,
         "system": manifest_entry(system),
         "held_out": [system.format_state(s) for s in held_out],
         "seeds": [r["seed"] for r in runs],
@@ -220,6 +226,51 @@ def build(system: System, held_out, runs: list[dict]) -> dict:
         "fields": fields,
         "by_label": groups,
     }
+
+
+def interventions_over_seeds(runs: list[dict]) -> dict | None:
+    """Per (forced field, later field g), trained and held-out states apart:
+    how many seeds *follow* (their g equals its rule on the answers after the
+    forced change in at least 90% of their informative states), with a Wilson
+    interval over those seeds, and the pooled follow rate with the seed-level
+    interval. None for learners without a sequence (nothing to force)."""
+    from .interpret.interventions import FOLLOW_SHARE
+
+    if any("not_applicable" in r["intervention_summary"] for r in runs):
+        return None
+    out: dict = {}
+    first = runs[0]["intervention_summary"]
+    for forced, per_g in first.items():
+        for g in per_g:
+            for part in ("trained", "held_out"):
+                counts = [r["intervention_summary"][forced][g][part] for r in runs]
+                with_inf = [c for c in counts if c["informative"]]
+                k = sum(c["follows"] >= FOLLOW_SHARE * c["informative"] for c in with_inf)
+                out.setdefault(forced, {}).setdefault(g, {})[part] = {
+                    "seeds_following": k, "seeds_informative": len(with_inf),
+                    "wilson95": wilson(k, len(with_inf)),
+                    "follow_rate": seed_summary([(c["follows"], c["informative"]) for c in counts]),
+                }
+    return out
+
+
+def graph_over_seeds(system: System, runs: list[dict]) -> dict:
+    """Per field and input: in how many seeds the model's dependence on that
+    input matches the truth's on every pair of states (Wilson over seeds)."""
+    from .interpret.graph import true_graph
+
+    truth = true_graph(system)
+    out: dict = {}
+    for f in system.fields:
+        for v in system.inputs:
+            cells = [r["graph"][f][v] for r in runs]
+            k = sum(c["matches_truth"] == c["pairs"] for c in cells)
+            out.setdefault(f, {})[v] = {
+                "seeds_matching": k, "seeds": len(cells), "wilson95": wilson(k, len(cells)),
+                "truth_depends": v in truth[f]["changes_with"],
+                "pairs_matching": seed_summary([(c["matches_truth"], c["pairs"]) for c in cells]),
+            }
+    return out
 
 
 def interpolator_mark(cell: dict) -> str:

@@ -38,6 +38,14 @@ class Session:
     manifest: dict | None = None
     """The current model's manifest (None: no model yet)."""
     report: ProbeReport | None = None
+    inspect_state: State | None = None
+    """The state the Inspect screen looks at: the Probe cursor's."""
+    inspect_field: str | None = None
+    inspect_flip: str | None = None
+    inspection: dict | None = None
+    """The last inspect report (interpret/report.py) for the current model."""
+    inspecting: bool = False
+    inspect_error: str | None = None
     sweep_card: dict | None = None
     """The newest sweep scorecard, when the Probe shows the sweep view."""
     probing: bool = False
@@ -71,6 +79,11 @@ class Session:
         if self.report is not None:
             return self.report.system
         return model_store.system_of(self.manifest) if self.manifest is not None else None
+
+    @property
+    def system_of_inspection(self) -> System:
+        """The system the Inspect screen speaks: the model's."""
+        return self.model_system or self.system
 
     def choose_system(self, system: System) -> str | None:
         """Make `system` the one of the next regeneration; the refusal, if refused.

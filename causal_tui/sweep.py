@@ -122,9 +122,19 @@ def train_seed(seed: int, system: System, held_out, config: TrainingConfig, size
         "summary": result.report.summary(),
         "steps": result.steps,
         "perfect": result.perfect,
+        **look_inside(result.model, result.tokenizer, system, held_out),
     }
     atomic.write_text(Path(folder) / PROBE_FILE, json.dumps(probe) + "\n")
     return probe
+
+
+def look_inside(model, tokenizer, system: System, held_out) -> dict:
+    """What the scorecard needs from interpret/: the intervention summary and
+    the input-output graph of one seed's model."""
+    from .interpret.report import overview
+
+    found = overview(model, tokenizer, system, held_out)
+    return {"intervention_summary": found["intervention_summary"], "graph": found["graph"]}
 
 
 def run(name: str, system: System, held_out, seeds: int, jobs: int, config: TrainingConfig, sizes: dict,
@@ -238,12 +248,24 @@ def _run_in_processes(todo, args, folder: Path, jobs: int, threads: int, should_
     pool.shutdown()
 
 
-def load_runs(folder: Path, seeds: int) -> list[dict]:
-    return [json.loads((seed_dir(folder, k) / PROBE_FILE).read_text()) for k in range(seeds)]
+def load_runs(folder: Path, seeds: int, system: System, held_out) -> list[dict]:
+    """Every seed's probe.json; a seed finished before the scorecard looked
+    inside models (no interventions or graph in it) gets them now, from its
+    saved model, without retraining."""
+    runs = []
+    for k in range(seeds):
+        path = seed_dir(folder, k) / PROBE_FILE
+        run = json.loads(path.read_text())
+        if "intervention_summary" not in run or "graph" not in run:
+            loaded = model_store.load(model_store.final_dir(seed_dir(folder, k)))
+            run.update(look_inside(loaded.model, loaded.tokenizer, system, held_out))
+            atomic.write_text(path, json.dumps(run) + "\n")
+        runs.append(run)
+    return runs
 
 
 def write_scorecard(folder: Path, name: str, system: System, held_out, seeds: int) -> dict:
-    card = scorecard.build(system, held_out, load_runs(folder, seeds))
+    card = scorecard.build(system, held_out, load_runs(folder, seeds, system, held_out))
     card["name"] = name
     card["settings"] = json.loads((folder / SWEEP_FILE).read_text())
     atomic.write_text(folder / SCORECARD_FILE, json.dumps(card, indent=2) + "\n")

@@ -74,6 +74,9 @@ class TrainResult:
     """The probe of the saved model (probe.ProbeReport)."""
     perfect: tuple[int, float] | None = None
     """With until_perfect: (step, seconds) when every trained state became exact."""
+    model: object | None = None
+    """The trained model and its tokenizer, in memory (not set when stopped)."""
+    tokenizer: object | None = None
 
 
 def encode_states(tokenizer, system: System):
@@ -324,7 +327,7 @@ def train(
     logger.info(f"saved {final}/ after {steps} steps in {seconds:.1f}s; {result.summary_line()}")
     logger.info(f"result: {json.dumps(manifest['metrics'])} probe {json.dumps(manifest['probe'])}")
     return TrainResult(False, steps, seconds, callback.last_loss, callback.last_eval_loss, final, result,
-                       perfect)
+                       perfect, model, tokenizer)
 
 
 def _last_checkpoint(run_dir: Path) -> Path | None:

@@ -42,3 +42,17 @@ async def press_at_once(pilot, *keys: str):
         event.set_sender(app)
         app._driver.send_message(event)
     await pilot.pause()
+
+
+def text_of(static) -> str:
+    """What a Static shows, as plain text (rich tables included)."""
+    from io import StringIO
+
+    from rich.console import Console
+
+    content = static.content
+    if isinstance(content, str):
+        return content
+    console = Console(file=StringIO(), width=200, color_system=None)
+    console.print(content)
+    return console.file.getvalue()

@@ -11,7 +11,7 @@ from causal_tui.session import Session
 from causal_tui.training import TrainingConfig
 from causal_tui.widgets.state_grid import StateGrid
 from conftest import snapshot_files
-from pilot_helpers import press_at_once, settled, wait_for
+from pilot_helpers import press_at_once, settled, text_of, wait_for
 
 TINY = TrainingConfig(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
 TINY_SIZES = {"train": 640, "valid": 32, "test": 16}
@@ -340,3 +340,32 @@ async def test_a_bundled_system_is_picked_from_the_list(workdir):
         assert len(grid.states) == 256 and grid.columns_shown == 4  # the compact layout fits 80 columns
         assert grid.row_count == 64
         assert app.screen.render_cell((0, 1, 1, 0, 1, 1, 0, 1)).plain.startswith("01101101")
+
+
+async def test_the_inspect_screen_looks_at_the_state_under_the_probe_cursor(workdir, trained):
+    from textual.widgets import TabbedContent
+
+    app = make_app(workdir, with_model=trained.final, omit=((1, 0, 1, 0, 1),))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.report is not None)
+        await settled(pilot)
+        await pilot.press("down", "right")  # 0,0,1,0,1
+        await pilot.press("i")
+        await wait_for(pilot, lambda: app.session.inspection is not None, what="the inspect report")
+        await settled(pilot)
+        report = app.session.inspection
+        assert report["state"] == "0,0,1,0,1" and report["field"] == "newD"
+        head = str(app.screen.query_one("#inspect-head").render())
+        assert "0,0,1,0,1" in head and "field newD" in head
+        assert "do() on its own answers" in text_of(app.screen.query_one("#inspect-do"))
+        for tab in ("graph", "attention", "lens", "tracing"):
+            await pilot.press("right")
+            await settled(pilot)
+            assert app.screen.query_one(TabbedContent).active == f"tab-{tab}"
+        assert "Causal tracing: newD" in text_of(app.screen.query_one("#inspect-tracing"))
+        await pilot.press("f")  # the next field
+        await wait_for(pilot, lambda: app.session.inspection is not None and app.session.inspection["field"] == "sum1")
+        await settled(pilot)
+        assert "Causal tracing: sum1" in text_of(app.screen.query_one("#inspect-tracing"))
+        await pilot.press("p", "right", "i")  # another state under the cursor: inspected anew
+        await wait_for(pilot, lambda: app.session.inspection is not None and app.session.inspection["state"] == "0,0,1,1,0")

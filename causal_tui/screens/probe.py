@@ -139,7 +139,9 @@ class ProbeScreen(CausalScreen):
         self.refresh_now()
 
     def on_data_table_cell_highlighted(self, event) -> None:
-        self.query_one("#probe-detail", Static).update(self.detail(self.query_one(StateGrid).current_state))
+        state = self.query_one(StateGrid).current_state
+        self.session.inspect_state = state  # what the Inspect screen (i) looks at
+        self.query_one("#probe-detail", Static).update(self.detail(state))
 
     def sync(self) -> None:
         system = self.grid_system

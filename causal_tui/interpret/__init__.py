@@ -1,0 +1,6 @@
+"""Looking inside a trained model: interventions on its own answers, its
+input-output graph, attention, the logit lens and causal tracing.
+
+Plain transformers and torch: the model's own outputs (`output_attentions`,
+`output_hidden_states`) and forward hooks. Each function returns plain data
+(what `causal-tui --inspect --json` prints); `inspect.run` gathers them."""

@@ -1,0 +1,66 @@
+"""What the interpretability tools share: the model's own answers and where
+each field sits in the token sequence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import probe
+from ..rules import State, System
+
+
+@dataclass
+class Answers:
+    """The model's greedy completions of some states."""
+
+    states: list[State]
+    tokens: object
+    """[N, L] completion token ids (inference tensor)."""
+    texts: list[str]
+    fields: list[dict[str, int | None]]
+
+
+def model_answers(model, tokenizer, system: System, states) -> Answers:
+    states = list(states)
+    tokens, _ = probe.greedy(model, tokenizer, system, states)
+    texts = probe.decode_rows(tokenizer, tokens)
+    return Answers(states, tokens, texts, [system.read_fields(t) for t in texts])
+
+
+def kind_of(model) -> str:
+    """The learner's architecture as the tools need to know it: gpt2, lstm, mlp."""
+    return getattr(model.config, "model_type", "gpt2")
+
+
+def has_sequence(model) -> bool:
+    """Whether the model reads its own written tokens (an MLP reads the inputs only)."""
+    return kind_of(model) != "mlp"
+
+
+def token_labels(text: str) -> list[str]:
+    """Characters as shown in tables and heatmaps (a newline is ⏎)."""
+    return ["⏎" if ch == "\n" else "␣" if ch == " " else ch for ch in text]
+
+
+def parent_positions(system: System, field: str, completion: str) -> list[int]:
+    """Token positions (in prompt + completion) of the inputs and fields a
+    field's rule reads directly: where its true parents sit."""
+    from .. import expressions
+
+    direct = set()
+    for eq in system.equations:
+        if eq.name == field:
+            direct = {v.name for v in expressions.names(eq.expr)}
+    for s in system.sums:
+        if s.name == field:
+            direct = set(s.over)
+    positions = [2 * i for i, v in enumerate(system.inputs) if v in direct]
+    spans = system.parse_completion(completion)
+    for f in system.fields:
+        if f in direct and spans[f][1] is not None:
+            positions.append(system.prompt_length + spans[f][1][0])
+    return sorted(positions)
+
+
+def encode(tokenizer, text: str) -> list[int]:
+    return tokenizer.convert_tokens_to_ids(list(text))
