@@ -194,6 +194,31 @@ def probe_ms(model, tok, repeats: int, system=SEED) -> float:
     return statistics.median(times)
 
 
+def inspect_ms(model, tok, repeats: int, system=SEED) -> dict:
+    """The interpretability tools on the benchmark's trained model: do() and
+    the input-output graph over every state; attention, logit lens and one
+    causal trace for one state (newD of 0,0,0,1,0 with D flipped)."""
+    from causal_tui.interpret import report
+
+    model.eval()
+    state = system.parse_state("0,0,0,1,0")
+    completion = probe.run(model, tok, system).result(state).completion
+
+    def median_ms(fn) -> float:
+        fn()  # warm-up
+        times = []
+        for _ in range(repeats):
+            t = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t) * 1000)
+        return round(statistics.median(times), 2)
+
+    return {
+        "all_states_ms": median_ms(lambda: report.overview(model, tok, system, ())),
+        "one_state_ms": median_ms(lambda: report.one_state(model, tok, system, state, completion, ["newD"], ["D"])),
+    }
+
+
 def probe_256(config: TrainingConfig, sizes: dict, max_steps: int, repeats: int, workdir: Path) -> dict:
     """The probe over the 256 states of the bundled parity8 system, with the
     same model configuration trained until every state is exact (or for
@@ -284,6 +309,7 @@ def main(argv=None) -> int:
         compiled = compiled_bare(dataset, config, steps // ROUNDS, warmup) if args.compile else None
         perfect, model, tok = time_to_perfect(config, seeds, sizes, work)
         probe_latency = probe_ms(model, tok, repeats)
+        inspect_latency = inspect_ms(model, tok, repeats)
         probe_256_states = probe_256(config, sizes, 20 if args.tiny else 4000, repeats, work)
         paint_dir = work / "paint"
         paint_dir.mkdir()
@@ -306,6 +332,7 @@ def main(argv=None) -> int:
         "time_to_perfect_median_s": round(statistics.median(secs), 2) if len(secs) == len(perfect) else None,
         "probe_ms_median": round(probe_latency, 2),
         "probe_256": probe_256_states,
+        "inspect": inspect_latency,
         "first_paint_s_median": round(paint, 3),
         "torch_compile_bare": compiled,
         "steps_timed": {"ours": steps, "bare": steps, "original": orig_steps, "rounds": ROUNDS},
@@ -342,6 +369,8 @@ def print_table(r: dict) -> None:
     med = r["time_to_perfect_median_s"]
     t.add_row("time to perfect, median", "-" if med is None else f"{med:.2f} s")
     t.add_row("probe, 32 states: median ms", f"{r['probe_ms_median']:.1f}")
+    t.add_row("inspect: do() + graph, all 32 states: median ms", f"{r['inspect']['all_states_ms']:.1f}")
+    t.add_row("inspect: attention + lens + tracing, one state: median ms", f"{r['inspect']['one_state_ms']:.1f}")
     p256 = r["probe_256"]
     t.add_row(f"probe, 256 states (parity8, {p256['trained_exact'][0]}/{p256['trained_exact'][1]} exact "
               f"after {p256['steps']} steps): median ms", f"{p256['ms_median']:.1f}")

@@ -98,13 +98,20 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     from .training import TrainingConfig
 
     d = TrainingConfig()
+    from .models import ARCHS
+    from .training import ARCH_SIZES
+
     g = p.add_argument_group("training (defaults: the original experiment's)")
+    g.add_argument("--arch", choices=ARCHS, default="gpt2",
+                   help="the learner: gpt2 (the original's), lstm or mlp; each sized to about GPT-2 128/4/4's "
+                        "parameters (default gpt2)")
     g.add_argument("--epochs", type=_positive_float, default=d.epochs, help=f"passes over train.jsonl (default {d.epochs:g})")
     g.add_argument("--lr", type=_positive_float, default=d.learning_rate, help=f"learning rate (default {d.learning_rate:g})")
     g.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help=f"examples per step (default {d.batch_size})")
-    g.add_argument("--n-embd", type=_positive_int, default=d.n_embd, help=f"model width (default {d.n_embd})")
-    g.add_argument("--n-layer", type=_positive_int, default=d.n_layer, help=f"layers (default {d.n_layer})")
-    g.add_argument("--n-head", type=_positive_int, default=d.n_head, help=f"attention heads (default {d.n_head})")
+    sizes = "; ".join(f"{a} {s['n_embd']}" for a, s in ARCH_SIZES.items())
+    g.add_argument("--n-embd", type=_positive_int, default=None, help=f"model width (default by arch: {sizes})")
+    g.add_argument("--n-layer", type=_positive_int, default=None, help=f"layers (default {d.n_layer})")
+    g.add_argument("--n-head", type=_positive_int, default=None, help=f"GPT-2 attention heads (default {d.n_head})")
     g.add_argument("--max-steps", type=_positive_int, default=None, help="stop after N steps whatever the epochs")
     g.add_argument("--until-perfect", action="store_true",
                    help="stop as soon as every trained state is exact under greedy decoding")
@@ -122,9 +129,9 @@ def add_out_arg(p: argparse.ArgumentParser) -> None:
 def training_config(args: argparse.Namespace):
     from .training import TrainingConfig
 
-    config = TrainingConfig(
-        epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size,
-        n_embd=args.n_embd, n_layer=args.n_layer, n_head=args.n_head,
+    sizes = {k: getattr(args, k) for k in ("n_embd", "n_layer", "n_head") if getattr(args, k) is not None}
+    config = TrainingConfig.for_arch(
+        args.arch, epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size, **sizes,
         seed=data.DEFAULT_SEED if args.seed is None else args.seed,
         max_steps=args.max_steps or -1,
         until_perfect=args.until_perfect,

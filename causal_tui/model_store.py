@@ -99,9 +99,10 @@ def load(folder: Path) -> LoadedModel:
     manifest = read_manifest(folder) or {}
     from transformers import AutoModelForCausalLM
 
-    from . import logs, tokenizer as tok_mod
+    from . import logs, models, tokenizer as tok_mod
 
     logs.route_transformers()
+    models.register()
     try:
         model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True)
     except (OSError, ValueError, json.JSONDecodeError) as e:

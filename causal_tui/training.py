@@ -31,12 +31,14 @@ class TrainingConfig:
     """Examples per step (the original's 16)."""
     seed: int = data.DEFAULT_SEED
     """Seeds weight init and batch order: same seed, same run on CPU."""
+    arch: str = "gpt2"
+    """The learner: gpt2 (the original's), lstm or mlp (see models/)."""
     n_embd: int = 128
-    """GPT-2 width (the original's 128)."""
+    """Width: GPT-2's embedding (the original's 128), the LSTM's hidden size, the MLP's layers."""
     n_layer: int = 4
-    """GPT-2 depth (the original's 4)."""
+    """Depth (the original's 4): transformer blocks, LSTM layers, MLP hidden layers."""
     n_head: int = 4
-    """Attention heads; must divide n_embd (the original's 4)."""
+    """GPT-2's attention heads; must divide n_embd (the original's 4)."""
     max_steps: int = -1
     """Stop after this many steps regardless of epochs (-1: off). For tests."""
     logging_steps: int = 10
@@ -54,11 +56,28 @@ class TrainingConfig:
             raise UserError(f"learning rate must be positive, got {self.learning_rate}")
         if not 0 < self.learning_rate < 1:
             raise UserError(f"learning rate {self.learning_rate} is out of range (0, 1)")
+        from .models import ARCHS
+
+        if self.arch not in ARCHS:
+            raise UserError(f"unknown architecture {self.arch!r}: choose {', '.join(ARCHS)}")
         for name in ("batch_size", "n_embd", "n_layer", "n_head", "logging_steps", "check_every"):
             if getattr(self, name) < 1:
                 raise UserError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}")
-        if self.n_embd % self.n_head:
+        if self.arch == "gpt2" and self.n_embd % self.n_head:
             raise UserError(f"n_head ({self.n_head}) must divide n_embd ({self.n_embd})")
+
+    @classmethod
+    def for_arch(cls, arch: str, **settings) -> "TrainingConfig":
+        """A config for `arch` with its default size (see ARCH_SIZES) unless given."""
+        return cls(**{"arch": arch, **ARCH_SIZES.get(arch, {}), **settings})
+
+
+ARCH_SIZES: dict[str, dict[str, int]] = {
+    # Each about GPT-2 128/4/4's 793,344 parameters outside embeddings and output heads.
+    "gpt2": {"n_embd": 128, "n_layer": 4, "n_head": 4},
+    "lstm": {"n_embd": 156, "n_layer": 4},  # 783,744
+    "mlp": {"n_embd": 512, "n_layer": 4},  # 791,040
+}
 
 
 @dataclass
@@ -145,26 +164,9 @@ def _collate(batch):
 
 
 def build_model(config: TrainingConfig, tokenizer, system: System):
-    from transformers import GPT2Config, GPT2LMHeadModel
+    from . import models
 
-    gpt_config = GPT2Config(
-        vocab_size=len(tokenizer),
-        n_positions=system.sequence_length,
-        n_embd=config.n_embd,
-        n_layer=config.n_layer,
-        n_head=config.n_head,
-        bos_token_id=tokenizer.eos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        # GPT-2's gelu_new is this same tanh approximation written as five
-        # elementwise ops; PyTorch's fused kernel makes a step ~20% faster on CPU.
-        activation_function="gelu_pytorch_tanh",
-    )
-    model = GPT2LMHeadModel(gpt_config)
-    # transformers guesses the loss from the class name, fails for GPT-2 and
-    # warns on every run; name the loss it falls back to anyway.
-    model.loss_type = "ForCausalLM"
-    return model
+    return models.build(config.arch, config, tokenizer, system)
 
 
 @dataclass

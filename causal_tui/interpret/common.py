@@ -29,7 +29,8 @@ def model_answers(model, tokenizer, system: System, states) -> Answers:
 
 def kind_of(model) -> str:
     """The learner's architecture as the tools need to know it: gpt2, lstm, mlp."""
-    return getattr(model.config, "model_type", "gpt2")
+    kind = getattr(model.config, "model_type", "gpt2")
+    return kind.removeprefix("causal-tui-")
 
 
 def has_sequence(model) -> bool:
