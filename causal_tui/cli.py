@@ -192,6 +192,14 @@ def tui_parser() -> argparse.ArgumentParser:
     g.add_argument("--holdout-seed", type=_int, default=0, metavar="N", help="seed for random-K (default 0)")
     g.add_argument("--jobs", type=_positive_int, default=1, help="seeds trained at once, one process each (default 1)")
     g.add_argument("--name", default=None, help="folder under out/sweeps/ (default: from the holdout)")
+    g.add_argument("--grid", metavar="'KEY=V,V ...'", default=None,
+                   help="train every combination for every seed, e.g. 'arch=gpt2,lstm n_layer=1,4 lr=5e-4,1e-3' "
+                        "(keys: arch, n_embd, n_layer, n_head, lr, batch_size, epochs, precision)")
+    g.add_argument("--backend", choices=("local", "ray"), default="local",
+                   help="local worker processes (default), or Ray tasks (uv sync --extra ray)")
+    g.add_argument("--address", metavar="ADDR", default=None,
+                   help="with --backend ray: a running Ray cluster (e.g. ray://head:10001); "
+                        "default: a local instance on loopback")
     i = p.add_argument_group("inspect: look inside a trained model")
     i.add_argument("--inspect", nargs="?", const="", default=None, metavar="STATE",
                    help="interventions on the model's own answers and its input-output graph; with a state "

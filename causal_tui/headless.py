@@ -280,3 +280,51 @@ def inside_tables(card: dict) -> list[Table]:
                            f"{c['seeds_matching']}/{c['seeds']}[/]" for c in per_v.values()))
         tables.append(t)
     return tables
+
+
+def grid_tables(card: dict) -> list[Table]:
+    """A grid sweep: each configuration's held-out accuracy per field with its
+    seed-level interval, then each configuration against the first."""
+    comparison = card["comparison"]
+    fields = list(comparison["fields"])
+    configs = card["configurations"]
+    n = len(card["seeds"])
+    acc = Table(title=f"Held-out accuracy per configuration ({n} seeds each) [95% interval, seed as unit]",
+                title_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
+    acc.add_column("configuration", no_wrap=True)
+    for f in fields:
+        acc.add_column(f, justify="right", no_wrap=True)
+    for i, c in enumerate(configs):
+        cells = []
+        for f in fields:
+            entry = comparison["fields"][f][i]
+            lo, hi = entry["interval95"]
+            cells.append(f"[{_shade(entry['accuracy'])}]{_num(entry['accuracy'])}[/]\n[dim][{lo:.2f}, {hi:.2f}][/]")
+        acc.add_row(c["label"], *cells)
+    tables = [acc]
+    if len(configs) > 1:
+        base = configs[0]
+        diff = Table(title=f"Difference from {base['label']} [95% interval]", title_justify="left",
+                     box=box.SIMPLE_HEAD, header_style="bold",
+                     caption="Newcombe's interval from the two seed-level intervals; an interval\n"
+                             "that excludes 0 is a difference the seeds support",
+                     caption_justify="left")
+        diff.add_column("configuration", no_wrap=True)
+        for f in fields:
+            diff.add_column(f, justify="right", no_wrap=True)
+        by = {(d["a"], d["b"], d["field"]): d for d in comparison["differences"]}
+        for c in configs[1:]:
+            cells = []
+            for f in fields:
+                d = by[(base["id"], c["id"], f)]
+                if d["difference"] is None:
+                    cells.append("--")
+                    continue
+                lo, hi = d["interval95"]
+                # as c minus the base: flip the sign of base minus c
+                value, lo, hi = -d["difference"], -hi, -lo
+                style = "green" if lo > 0 else "red" if hi < 0 else "dim"
+                cells.append(f"[{style}]{value:+.2f}[/]\n[dim][{lo:+.2f}, {hi:+.2f}][/]")
+            diff.add_row(c["label"], *cells)
+        tables.append(diff)
+    return tables

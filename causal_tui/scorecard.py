@@ -273,6 +273,30 @@ def graph_over_seeds(system: System, runs: list[dict]) -> dict:
     return out
 
 
+def compare(configurations: list[dict]) -> dict:
+    """Configurations of a grid side by side: per field, each one's held-out
+    accuracy with its seed-level interval, and for every pair the difference
+    with Newcombe's interval built from those (the seeds of both being the
+    units). `configurations`: [{"id", "label", "scorecard"}, ...]."""
+    fields = list(configurations[0]["scorecard"]["fields"])
+    per_field = {
+        f: [{"id": c["id"], "label": c["label"], **{k: c["scorecard"]["fields"][f][k]
+                                                    for k in ("accuracy", "interval95", "per_seed", "effective_n")}}
+            for c in configurations]
+        for f in fields
+    }
+    differences = []
+    for i, a in enumerate(configurations):
+        for b in configurations[i + 1:]:
+            for f in fields:
+                fa, fb = a["scorecard"]["fields"][f], b["scorecard"]["fields"][f]
+                diff = None if fa["accuracy"] is None or fb["accuracy"] is None else fa["accuracy"] - fb["accuracy"]
+                differences.append({"a": a["id"], "b": b["id"], "field": f, "difference": diff,
+                                    "interval95": newcombe_difference(fa, fb)})
+    return {"fields": per_field, "differences": differences,
+            "interval_method": "Newcombe's hybrid score interval on the two seed-level intervals"}
+
+
 def interpolator_mark(cell: dict) -> str:
     """The interpolator's prediction for a cell as shown: its value, or ? where
     the lowest-degree fits disagree (or it is exactly a half)."""

@@ -47,6 +47,9 @@ class Session:
     inspecting: bool = False
     inspect_error: str | None = None
     sweep_card: dict | None = None
+    sweep_grid: dict | None = None
+    """A grid sweep's top-level scorecard, while its view is shown (sweep_card: one configuration's)."""
+    sweep_index: int = 0
     """The newest sweep scorecard, when the Probe shows the sweep view."""
     probing: bool = False
     training: bool = False
@@ -156,11 +159,31 @@ class Session:
         if not cards:
             return "no sweep yet: run causal-tui --sweep --seeds 10 --holdout 'A=1&C=1'"
         try:
-            self.sweep_card = json.loads(cards[-1].read_text())
+            card = json.loads(cards[-1].read_text())
         except (OSError, ValueError) as e:
             return f"{cards[-1]} is unreadable: {e}"
+        self.sweep_grid = card if "configurations" in card else None
+        self.sweep_index = 0
+        self.sweep_card = card["configurations"][0]["scorecard"] if self.sweep_grid else card
         self.changed()
         return None
+
+    def next_configuration(self) -> str | None:
+        """In a grid sweep's view: the next configuration's scorecard; the reason, if none."""
+        if self.sweep_grid is None:
+            return "this sweep has one configuration (a grid sweep has more: --sweep --grid ...)"
+        configurations = self.sweep_grid["configurations"]
+        self.sweep_index = (self.sweep_index + 1) % len(configurations)
+        self.sweep_card = configurations[self.sweep_index]["scorecard"]
+        self.changed()
+        return None
+
+    @property
+    def sweep_configuration(self) -> str | None:
+        """The label of the grid configuration shown, None outside a grid."""
+        if self.sweep_grid is None:
+            return None
+        return self.sweep_grid["configurations"][self.sweep_index]["label"]
 
     # -- training --------------------------------------------------------
     def begin_training(self) -> None:

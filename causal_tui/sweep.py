@@ -1,23 +1,28 @@
-"""Train many seeds on one holdout, in parallel processes, and score them.
+"""Train many seeds (of one configuration, or of every configuration of a
+grid) on one holdout, and score them.
 
 Each seed k trains on a dataset drawn with seed k (training seed k too) and is
-saved under out/sweeps/<name>/seed-<k>/ with its probe in probe.json; a seed
-with a probe.json is done and is not trained again (so an interrupted sweep
-resumes). The scorecard is written to out/sweeps/<name>/scorecard.json."""
+saved under out/sweeps/<name>/seed-<k>/ (with a grid: under
+out/sweeps/<name>/<configuration>/seed-<k>/) with its probe in probe.json; a
+seed with a probe.json is done and is not trained again, so an interrupted
+or partly failed sweep resumes. The scorecard goes to scorecard.json beside
+the seeds; a grid also gets a comparison in out/sweeps/<name>/scorecard.json.
+
+Seeds run in long-lived local worker processes (workers.py), or as Ray tasks
+(ray_backend.py) with `backend="ray"`."""
 
 from __future__ import annotations
 
 import json
 import os
 import re
-import signal
-import threading
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from . import atomic, data, model_store, scorecard
+from . import atomic, data, model_store, scorecard, workers
 from .errors import UserError
+from .grid import Cell, label
 from .progress import Progress
 from .rules import SEED, System
 from .training import TrainingConfig
@@ -27,11 +32,12 @@ SWEEP_FILE = "sweep.json"
 SCORECARD_FILE = "scorecard.json"
 
 
-def default_name(preset: str, system: System = SEED) -> str:
+def default_name(preset: str, system: System = SEED, grid_text: str | None = None) -> str:
     """A folder name from a holdout preset: 'A=1&C=1' -> 'A1_C1' (for another
-    system than the seed's, its name first: 'chain_A1_C1')."""
+    system than the seed's, its name first: 'chain_A1_C1'; with a grid, 'grid' after)."""
     name = re.sub(r"[^A-Za-z0-9]+", "_", preset.replace("=", "")).strip("_") or "sweep"
-    return name if system == SEED else f"{system.name}_{name}"
+    name = name if system == SEED else f"{system.name}_{name}"
+    return f"{name}_grid" if grid_text else name
 
 
 def sweep_dir(out_dir: Path, name: str) -> Path:
@@ -42,12 +48,30 @@ def seed_dir(folder: Path, seed: int) -> Path:
     return folder / f"seed-{seed}"
 
 
-def _describe(system: System, held_out, config: TrainingConfig, sizes: dict) -> dict:
+def cell_dir(folder: Path, cell: Cell) -> Path:
+    """Where a configuration's seeds go: the sweep folder itself without a grid."""
+    return folder / cell.id if cell.id else folder
+
+
+def single(config: TrainingConfig) -> list[Cell]:
+    """A sweep of one configuration, as a grid of one cell without a folder of its own."""
+    return [Cell("", {}, config)]
+
+
+def _settings(config: TrainingConfig) -> dict:
+    return {k: v for k, v in asdict(config).items() if k != "seed"}
+
+
+def _describe(system: System, held_out, cells: list[Cell], sizes: dict) -> dict:
     from .system_file import manifest_entry
 
-    settings = {k: v for k, v in asdict(config).items() if k != "seed"}
-    return {"system": manifest_entry(system), "held_out": [system.format_state(s) for s in held_out],
-            "config": settings, "sizes": sizes}
+    described = {"system": manifest_entry(system), "held_out": [system.format_state(s) for s in held_out],
+                 "sizes": sizes}
+    if len(cells) == 1 and not cells[0].id:
+        described["config"] = _settings(cells[0].config)
+    else:
+        described["grid"] = [{"id": c.id, "settings": c.settings, "config": _settings(c.config)} for c in cells]
+    return described
 
 
 def same_sweep(previous: dict, described: dict) -> bool:
@@ -58,10 +82,16 @@ def same_sweep(previous: dict, described: dict) -> bool:
 
     if from_manifest(previous.get("system")) != from_manifest(described.get("system")):
         return False
-    config = {**asdict(TrainingConfig()), **previous.get("config", {})}
-    config.pop("seed", None)
-    return (previous.get("held_out") == described["held_out"] and previous.get("sizes") == described["sizes"]
-            and config == described["config"])
+    if previous.get("held_out") != described["held_out"] or previous.get("sizes") != described["sizes"]:
+        return False
+
+    def full(config: dict) -> dict:
+        return {k: v for k, v in {**asdict(TrainingConfig()), **config}.items() if k != "seed"}
+
+    if "config" in described:
+        return "config" in previous and full(previous["config"]) == full(described["config"])
+    return [(g["id"], full(g["config"])) for g in previous.get("grid", [])] == \
+        [(g["id"], full(g["config"])) for g in described["grid"]]
 
 
 class Interrupted(Exception):
@@ -72,58 +102,61 @@ class Interrupted(Exception):
         self.done, self.total, self.folder = done, total, folder
 
 
-StepReporter = Callable[[int, int, int], None]
-"""(seed, step, total steps) while a seed trains."""
+class SeedsFailed(Exception):
+    """Some seeds failed (their worker died, or training raised); the others
+    are done and kept, and a rerun trains only what is missing."""
 
-# Set in each worker process by _init_worker: how the parent asks it to stop
-# and where it sends its step counts.
-_STOP = None
-_STEPS = None
-
-
-def _init_worker(stop, steps) -> None:
-    global _STOP, _STEPS
-    # Ctrl+C reaches every process of the terminal's group; only the parent
-    # decides, and tells the workers through `stop`.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _STOP, _STEPS = stop, steps
+    def __init__(self, failures: list[tuple[str, str]], done: int, total: int, folder: Path):
+        lines = "; ".join(f"{key}: {why}" for key, why in failures)
+        super().__init__(f"{len(failures)} of {total} seeds failed ({lines}); {done} done are kept in {folder}/: "
+                         "run the same command again to train what is missing")
+        self.failures, self.done, self.total, self.folder = failures, done, total, folder
 
 
-def train_seed(seed: int, system: System, held_out, config: TrainingConfig, sizes: dict, folder: str, threads: int,
-               should_stop: Callable[[], bool] | None = None,
-               on_step: StepReporter | None = None) -> dict | None:
+StepReporter = Callable[[str, int, int], None]
+"""(seed key such as 'seed 3' or 'arch-lstm seed 3', step, total steps) while it trains."""
+
+
+@dataclass(frozen=True)
+class SeedJob:
+    """What one seed's training needs; sent to a worker process or a Ray task."""
+
+    seed: int
+    system: System
+    held_out: tuple
+    config: TrainingConfig
+    sizes: dict
+
+
+def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None = None,
+               on_step: Callable[[int, int], None] | None = None) -> dict | None:
     """One seed: train, save, write its probe. Returns its summary, or None when
     it was stopped (nothing written but a checkpoint). In a worker process the
-    stop flag and step reports go through what _init_worker set."""
-    import torch
+    stop flag and step reports go through workers.py."""
+    from . import training
 
-    from . import logs, training
-
-    if should_stop is None:
-        should_stop = (lambda: _STOP.is_set()) if _STOP is not None else (lambda: False)
-    if on_step is None:
-        on_step = (lambda k, step, total: _STEPS.put((k, step, total))) if _STEPS is not None else None
+    should_stop = should_stop or workers.stop_requested
+    on_step = on_step or workers.report_step
 
     def report(event) -> None:
-        if on_step is not None and isinstance(event, Progress):
-            on_step(seed, event.step, event.total_steps)
+        if isinstance(event, Progress):
+            on_step(event.step, event.total_steps)
 
-    torch.set_num_threads(threads)
-    logs.setup(console=False)
-    ds = data.generate(held_out, seed=seed, sizes=sizes, system=system)
+    ds = data.generate(job.held_out, seed=job.seed, sizes=job.sizes, system=job.system)
     # resume: a seed stopped midway (Ctrl+C) left a checkpoint; go on from it.
-    result = training.train(ds, replace(config, seed=seed), Path(folder), report=report, should_stop=should_stop,
-                            resume=True)
+    result = training.train(ds, replace(job.config, seed=job.seed), Path(folder), report=report,
+                            should_stop=should_stop, resume=True)
     if result.stopped:
         return None
     probe = {
-        "seed": seed,
+        "seed": job.seed,
         "predictions": result.report.predictions(),
         "summary": result.report.summary(),
         "steps": result.steps,
         "perfect": result.perfect,
-        **look_inside(result.model, result.tokenizer, system, held_out),
+        **look_inside(result.model, result.tokenizer, job.system, job.held_out),
     }
+    # Written last: a probe.json marks the seed done.
     atomic.write_text(Path(folder) / PROBE_FILE, json.dumps(probe) + "\n")
     return probe
 
@@ -137,24 +170,40 @@ def look_inside(model, tokenizer, system: System, held_out) -> dict:
     return {"intervention_summary": found["intervention_summary"], "graph": found["graph"]}
 
 
-def run(name: str, system: System, held_out, seeds: int, jobs: int, config: TrainingConfig, sizes: dict,
-        out_dir: Path = model_store.DEFAULT_OUT,
+def threads_per_job(jobs: int) -> int:
+    """The cores shared out among the seeds trained at once."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
+def run(name: str, system: System, held_out, seeds: int, jobs: int, cells: list[Cell] | TrainingConfig,
+        sizes: dict, out_dir: Path = model_store.DEFAULT_OUT,
         report: Callable[[int, int, dict | None], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
-        on_step: StepReporter | None = None) -> dict:
-    """Train the seeds not yet done (up to `jobs` at once), then build and save the scorecard.
-    `report(done, total, probe_or_None)` is called as seeds finish, `on_step`
-    as they train. When `should_stop` turns true, running seeds stop at their
-    next step, the rest are not started, and Interrupted is raised."""
+        on_step: StepReporter | None = None,
+        backend: str = "local", address: str | None = None) -> dict:
+    """Train the seeds not yet done (up to `jobs` at once), then build and save
+    the scorecard(s). `report(done, total, probe_or_None)` is called as seeds
+    finish, `on_step` as they train. When `should_stop` turns true, running
+    seeds stop at their next step, the rest are not started, and Interrupted
+    is raised; seeds that fail raise SeedsFailed once the others are done."""
+    if isinstance(cells, TrainingConfig):
+        cells = single(cells)
+    if backend == "ray":
+        from . import ray_backend
+
+        ray_backend.require()  # before anything is written
+    elif backend != "local":
+        raise UserError(f"unknown backend {backend!r}: local or ray")
     if seeds < 1 or jobs < 1:
         raise UserError("--seeds and --jobs must be at least 1")
-    config.validate()
+    for cell in cells:
+        cell.config.validate()
     data.check_sizes(sizes)
     held_out = tuple(sorted(held_out))
     if not held_out:
         raise UserError("a sweep needs held-out states: give --holdout or --omit")
     folder = sweep_dir(out_dir, name)
-    described = _describe(system, held_out, config, sizes)
+    described = _describe(system, held_out, cells, sizes)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
@@ -168,84 +217,44 @@ def run(name: str, system: System, held_out, seeds: int, jobs: int, config: Trai
     else:
         atomic.write_text(existing, json.dumps(described, indent=2) + "\n")
 
-    done = [k for k in range(seeds) if (seed_dir(folder, k) / PROBE_FILE).exists()]
-    todo = [k for k in range(seeds) if k not in done]
+    total = seeds * len(cells)
+    todo = [(cell, k) for cell in cells for k in range(seeds)
+            if not (seed_dir(cell_dir(folder, cell), k) / PROBE_FILE).exists()]
+    done = total - len(todo)
     report = report or (lambda done, total, probe: None)
     should_stop = should_stop or (lambda: False)
-    on_step = on_step or (lambda seed, step, total: None)
-    report(len(done), seeds, None)
-    threads = max(1, (os.cpu_count() or 1) // jobs)
-    args = (system, held_out, config, sizes)
-    if jobs == 1 or len(todo) <= 1:
-        for k in todo:
-            probe = None if should_stop() else \
-                train_seed(k, *args, str(seed_dir(folder, k)), threads, should_stop, on_step)
-            if probe is None:
-                break
-            done.append(k)
-            report(len(done), seeds, probe)
-    else:
-        _run_in_processes(todo, args, folder, jobs, threads, should_stop, on_step,
-                          lambda k, probe: (done.append(k), report(len(done), seeds, probe)))
+    on_step = on_step or (lambda key, step, total: None)
+    report(done, total, None)
+    threads = threads_per_job(jobs)
+    tasks = [workers.Task(key=f"{cell.id} seed {k}".strip(), fn=train_seed,
+                          args=(SeedJob(k, system, held_out, cell.config, sizes), str(seed_dir(cell_dir(folder, cell), k))),
+                          extra={"cell": cell, "seed": k})
+             for cell, k in todo]
+    failures: list[tuple[str, str]] = []
+    finished_count = [done]
+
+    def finished(task: workers.Task, probe) -> None:
+        if probe is None:  # stopped at a step: its checkpoint stays for the rerun
+            return
+        finished_count[0] += 1
+        report(finished_count[0], total, {**probe, "key": task.key})
+
+    def failed(task: workers.Task, why: str) -> None:
+        failures.append((task.key, why))
+
+    if tasks:
+        if backend == "ray":
+            from . import ray_backend
+
+            ray_backend.run(tasks, address, threads, should_stop, finished, failed)
+        else:
+            workers.LocalPool(min(jobs, len(tasks)), threads).run(
+                tasks, should_stop, finished, failed, on_step=lambda t, step, n: on_step(t.key, step, n))
     if should_stop():
-        raise Interrupted(len(done), seeds, folder)
-    return write_scorecard(folder, name, system, held_out, seeds)
-
-
-def _run_in_processes(todo, args, folder: Path, jobs: int, threads: int, should_stop, on_step, finished) -> None:
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from queue import Empty
-
-    # spawn: a fresh interpreter per worker, no forked torch or logging state.
-    ctx = multiprocessing.get_context("spawn")
-    stop, steps = ctx.Event(), ctx.Queue()
-
-    def drain() -> None:
-        while True:
-            try:
-                on_step(*steps.get_nowait())
-            except Empty:
-                return
-
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(stop, steps))
-    waiting, pending = list(todo), {}
-
-    def submit_next() -> None:
-        # One seed per free worker, never queued ahead: a stop starts nothing new.
-        k = waiting.pop(0)
-        pending[pool.submit(train_seed, k, *args, str(seed_dir(folder, k)), threads)] = k
-
-    in_main = threading.current_thread() is threading.main_thread()
-    # Workers are started by the first submit and inherit an ignored SIGINT,
-    # so a Ctrl+C while they import cannot kill them mid-start.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
-    try:
-        for _ in range(min(jobs, len(waiting))):
-            submit_next()
-    finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
-    try:
-        while pending:
-            ended, _ = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
-            if should_stop():
-                stop.set()
-            drain()
-            for future in ended:
-                k = pending.pop(future)
-                probe = future.result()
-                if probe is not None:
-                    finished(k, probe)
-                if waiting and not stop.is_set():
-                    submit_next()
-        drain()
-    except BaseException:
-        # A second Ctrl+C, or a seed that failed: stop the others at their next step.
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
+        raise Interrupted(finished_count[0], total, folder)
+    if failures:
+        raise SeedsFailed(failures, finished_count[0], total, folder)
+    return write_scorecards(folder, name, system, held_out, seeds, cells)
 
 
 def load_runs(folder: Path, seeds: int, system: System, held_out) -> list[dict]:
@@ -264,9 +273,27 @@ def load_runs(folder: Path, seeds: int, system: System, held_out) -> list[dict]:
     return runs
 
 
-def write_scorecard(folder: Path, name: str, system: System, held_out, seeds: int) -> dict:
+def write_scorecard(folder: Path, name: str, system: System, held_out, seeds: int, settings: dict | None = None) -> dict:
     card = scorecard.build(system, held_out, load_runs(folder, seeds, system, held_out))
     card["name"] = name
-    card["settings"] = json.loads((folder / SWEEP_FILE).read_text())
+    card["settings"] = settings if settings is not None else json.loads((folder / SWEEP_FILE).read_text())
     atomic.write_text(folder / SCORECARD_FILE, json.dumps(card, indent=2) + "\n")
     return card
+
+
+def write_scorecards(folder: Path, name: str, system: System, held_out, seeds: int, cells: list[Cell]) -> dict:
+    """The scorecard of each configuration, and for a grid the comparison."""
+    if len(cells) == 1 and not cells[0].id:
+        return write_scorecard(folder, name, system, held_out, seeds)
+    configurations = []
+    for cell in cells:
+        card = write_scorecard(cell_dir(folder, cell), f"{name}/{cell.id}", system, held_out, seeds,
+                               {"grid": cell.settings, "config": _settings(cell.config)})
+        configurations.append({"id": cell.id, "label": label(cell.settings), "settings": cell.settings,
+                               "scorecard": card})
+    top = {"name": name, "settings": json.loads((folder / SWEEP_FILE).read_text()),
+           "system": configurations[0]["scorecard"]["system"], "held_out": configurations[0]["scorecard"]["held_out"],
+           "seeds": list(range(seeds)), "configurations": configurations,
+           "comparison": scorecard.compare(configurations)}
+    atomic.write_text(folder / SCORECARD_FILE, json.dumps(top, indent=2) + "\n")
+    return top

@@ -369,3 +369,34 @@ async def test_the_inspect_screen_looks_at_the_state_under_the_probe_cursor(work
         assert "Causal tracing: sum1" in text_of(app.screen.query_one("#inspect-tracing"))
         await pilot.press("p", "right", "i")  # another state under the cursor: inspected anew
         await wait_for(pilot, lambda: app.session.inspection is not None and app.session.inspection["state"] == "0,0,1,1,0")
+
+
+async def test_the_sweep_view_picks_a_configuration_of_a_grid(workdir):
+    import json
+
+    from causal_tui import scorecard
+
+    held = [(0, 0, 0, 0, 0)]
+    right = rules.SEED.truth((0, 0, 0, 0, 0))
+    configurations = []
+    for i, label in enumerate(("arch=gpt2", "arch=lstm")):
+        runs = [{"seed": k, "predictions": {"0,0,0,0,0": {**right, "sum1": right["sum1"] + i}}} for k in range(2)]
+        card = {**scorecard.build(rules.SEED, held, runs), "name": f"g/{label}"}
+        configurations.append({"id": label.replace("=", "-"), "label": label, "settings": {}, "scorecard": card})
+    top = {"name": "g", "configurations": configurations, "seeds": [0, 1],
+           "comparison": scorecard.compare(configurations)}
+    folder = workdir / "out" / "sweeps" / "g"
+    folder.mkdir(parents=True)
+    (folder / "scorecard.json").write_text(json.dumps(top))
+    app = make_app(workdir)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("w")
+        await settled(pilot)
+        assert "[1/2: arch=gpt2]" in str(app.screen.query_one("#probe-summary").render())
+        cell = app.screen.render_cell((0, 0, 0, 0, 0))
+        assert [str(sp.style) for sp in cell.spans if cell.plain[sp.start:sp.end] == "●"][4] == "green"
+        await pilot.press("c")
+        await settled(pilot)
+        assert "[2/2: arch=lstm]" in str(app.screen.query_one("#probe-summary").render())
+        cell = app.screen.render_cell((0, 0, 0, 0, 0))
+        assert [str(sp.style) for sp in cell.spans if cell.plain[sp.start:sp.end] == "●"][4] == "red"  # sum1 wrong

@@ -35,6 +35,7 @@ class ProbeScreen(CausalScreen):
         Binding("R", "app.retrain", "Regen+train", id="retrain"),
         Binding("x", "app.stop_training", "Stop", id="stop", show=False),
         Binding("w", "sweep_view", "Sweep view", id="sweep"),
+        Binding("c", "next_configuration", "Next config", id="next-config", show=False),
     ]
 
     def body(self) -> ComposeResult:
@@ -81,12 +82,22 @@ class ProbeScreen(CausalScreen):
     def action_sweep_view(self) -> None:
         s = self.session
         if s.sweep_card is not None:
-            s.sweep_card = None
+            s.sweep_card, s.sweep_grid = None, None
             s.changed()
         else:
             problem = s.load_latest_sweep()
             if problem:
                 self.notify(problem, severity="warning")
+        self.refresh_now()
+
+    def action_next_configuration(self) -> None:
+        s = self.session
+        if s.sweep_card is None:
+            self.notify("c picks a configuration in a grid sweep's view (w)", severity="warning")
+            return
+        problem = s.next_configuration()
+        if problem:
+            self.notify(problem, severity="warning")
         self.refresh_now()
 
     def _sweep_cell(self, state: State) -> Text:
@@ -155,6 +166,11 @@ class ProbeScreen(CausalScreen):
     def _sweep_summary(self) -> Text:
         card = self.session.sweep_card
         text = Text(f" sweep {card['name']}: {len(card['seeds'])} seeds, held-out accuracy ", style="bold")
+        if self.session.sweep_configuration:
+            grid = self.session.sweep_grid
+            text = Text(f" sweep {grid['name']} [{self.session.sweep_index + 1}/{len(grid['configurations'])}: "
+                        f"{self.session.sweep_configuration}] (c: next), {len(card['seeds'])} seeds, held-out ",
+                        style="bold")
         for f, st in card["fields"].items():
             text.append(f"{f} ", style="dim")
             text.append(f"{st['accuracy']:.2f} ", style=_fraction_style(st["accuracy"]))

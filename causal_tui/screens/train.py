@@ -7,9 +7,9 @@ import dataclasses
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Checkbox, Input, Label, ProgressBar, RichLog, Static
+from textual.widgets import Checkbox, Input, Label, ProgressBar, RichLog, Select, Static
 
-from ..training import TrainingConfig
+from ..training import ARCH_SIZES, TrainingConfig
 from ..widgets.loss_chart import LossChart
 from .base import CausalScreen
 
@@ -24,6 +24,11 @@ FORM: tuple[tuple[str, str, str], ...] = (
     ("n_head", "heads", "integer"),
 )
 
+# (config field, label, choices): picked from a list.
+CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("arch", "learner", tuple(ARCH_SIZES)),
+)
+
 
 class TrainScreen(CausalScreen):
     BINDINGS = [
@@ -35,6 +40,11 @@ class TrainScreen(CausalScreen):
     def body(self) -> ComposeResult:
         with Horizontal(id="train-top"):
             with Vertical(id="train-form"):
+                for name, label, choices in CHOICES:
+                    with Horizontal(classes="form-row"):
+                        yield Label(label, classes="field-label")
+                        yield Select([(c, c) for c in choices], id=f"cfg-{name}", classes="field", compact=True,
+                                     allow_blank=False, value=getattr(self.session.config, name))
                 for name, label, kind in FORM:
                     with Horizontal(classes="form-row"):
                         yield Label(label, classes="field-label")
@@ -74,12 +84,26 @@ class TrainScreen(CausalScreen):
         event.input.remove_class("-invalid")
         self.session.config = candidate
 
+    def on_select_changed(self, event: Select.Changed) -> None:
+        name = event.select.id.removeprefix("cfg-")
+        config = self.session.config
+        if getattr(config, name) == event.value:
+            return
+        if name == "arch":
+            # Another learner: its default size (about GPT-2 128/4/4's parameters).
+            config = dataclasses.replace(config, arch=event.value, **ARCH_SIZES[event.value])
+            for field in ("n_embd", "n_layer", "n_head"):
+                self.query_one(f"#cfg-{field}", Input).value = f"{getattr(config, field):g}"
+        else:
+            config = dataclasses.replace(config, **{name: event.value})
+        self.session.config = config
+
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
         self.session.config = dataclasses.replace(self.session.config, until_perfect=event.value)
 
     def sync(self) -> None:
         s = self.session
-        for inp in self.query("#train-form Input, #train-form Checkbox"):
+        for inp in self.query("#train-form Input, #train-form Checkbox, #train-form Select"):
             inp.disabled = s.training
         points = (len(s.losses), len(s.evals))
         if points != self._chart_points:

@@ -1,0 +1,101 @@
+"""Other learners: an LSTM and an MLP beside GPT-2, through the same paths."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from causal_tui import data, models, model_store, tokenizer as tok_mod
+from causal_tui.rules import SEED
+from causal_tui.training import ARCH_SIZES, TrainingConfig, train
+
+SMALL = {
+    "gpt2": dict(n_embd=64, n_layer=2, n_head=2, learning_rate=3e-3),
+    "lstm": dict(n_embd=64, n_layer=1, learning_rate=1e-2),
+    "mlp": dict(n_embd=64, n_layer=2, learning_rate=3e-3),
+}
+SIZES = {"train": 12_000, "valid": 100, "test": 16}
+
+
+def test_default_sizes_match_gpt2s_parameters_within_10_percent():
+    tok = tok_mod.build(SEED)
+    counts = {arch: models.core_parameters(models.build(arch, TrainingConfig.for_arch(arch), tok, SEED))
+              for arch in models.ARCHS}
+    assert counts["gpt2"] == 793_344  # 4 blocks of 198,272, and the final layer norm
+    for arch in ("lstm", "mlp"):
+        assert abs(counts[arch] - counts["gpt2"]) / counts["gpt2"] < 0.10, counts
+    assert counts == {"gpt2": 793_344, "lstm": 783_744, "mlp": 791_040}  # as the README says
+    assert set(ARCH_SIZES) == set(models.ARCHS)
+
+
+@pytest.fixture(scope="module")
+def trained_learners(tmp_path_factory):
+    root = tmp_path_factory.mktemp("learners")
+    ds = data.generate(data.parse_omit("1,0,1,0,1"), seed=0, sizes=SIZES)
+    out = {}
+    for arch, size in SMALL.items():
+        config = TrainingConfig.for_arch(arch, epochs=3, batch_size=32, seed=0, until_perfect=True, **size)
+        out[arch] = (train(ds, config, root / arch), root / arch)
+    return out
+
+
+@pytest.mark.parametrize("arch", ["gpt2", "lstm", "mlp"])
+def test_each_learner_trains_until_every_trained_state_is_exact(trained_learners, arch):
+    result, folder = trained_learners[arch]
+    assert result.perfect is not None, f"{arch} did not get every trained state exact"
+    assert result.report.exact(held_out=False) == (31, 31)
+    manifest = model_store.read_manifest(model_store.final_dir(folder))
+    assert manifest["config"]["arch"] == arch
+
+
+@pytest.mark.parametrize("arch", ["lstm", "mlp"])
+def test_a_saved_learner_loads_through_the_auto_classes_after_import_causal_tui(trained_learners, arch):
+    result, folder = trained_learners[arch]
+    final = model_store.final_dir(folder)
+    code = f"""
+import json
+import causal_tui  # registers the learners with transformers' Auto classes
+from transformers import AutoModelForCausalLM, AutoTokenizer
+from causal_tui import probe
+from causal_tui.rules import SEED
+m = AutoModelForCausalLM.from_pretrained({str(final)!r}).eval()
+t = AutoTokenizer.from_pretrained({str(final)!r})
+print(type(m).__name__)
+print(json.dumps(probe.run(m, t, SEED).predictions()))
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180,
+                       env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    name, predictions = r.stdout.strip().splitlines()[-2:]
+    assert name == {"lstm": "LSTMForCausalLM", "mlp": "MLPForCausalLM"}[arch]
+    assert json.loads(predictions) == result.report.predictions()  # probes identically
+
+
+def test_test_and_inspect_work_on_the_other_learners(trained_learners, capsys):
+    from causal_tui.cli import experiment_main, tui_main
+
+    for arch in ("lstm", "mlp"):
+        _, folder = trained_learners[arch]
+        assert experiment_main(["--test", "1,1,0,0,1", "--out-dir", str(folder)]) == 0
+        assert "exact match" in capsys.readouterr().out
+        assert tui_main(["--inspect", "1,1,0,0,1", "--json", "--out-dir", str(folder)]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["arch"] == arch
+        assert "not_applicable" in report["attention"]["newD"] and "not_applicable" in report["logit_lens"]
+        if arch == "mlp":  # it never reads what it wrote
+            assert "not_applicable" in report["interventions"]
+        else:
+            assert isinstance(report["interventions"], list) and report["interventions"]
+        assert report["graph"]["newA"]["A"]["pairs"] == 16
+
+
+def test_unknown_arch_is_refused_in_one_line(workdir, capsys):
+    from causal_tui.cli import tui_main
+
+    with pytest.raises(SystemExit) as e:
+        tui_main(["--train-only", "--arch", "rnn"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'rnn'" in err and len(err.strip().splitlines()) == 1
