@@ -112,6 +112,9 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--n-embd", type=_positive_int, default=None, help=f"model width (default by arch: {sizes})")
     g.add_argument("--n-layer", type=_positive_int, default=None, help=f"layers (default {d.n_layer})")
     g.add_argument("--n-head", type=_positive_int, default=None, help=f"GPT-2 attention heads (default {d.n_head})")
+    g.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
+                   help="bf16 trains under bfloat16 autocast; auto (the default) picks bf16 where the CPU has "
+                        "AVX512-BF16 or AMX or the GPU supports it, fp32 elsewhere")
     g.add_argument("--max-steps", type=_positive_int, default=None, help="stop after N steps whatever the epochs")
     g.add_argument("--until-perfect", action="store_true",
                    help="stop as soon as every trained state is exact under greedy decoding")
@@ -135,6 +138,7 @@ def training_config(args: argparse.Namespace):
         seed=data.DEFAULT_SEED if args.seed is None else args.seed,
         max_steps=args.max_steps or -1,
         until_perfect=args.until_perfect,
+        precision=args.precision,
     )
     config.validate()
     return config

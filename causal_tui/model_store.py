@@ -121,6 +121,10 @@ def load(folder: Path) -> LoadedModel:
             + (f", lacks {missing!r}" if missing else "") + ")"
         )
     model.eval()
+    from . import precision
+
+    # Decoded as it was trained: models from before precisions were recorded are fp32.
+    precision.mark(model, manifest.get("precision", "fp32"))
     return LoadedModel(model=model, tokenizer=tokenizer, manifest=manifest, folder=folder, system=system)
 
 

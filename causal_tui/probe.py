@@ -152,7 +152,9 @@ def greedy(model, tokenizer, system: System, states, prefix=None):
         fixed = prefix.shape[1]
         guess[:, :fixed] = prefix.to(device)
     eos = tokenizer.eos_token_id
-    with torch.inference_mode():
+    from . import precision
+
+    with torch.inference_mode(), precision.autocast(model):
         tokens, probs, pending = _verify_and_correct(model, prompts, guess, fixed, eos, system.prompt_length, 1)
         rows = pending.nonzero().flatten()
         if len(rows):
@@ -256,7 +258,9 @@ def teacher_forced_rows(model, sequences, labels):
     once. `labels` marks those positions (-100 elsewhere: prompt, padding)."""
     import torch
 
-    with torch.inference_mode():
+    from . import precision
+
+    with torch.inference_mode(), precision.autocast(model):
         logits = model(input_ids=sequences.to(model.device)).logits
     predicted = logits[:, :-1].argmax(-1)
     target = labels[:, 1:].to(predicted.device)

@@ -47,6 +47,8 @@ class TrainingConfig:
     """Stop as soon as every trained state is exact under greedy decoding."""
     check_every: int = 5
     """With until_perfect, check every this many steps (one forward pass, ~ms)."""
+    precision: str = "auto"
+    """auto (bf16 where the CPU or GPU has it, else fp32), fp32 or bf16 (autocast)."""
 
     def validate(self) -> None:
         """UserError for values the Trainer would choke on later."""
@@ -57,7 +59,10 @@ class TrainingConfig:
         if not 0 < self.learning_rate < 1:
             raise UserError(f"learning rate {self.learning_rate} is out of range (0, 1)")
         from .models import ARCHS
+        from .precision import CHOICES
 
+        if self.precision not in CHOICES:
+            raise UserError(f"precision must be one of {', '.join(CHOICES)}, got {self.precision!r}")
         if self.arch not in ARCHS:
             raise UserError(f"unknown architecture {self.arch!r}: choose {', '.join(ARCHS)}")
         for name in ("batch_size", "n_embd", "n_layer", "n_head", "logging_steps", "check_every"):
@@ -197,7 +202,7 @@ def make_run(
     from transformers import Trainer, TrainingArguments
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
-    from . import logs, tokenizer as tok_mod
+    from . import logs, precision, tokenizer as tok_mod
     from .callback import PerfectionCallback, ReportingCallback
 
     logs.route_transformers()
@@ -205,6 +210,8 @@ def make_run(
     system = dataset.system
     tokenizer = tok_mod.build(system)
     model = build_model(config, tokenizer, system)
+    used = precision.resolve(config.precision)
+    precision.mark(model, used)
     train_set = _TensorExamples(*encode_split(tokenizer, dataset.splits["train"], system))
     valid_set = _TensorExamples(*encode_split(tokenizer, dataset.splits["valid"], system))
     run_dir = model_store.prepare_run_dir(out_dir)
@@ -225,6 +232,7 @@ def make_run(
         report_to="none",
         disable_tqdm=True,
         use_cpu=not torch.cuda.is_available(),
+        bf16=used == "bf16",
         dataloader_num_workers=0,
         remove_unused_columns=False,
     )
@@ -299,6 +307,9 @@ def train(
 
     report(Status("probing"))
     model.eval()
+    from .precision import of as precision_of
+
+    precision_used = precision_of(model)
     held_out = dataset.omitted
     result = probe.run(model, tokenizer, dataset.system, held_out)
     from .system_file import manifest_entry
@@ -314,6 +325,7 @@ def train(
             "omitted": [dataset.system.format_state(s) for s in held_out],
         },
         "config": asdict(config),
+        "precision": precision_used,
         "metrics": {
             "steps": steps,
             "seconds": round(seconds, 2),

@@ -27,6 +27,7 @@ FORM: tuple[tuple[str, str, str], ...] = (
 # (config field, label, choices): picked from a list.
 CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("arch", "learner", tuple(ARCH_SIZES)),
+    ("precision", "precision", ("auto", "fp32", "bf16")),
 )
 
 
@@ -51,7 +52,7 @@ class TrainScreen(CausalScreen):
                         yield Input(id=f"cfg-{name}", type=kind, classes="field", compact=True)
                 yield Checkbox("stop once trained exact", id="cfg-until_perfect", compact=True,
                                value=self.session.config.until_perfect)
-                yield Static("[dim]defaults: the original's\ntab: edit, esc: done\ns start, x stop[/]", id="train-help")
+                yield Static("[dim]defaults: the original's\ntab: edit, esc: done[/]", id="train-help")
             yield LossChart(id="loss-chart")
         yield ProgressBar(id="train-progress", show_eta=True)
         yield Static(id="train-stats")
