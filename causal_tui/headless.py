@@ -284,47 +284,47 @@ def inside_tables(card: dict) -> list[Table]:
 
 def grid_tables(card: dict) -> list[Table]:
     """A grid sweep: each configuration's held-out accuracy per field with its
-    seed-level interval, then each configuration against the first."""
+    seed-level interval, then each configuration against the first. Fields
+    are rows and configurations numbered columns, so that a few fit 80 columns."""
     comparison = card["comparison"]
     fields = list(comparison["fields"])
     configs = card["configurations"]
     n = len(card["seeds"])
-    acc = Table(title=f"Held-out accuracy per configuration ({n} seeds each) [95% interval, seed as unit]",
-                title_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
-    acc.add_column("configuration", no_wrap=True)
+    legend = "\n".join(f"{i}: {c['label']}" for i, c in enumerate(configs, start=1))
+    acc = Table(title=f"Held-out accuracy, {n} seeds each [95% interval, seed as unit]", title_justify="left",
+                box=box.SIMPLE_HEAD, header_style="bold", caption=legend, caption_justify="left")
+    acc.add_column("field", no_wrap=True)
+    for i in range(1, len(configs) + 1):
+        acc.add_column(str(i), justify="right", no_wrap=True)
     for f in fields:
-        acc.add_column(f, justify="right", no_wrap=True)
-    for i, c in enumerate(configs):
         cells = []
-        for f in fields:
-            entry = comparison["fields"][f][i]
+        for entry in comparison["fields"][f]:
             lo, hi = entry["interval95"]
-            cells.append(f"[{_shade(entry['accuracy'])}]{_num(entry['accuracy'])}[/]\n[dim][{lo:.2f}, {hi:.2f}][/]")
-        acc.add_row(c["label"], *cells)
+            cells.append(f"[{_shade(entry['accuracy'])}]{_num(entry['accuracy'])}[/] [dim][{lo:.2f}, {hi:.2f}][/]")
+        acc.add_row(f, *cells)
     tables = [acc]
     if len(configs) > 1:
         base = configs[0]
-        diff = Table(title=f"Difference from {base['label']} [95% interval]", title_justify="left",
+        diff = Table(title="Difference from configuration 1 [95% interval]", title_justify="left",
                      box=box.SIMPLE_HEAD, header_style="bold",
-                     caption="Newcombe's interval from the two seed-level intervals; an interval\n"
-                             "that excludes 0 is a difference the seeds support",
-                     caption_justify="left")
-        diff.add_column("configuration", no_wrap=True)
-        for f in fields:
-            diff.add_column(f, justify="right", no_wrap=True)
+                     caption="Newcombe's interval from the two seed-level intervals;\n"
+                             "green or red: the interval excludes 0", caption_justify="left")
+        diff.add_column("field", no_wrap=True)
+        for i in range(2, len(configs) + 1):
+            diff.add_column(f"{i} - 1", justify="right", no_wrap=True)
         by = {(d["a"], d["b"], d["field"]): d for d in comparison["differences"]}
-        for c in configs[1:]:
+        for f in fields:
             cells = []
-            for f in fields:
+            for c in configs[1:]:
                 d = by[(base["id"], c["id"], f)]
                 if d["difference"] is None:
                     cells.append("--")
                     continue
                 lo, hi = d["interval95"]
-                # as c minus the base: flip the sign of base minus c
-                value, lo, hi = -d["difference"], -hi, -lo
+                # shown as this one minus the first: flip the sign of first minus this
+                value, lo, hi = -d["difference"] + 0.0, -hi + 0.0, -lo + 0.0
                 style = "green" if lo > 0 else "red" if hi < 0 else "dim"
-                cells.append(f"[{style}]{value:+.2f}[/]\n[dim][{lo:+.2f}, {hi:+.2f}][/]")
-            diff.add_row(c["label"], *cells)
+                cells.append(f"[{style}]{value:+.2f}[/] [dim][{lo:+.2f}, {hi:+.2f}][/]")
+            diff.add_row(f, *cells)
         tables.append(diff)
     return tables
