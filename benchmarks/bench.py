@@ -169,18 +169,94 @@ def original_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: in
 
 
 def time_to_perfect(config: TrainingConfig, seeds: list[int], sizes: dict, workdir: Path):
-    """Seconds from the start of training until every trained state is exact."""
+    """Seconds from the start of training until every trained state is exact,
+    and what the model then says on the held-out state (exact or not, per field)."""
     results, model, tok = [], None, None
     for seed in seeds:
         ds = data.generate(data.parse_omit(HELD_OUT), seed=seed, sizes=sizes)
         cfg = replace(config, seed=seed, until_perfect=True)
-        run = training.make_run(ds, cfg, workdir / f"perfect-{seed}")
+        run = training.make_run(ds, cfg, workdir / f"perfect-{cfg.precision}-{seed}")
         run.trainer.train()
         reached = run.perfection.reached
+        report = probe.run(run.model.eval(), run.tokenizer, SEED, ds.omitted)
         results.append({"seed": seed, "step": reached[0] if reached else None,
-                        "seconds": round(reached[1], 3) if reached else None})
+                        "seconds": round(reached[1], 3) if reached else None,
+                        "trained_exact": list(report.exact(False)),
+                        "held_out_fields_right": sum(k for k, _ in report.field_accuracy(True).values())})
         model, tok = run.model, run.tokenizer
     return results, model, tok
+
+
+def median_seconds(results: list[dict]) -> float | None:
+    secs = [r["seconds"] for r in results if r["seconds"] is not None]
+    return round(statistics.median(secs), 2) if secs and len(secs) == len(results) else None
+
+
+def full_run(config: TrainingConfig, sizes: dict, workdir: Path) -> dict:
+    """The seed's configuration trained for all its epochs: seconds and the probe."""
+    ds = data.generate(data.parse_omit(HELD_OUT), seed=config.seed, sizes=sizes)
+    result = training.train(ds, config, workdir / f"full-{config.precision}")
+    return {"precision": config.precision, "steps": result.steps, "seconds": round(result.seconds, 1),
+            "trained_exact": list(result.report.exact(False)), "held_out_exact": list(result.report.exact(True))}
+
+
+def _env() -> dict:
+    # Bytecode compiled once, as in a normal install (this machine sets
+    # PYTHONDONTWRITEBYTECODE, which would make every import compile anew).
+    return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def _timed(argv: list[str], cwd: Path) -> float:
+    import subprocess
+
+    start = time.perf_counter()
+    r = subprocess.run(argv, cwd=cwd, env=_env(), capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {(r.stdout + r.stderr)[-1500:]}")
+    return time.perf_counter() - start
+
+
+def whole_process(workdir: Path, tiny: bool, repeats: int) -> dict:
+    """Wall seconds of `causal-tui --train-only --until-perfect --omit 1,0,1,0,1
+    --seed 3` from a fresh folder, beside a bare-loop process doing the same
+    (benchmarks/bare_process.py) in fp32 and in bf16. One warm-up run each
+    first (it writes the bytecode), then the median of `repeats`."""
+    small = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--train-size", "640", "--valid-size", "10",
+             "--test-size", "10"] if tiny else []
+    exe = str(Path(sys.executable).parent / "causal-tui")
+    ours = [exe, "--train-only", "--until-perfect", "--omit", HELD_OUT, "--seed", "3", *small]
+    root = Path(__file__).resolve().parents[1]
+
+    def bare(precision: str) -> list[str]:
+        return [sys.executable, str(root / "benchmarks" / "bare_process.py"), "--precision", precision,
+                "--omit", HELD_OUT, "--seed", "3", *(["--tiny"] if tiny else [])]
+
+    out = {}
+    warm_up = 0 if tiny else 1  # --tiny shows that it works; a full run measures
+    for name, argv in (("ours", ours), ("bare_fp32", bare("fp32")), ("bare_bf16", bare("bf16"))):
+        times = []
+        for i in range(repeats + warm_up):
+            folder = workdir / f"whole-{name}-{i}"
+            folder.mkdir()
+            t = _timed(argv, folder)
+            if i >= warm_up:
+                times.append(t)
+        out[name] = round(statistics.median(times), 2)
+    out["ratio_ours_over_bare_fp32"] = round(out["ours"] / out["bare_fp32"], 3)
+    out["ratio_ours_over_bare_bf16"] = round(out["ours"] / out["bare_bf16"], 3)
+    return out
+
+
+def sweep_rate(workdir: Path, tiny: bool, seeds: int) -> dict:
+    """A `--until-perfect --jobs 2` sweep of `seeds` seeds: wall seconds and seeds per minute."""
+    small = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--train-size", "640", "--valid-size", "10",
+             "--test-size", "10"] if tiny else []
+    exe = str(Path(sys.executable).parent / "causal-tui")
+    folder = workdir / "sweep-rate"
+    folder.mkdir()
+    seconds = _timed([exe, "--sweep", "--seeds", str(seeds), "--holdout", "A=1&C=1", "--until-perfect",
+                      "--jobs", "2", *small], folder)
+    return {"seeds": seeds, "seconds": round(seconds, 1), "seeds_per_minute": round(seeds / seconds * 60, 1)}
 
 
 def probe_ms(model, tok, repeats: int, system=SEED) -> float:
@@ -213,9 +289,14 @@ def inspect_ms(model, tok, repeats: int, system=SEED) -> dict:
             times.append((time.perf_counter() - t) * 1000)
         return round(statistics.median(times), 2)
 
+    found = report.one_state(model, tok, system, state, completion, ["newD"], ["D"])
+    complete = not any("not_applicable" in part for part in
+                       (found["attention"]["newD"], found["logit_lens"], found["tracing"]["newD"]["D"]))
     return {
         "all_states_ms": median_ms(lambda: report.overview(model, tok, system, ())),
         "one_state_ms": median_ms(lambda: report.one_state(model, tok, system, state, completion, ["newD"], ["D"])),
+        "one_state_complete": complete,
+        # An untrained model's completion may lack the field: then there is nothing to trace.
     }
 
 
@@ -288,26 +369,41 @@ def main(argv=None) -> int:
     logs.setup(console=False, folder=Path(tempfile.gettempdir()) / "causal-tui-bench-logs")
 
     if args.tiny:
-        config = TrainingConfig(n_embd=32, n_layer=1, n_head=2, epochs=1)
+        config = TrainingConfig(n_embd=32, n_layer=1, n_head=2, epochs=1, precision="fp32")
         sizes, steps, warmup, orig_steps, seeds, repeats, paints = {"train": 400, "valid": 20, "test": 10}, 15, 3, 5, [0], 3, 1
+        whole_repeats, sweep_seeds = 1, 2
     else:
-        config = TrainingConfig()  # the seed's model and hyperparameters
-        sizes, steps, warmup, orig_steps, seeds, repeats, paints = dict(data.DEFAULT_SIZES), 210, 20, 20, [0, 1, 2], 20, 3
+        # The seed's model and hyperparameters; fp32 unless a measure says otherwise.
+        config = TrainingConfig(precision="fp32")
+        sizes, steps, warmup, orig_steps, seeds, repeats, paints = dict(data.DEFAULT_SIZES), 210, 20, 20, [0, 1, 2, 3, 4], 20, 3
+        whole_repeats, sweep_seeds = 3, 10
+    from causal_tui import precision as precision_mod
+
+    bf16 = precision_mod.cpu_has_bf16() or precision_mod.cuda_has_bf16()
     dataset = data.generate(data.parse_omit(HELD_OUT), seed=config.seed, sizes=sizes)
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         # Interleaved rounds, medians: a shared machine's speed drifts by tens
         # of percent over a minute, and every ratio should compare like with like.
-        per_round = {"ours": [], "bare": [], "original": []}
+        per_round = {"ours": [], "bare": [], "original": [], **({"ours_bf16": []} if bf16 else {})}
         for _ in range(ROUNDS):
             per_round["ours"].append(ours_ms_per_step(dataset, config, steps // ROUNDS, warmup, work))
+            if bf16:
+                per_round["ours_bf16"].append(
+                    ours_ms_per_step(dataset, replace(config, precision="bf16"), steps // ROUNDS, warmup, work))
             per_round["bare"].append(bare_ms_per_step(dataset, config, steps // ROUNDS, warmup))
             per_round["original"].append(
                 original_ms_per_step(dataset, config, orig_steps // ROUNDS, 3 if not args.tiny else 1, work))
         ours, bare, original = (statistics.median(per_round[k]) for k in ("ours", "bare", "original"))
         compiled = compiled_bare(dataset, config, steps // ROUNDS, warmup) if args.compile else None
         perfect, model, tok = time_to_perfect(config, seeds, sizes, work)
+        perfect_auto = time_to_perfect(replace(config, precision="auto"), seeds, sizes, work)[0]
+        full_runs = [full_run(replace(config, precision=p, **({"max_steps": 30} if args.tiny else {})), sizes, work)
+                     for p in (("fp32", "bf16") if bf16 else ("fp32",))]
+        whole = whole_process(work, args.tiny, whole_repeats)
+        rate = sweep_rate(work, args.tiny, sweep_seeds)
+        rate["ratio_over_whole_process"] = round(rate["seconds"] / whole["ours"], 2)
         probe_latency = probe_ms(model, tok, repeats)
         inspect_latency = inspect_ms(model, tok, repeats)
         probe_256_states = probe_256(config, sizes, 20 if args.tiny else 4000, repeats, work)
@@ -330,6 +426,16 @@ def main(argv=None) -> int:
         "ratio_original_over_ours": round(original / ours, 2),
         "time_to_perfect": perfect,
         "time_to_perfect_median_s": round(statistics.median(secs), 2) if len(secs) == len(perfect) else None,
+        "precision_auto": precision_mod.resolve("auto"),
+        "ours_bf16_ms_per_step": round(statistics.median(per_round["ours_bf16"]), 2) if bf16 else None,
+        "ratio_bf16_over_fp32": round(statistics.median(per_round["ours_bf16"]) / ours, 3) if bf16 else None,
+        "time_to_perfect_auto": perfect_auto,
+        "time_to_perfect_auto_median_s": median_seconds(perfect_auto),
+        "ratio_perfect_auto_over_fp32": (round(median_seconds(perfect_auto) / median_seconds(perfect), 3)
+                                         if median_seconds(perfect_auto) and median_seconds(perfect) else None),
+        "full_runs": full_runs,
+        "whole_process_s": whole,
+        "sweep": rate,
         "probe_ms_median": round(probe_latency, 2),
         "probe_256": probe_256_states,
         "inspect": inspect_latency,
@@ -368,9 +474,36 @@ def print_table(r: dict) -> None:
         t.add_row(f"time to perfect, seed {p['seed']}", shown)
     med = r["time_to_perfect_median_s"]
     t.add_row("time to perfect, median", "-" if med is None else f"{med:.2f} s")
+    if r["ours_bf16_ms_per_step"] is not None:
+        t.add_row("ours bf16: ms/step (Trainer path)", f"{r['ours_bf16_ms_per_step']:.1f}")
+        t.add_row("ours bf16 / ours fp32", f"{r['ratio_bf16_over_fp32']:.3f}")
+    for p in r["time_to_perfect_auto"]:
+        shown = f"{p['seconds']:.2f} s (step {p['step']})" if p["seconds"] is not None else "not reached"
+        t.add_row(f"time to perfect, {r['precision_auto']} (auto), seed {p['seed']}", shown)
+    med_auto = r["time_to_perfect_auto_median_s"]
+    t.add_row(f"time to perfect, {r['precision_auto']} (auto), median", "-" if med_auto is None else f"{med_auto:.2f} s")
+    if r["ratio_perfect_auto_over_fp32"] is not None:
+        t.add_row("time to perfect: auto / fp32", f"{r['ratio_perfect_auto_over_fp32']:.3f}")
+    for label, runs in (("fp32", r["time_to_perfect"]), (r["precision_auto"], r["time_to_perfect_auto"])):
+        right = ", ".join(f"{x['held_out_fields_right']}" for x in runs)
+        t.add_row(f"held-out fields right (of 6) at perfect, {label}, per seed", right)
+    for run in r["full_runs"]:
+        t.add_row(f"seed config, all epochs, {run['precision']}: s ({run['steps']} steps)",
+                  f"{run['seconds']:.1f} (exact {run['trained_exact'][0]}/{run['trained_exact'][1]}, "
+                  f"held-out {run['held_out_exact'][0]}/{run['held_out_exact'][1]})")
+    w = r["whole_process_s"]
+    t.add_row("whole process --train-only --until-perfect: s", f"{w['ours']:.2f}")
+    t.add_row("bare-loop process, fp32 / bf16: s", f"{w['bare_fp32']:.2f} / {w['bare_bf16']:.2f}")
+    t.add_row("whole process: ours / bare fp32 (bf16)",
+              f"{w['ratio_ours_over_bare_fp32']:.3f} ({w['ratio_ours_over_bare_bf16']:.3f})")
+    sw = r["sweep"]
+    t.add_row(f"sweep of {sw['seeds']} seeds, --until-perfect --jobs 2: s", f"{sw['seconds']:.1f}")
+    t.add_row("sweep: seeds per minute", f"{sw['seeds_per_minute']:.1f}")
+    t.add_row("sweep / one whole process", f"{sw['ratio_over_whole_process']:.2f}")
     t.add_row("probe, 32 states: median ms", f"{r['probe_ms_median']:.1f}")
     t.add_row("inspect: do() + graph, all 32 states: median ms", f"{r['inspect']['all_states_ms']:.1f}")
-    t.add_row("inspect: attention + lens + tracing, one state: median ms", f"{r['inspect']['one_state_ms']:.1f}")
+    t.add_row("inspect: attention + lens + tracing, one state: median ms",
+              f"{r['inspect']['one_state_ms']:.1f}" + ("" if r["inspect"]["one_state_complete"] else " (incomplete)"))
     p256 = r["probe_256"]
     t.add_row(f"probe, 256 states (parity8, {p256['trained_exact'][0]}/{p256['trained_exact'][1]} exact "
               f"after {p256['steps']} steps): median ms", f"{p256['ms_median']:.1f}")

@@ -38,6 +38,15 @@ class ReportingCallback(TrainerCallback):
             control.should_save = True
         return control
 
+    def on_epoch_end(self, args, state, control, **kwargs):
+        # A checkpoint is for going on later. A run that is over (its last
+        # epoch, or stopped because every trained state is exact) needs none:
+        # the model is saved as final/ right after. Stopped on request, it keeps one.
+        finished = state.global_step >= state.max_steps or (control.should_training_stop and not self.stopped)
+        if finished:
+            control.should_save = False
+        return control
+
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}
         if "eval_loss" in logs:

@@ -57,6 +57,10 @@ def test_benchmark_runs_in_tiny_mode(tmp_path):
     assert "ours / bare" in r.stdout and "first paint" in r.stdout
     assert result["inspect"]["all_states_ms"] > 0 and result["inspect"]["one_state_ms"] > 0
     assert result["probe_256"]["ms_median"] > 0 and result["probe_256"]["trained_exact"][1] == 256
+    assert result["whole_process_s"]["ours"] > 0 and result["whole_process_s"]["bare_fp32"] > 0
+    assert result["sweep"]["seeds"] == 2 and result["sweep"]["seeds_per_minute"] > 0
+    assert result["precision_auto"] in ("fp32", "bf16") and result["full_runs"][0]["precision"] == "fp32"
+    assert "whole process" in r.stdout and "seeds per minute" in r.stdout
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -4,6 +4,7 @@ holdout, then the scorecard."""
 from __future__ import annotations
 
 import argparse
+import time
 
 from .. import data
 from ..cli import EXIT_INTERRUPTED, chosen_system, dataset_sizes, training_config
@@ -46,6 +47,8 @@ def run(args: argparse.Namespace) -> int:
         console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "
                       + "; ".join(unseen), soft_wrap=True)
     training_now: dict[str, tuple[int, int]] = {}  # seed key -> (step, total) while it trains
+    trained_here: list[float] = []  # when each seed trained by this command finished
+    started = time.perf_counter()
     with headless.stop_on_ctrl_c() as stop, Progress(
         TextColumn("[bold]seeds"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         TextColumn("{task.fields[now]}"), console=console,
@@ -62,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
 
         def report(done, total, probe):
             if probe is not None:
+                trained_here.append(time.perf_counter())
                 training_now.pop(probe["key"], None)
                 t = probe["summary"]["trained_exact"]
                 h = probe["summary"]["held_out_exact"]
@@ -91,6 +95,11 @@ def run(args: argparse.Namespace) -> int:
             bar.stop()
             console.print(f"[red]error[/]: {e}", soft_wrap=True)
             return EXIT_FAILED
+    if trained_here:
+        seconds = trained_here[-1] - started
+        console.print(f"trained {len(trained_here)} seed{'s' * (len(trained_here) != 1)} in {seconds:.1f} s: "
+                      f"{len(trained_here) / seconds * 60:.1f} seeds per minute ({args.jobs} at once, "
+                      f"{sweep.threads_per_job(args.jobs)} thread{'s' * (sweep.threads_per_job(args.jobs) != 1)} each)")
     tables = headless.grid_tables(card) if "configurations" in card else headless.scorecard_tables(card)
     for table in tables:
         console.print()
