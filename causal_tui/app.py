@@ -12,7 +12,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from . import data, logs
 from .errors import UserError
 from .offload import Closed, InProcess
-from .messages import DatasetWritten, InspectDone, ProbeDone, TrainingEvent, TrainingFinished
+from .messages import DatasetWritten, InspectDone, Note, ProbeDone, RunMadeCurrent, TrainingEvent, TrainingFinished
 from .session import Session
 
 QUIT_GRACE_S = 30.0
@@ -27,13 +27,15 @@ class CausalApp(App):
     MODES = {"dataset": lambda: _screen("dataset", "DatasetScreen"),
              "train": lambda: _screen("train", "TrainScreen"),
              "probe": lambda: _screen("probe", "ProbeScreen"),
-             "inspect": lambda: _screen("inspect", "InspectScreen")}
+             "inspect": lambda: _screen("inspect", "InspectScreen"),
+             "runs": lambda: _screen("runs", "RunsScreen")}
     DEFAULT_MODE = "probe"
     BINDINGS = [
         Binding("d", "show('dataset')", "Dataset", id="dataset"),
         Binding("t", "show('train')", "Train", id="train"),
         Binding("p", "show('probe')", "Probe", id="probe"),
         Binding("i", "show('inspect')", "Inspect", id="inspect"),
+        Binding("h", "show('runs')", "Runs", id="runs"),
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
     ]
 
@@ -75,6 +77,10 @@ class CausalApp(App):
         yield SystemCommand("Start training", "Train on dataset/ with the Train screen's settings", self.action_start_training)
         yield SystemCommand("Stop training", "Stop at the next step; the previous model stays", self.action_stop_training)
         yield SystemCommand("Re-probe", "Evaluate the saved model on every state", self.action_reprobe)
+        yield SystemCommand("Runs screen", "The run history: make one current, compare two, delete",
+                            lambda: self.switch_mode("runs"))
+        yield SystemCommand("Export figure", "Draw the current model's probe to out/figures/ (PNG and SVG)",
+                            self.action_export_figure)
         yield SystemCommand("Inspect", "do() on the model's own answers, its graph, attention, logit lens, tracing",
                             lambda: self.switch_mode("inspect"))
 
@@ -150,6 +156,61 @@ class CausalApp(App):
         s.changed()
         self.inspect_model(system.format_state(s.inspect_state), s.inspect_field, s.inspect_flip)
 
+    def use_run(self, run_id: str) -> None:
+        """Make a run's model the current one (refused while training), then probe it."""
+        if self.session.training:
+            self.notify("training is running: change the current model after it ends", severity="warning")
+            return
+        self.make_current(run_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
+    def make_current(self, run_id: str) -> None:
+        from . import locks, model_store, runs
+
+        out = self.session.out_dir
+        try:
+            with locks.writing(model_store.run_dir(out), f"{model_store.run_dir(out)}/"):
+                runs.use(out, run_id)
+        except UserError as e:
+            self.post_message(Note(str(e), "cannot make it current", error=True))
+            return
+        self.post_message(RunMadeCurrent(run_id))
+
+    def on_run_made_current(self, message: RunMadeCurrent) -> None:
+        self.notify(f"run {message.run_id} is the current model")
+        self.session.load_manifest()
+        self.session.report, self.session.inspection = None, None
+        self.probe_model()
+        if hasattr(self.screen, "reload"):
+            self.screen.reload()
+
+    def on_note(self, message: Note) -> None:
+        if message.error:
+            self._error(message.text, message.title)
+        else:
+            self.notify(message.text, title=message.title)
+
+    def action_export_figure(self) -> None:
+        if self.session.report is None:
+            self.notify("no probe to draw yet: train a model, or wait for the probe", severity="warning")
+            return
+        self.export_figure(self.session.report)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="figure")
+    def export_figure(self, report) -> None:
+        import time
+
+        from . import figures
+
+        folder = self.session.out_dir / "figures"
+        stem = f"probe-{time.strftime('%Y%m%d-%H%M%S')}"
+        try:
+            paths = [figures.probe_figure(report, folder / f"{stem}.{fmt}") for fmt in ("png", "svg")]
+        except UserError as e:
+            self.post_message(Note(str(e), "figure failed", error=True))
+            return
+        self.post_message(Note("saved " + " and ".join(str(p) for p in paths), "Figure"))
+
     def action_reprobe(self) -> None:
         if self.session.manifest is None:
             self.notify("no model yet: train one on the Train screen (t, then s)", severity="warning")
@@ -172,10 +233,13 @@ class CausalApp(App):
     # -- workers ------------------------------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="dataset")
     def regenerate(self) -> None:
+        from . import locks
+
         s = self.session
         try:
             dataset = data.generate(sorted(s.selection), seed=s.seed, sizes=s.sizes, system=s.system)
-            data.write(dataset, s.dataset_dir)
+            with locks.writing(s.dataset_dir, f"{s.dataset_dir}/"):
+                data.write(dataset, s.dataset_dir)
         except UserError as e:
             self.post_message(DatasetWritten(str(e)))
             return
@@ -188,17 +252,21 @@ class CausalApp(App):
         worker = get_current_worker()
         s = self.session
         result, error = None, None
+        from . import locks
+
         try:
-            if regenerate_first:
-                dataset = data.generate(sorted(s.selection), seed=s.seed, sizes=s.sizes, system=s.system)
-                data.write(dataset, s.dataset_dir)
-                self.post_message(DatasetWritten())
-            dataset = data.load(s.dataset_dir)
-            result = training.train(
-                dataset, s.config, s.out_dir,
-                report=lambda event: self.post_message(TrainingEvent(event)),
-                should_stop=lambda: worker.is_cancelled or s.stop_requested,
-            )
+            with locks.for_training(s.dataset_dir, s.out_dir):
+                if regenerate_first:
+                    dataset = data.generate(sorted(s.selection), seed=s.seed, sizes=s.sizes, system=s.system)
+                    data.write(dataset, s.dataset_dir)
+                    self.post_message(DatasetWritten())
+                dataset = data.load(s.dataset_dir)
+                result = training.train(
+                    dataset, s.config, s.out_dir,
+                    report=lambda event: self.post_message(TrainingEvent(event)),
+                    should_stop=lambda: worker.is_cancelled or s.stop_requested,
+                    record_as="dashboard",
+                )
         except UserError as e:
             error = str(e)
         except Exception as e:  # shown as a notification; the traceback goes to the log

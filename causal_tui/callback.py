@@ -26,6 +26,8 @@ class ReportingCallback(TrainerCallback):
         self._start = time.perf_counter()
         self.last_loss: float | None = None
         self.last_eval_loss: float | None = None
+        self.losses: list[list[float]] = []
+        self.evals: list[list[float]] = []
 
     def on_train_begin(self, args, state, control, **kwargs):
         self._start = time.perf_counter()
@@ -51,9 +53,11 @@ class ReportingCallback(TrainerCallback):
         logs = logs or {}
         if "eval_loss" in logs:
             self.last_eval_loss = float(logs["eval_loss"])
+            self.evals.append([state.global_step, self.last_eval_loss])
             self.report(Evaluated(state.global_step, float(state.epoch or 0), self.last_eval_loss))
         elif "loss" in logs:
             self.last_loss = float(logs["loss"])
+            self.losses.append([state.global_step, self.last_loss])
             self.report(Progress(
                 step=state.global_step,
                 total_steps=state.max_steps,

@@ -112,6 +112,9 @@ def add_training_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--n-embd", type=_positive_int, default=None, help=f"model width (default by arch: {sizes})")
     g.add_argument("--n-layer", type=_positive_int, default=None, help=f"layers (default {d.n_layer})")
     g.add_argument("--n-head", type=_positive_int, default=None, help=f"GPT-2 attention heads (default {d.n_head})")
+    g.add_argument("--report-to", choices=("none", "tensorboard"), default="none",
+                   help="tensorboard: event files in the run's folder (uv sync --extra tensorboard); "
+                        "see them with `tensorboard --logdir out/runs`")
     g.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                    help="bf16 trains under bfloat16 autocast; auto (the default) picks bf16 where the CPU has "
                         "AVX512-BF16 or AMX or the GPU supports it, fp32 elsewhere")
@@ -139,6 +142,7 @@ def training_config(args: argparse.Namespace):
         max_steps=args.max_steps or -1,
         until_perfect=args.until_perfect,
         precision=args.precision,
+        report_to=args.report_to,
     )
     config.validate()
     return config
@@ -215,6 +219,19 @@ def tui_parser() -> argparse.ArgumentParser:
                                                  "(default: the first whose rule reads other fields)")
     i.add_argument("--flip", metavar="INPUT", default=None,
                    help="the input causal tracing flips (default: the first the field depends on)")
+    r = p.add_argument_group("runs, tables and figures")
+    r.add_argument("--runs", nargs="*", metavar="ACTION", default=None,
+                   help="the run history: list (default), use ID (make it the current model), "
+                        "compare ID ID, delete ID (asks first; --yes does not)")
+    r.add_argument("--yes", action="store_true", help="with --runs delete: do not ask")
+    r.add_argument("--probe", action="store_true",
+                   help="print the current model's probe (with --sweep-name: that sweep's scorecard)")
+    r.add_argument("--format", choices=("table", "markdown", "json"), default="table",
+                   help="for --probe (default table)")
+    r.add_argument("--plot", metavar="FILE", default=None,
+                   help="draw the current model's probe (with --sweep-name: that sweep's scorecard) "
+                        "to FILE.png, .svg or .pdf")
+    r.add_argument("--sweep-name", metavar="NAME", default=None, help="a sweep under out/sweeps/, for --probe and --plot")
     add_system_arg(p)
     add_dataset_args(p, ("--omit", "-o"))
     add_training_args(p)
@@ -230,6 +247,13 @@ def tui_main(argv: Sequence[str] | None = None) -> int:
         from .commands import train
 
         return _run(lambda: train.run(args, regenerate=True))
+    if args.runs is not None or args.probe or args.plot:
+        logs.setup(console=True, level="WARNING")
+        from .commands import report, runs
+
+        if args.runs is not None:
+            return _run(lambda: runs.run(args))
+        return _run(lambda: report.probe_command(args) if args.probe else report.plot_command(args))
     if args.inspect is not None:
         logs.setup(console=True, level="WARNING")
         from .commands import inspect

@@ -48,3 +48,19 @@ class InspectDone(Message):
 
     report: dict | None
     error: str | None = None
+
+
+@dataclass
+class Note(Message):
+    """A worker's one-line outcome to show as a notification (an error where `error`)."""
+
+    text: str
+    title: str = ""
+    error: bool = False
+
+
+@dataclass
+class RunMadeCurrent(Message):
+    """A run's model was made the current one (final/ replaced)."""
+
+    run_id: str

@@ -28,7 +28,7 @@ def _train_remote(job, threads: int) -> dict:
     import torch
 
     from . import logs
-    from .sweep import PROBE_FILE, train_seed
+    from .sweep import LOSSES_FILE, PROBE_FILE, train_seed
 
     torch.set_num_threads(threads)
     logs.setup(console=False, folder=Path(tempfile.gettempdir()) / "causal-tui-ray-logs")
@@ -37,13 +37,14 @@ def _train_remote(job, threads: int) -> dict:
         final = model_store.final_dir(Path(tmp))
         files = {str(p.relative_to(final)): p.read_bytes() for p in final.rglob("*") if p.is_file()}
         probe_text = (Path(tmp) / PROBE_FILE).read_text()
-    return {"probe": probe, "files": files, "probe_text": probe_text}
+        losses_text = (Path(tmp) / LOSSES_FILE).read_text()
+    return {"probe": probe, "files": files, "probe_text": probe_text, "losses_text": losses_text}
 
 
 def _store(result: dict, seed_folder: Path) -> None:
     """Write a task's files where a local sweep would have: the model folder
     (replaced atomically), then probe.json, which marks the seed done."""
-    from .sweep import PROBE_FILE
+    from .sweep import LOSSES_FILE, PROBE_FILE
 
     seed_folder.mkdir(parents=True, exist_ok=True)
     with atomic.replace_dir(model_store.final_dir(seed_folder)) as staging:
@@ -51,6 +52,7 @@ def _store(result: dict, seed_folder: Path) -> None:
             target = staging / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
+    atomic.write_text(seed_folder / LOSSES_FILE, result["losses_text"])
     atomic.write_text(seed_folder / PROBE_FILE, result["probe_text"])
 
 

@@ -30,6 +30,7 @@ from .training import TrainingConfig
 PROBE_FILE = "probe.json"
 SWEEP_FILE = "sweep.json"
 SCORECARD_FILE = "scorecard.json"
+LOSSES_FILE = "losses.json"
 
 
 def default_name(preset: str, system: System = SEED, grid_text: str | None = None) -> str:
@@ -156,6 +157,7 @@ def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None
         "perfect": result.perfect,
         **look_inside(result.model, result.tokenizer, job.system, job.held_out),
     }
+    atomic.write_text(Path(folder) / LOSSES_FILE, json.dumps(result.losses) + "\n")
     # Written last: a probe.json marks the seed done.
     atomic.write_text(Path(folder) / PROBE_FILE, json.dumps(probe) + "\n")
     return probe
@@ -203,11 +205,20 @@ def run(name: str, system: System, held_out, seeds: int, jobs: int, cells: list[
     if not held_out:
         raise UserError("a sweep needs held-out states: give --holdout or --omit")
     folder = sweep_dir(out_dir, name)
-    described = _describe(system, held_out, cells, sizes)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise UserError(f"cannot write to {folder}/: {e.strerror or e}") from None
+    from . import locks
+
+    with locks.writing(folder, f"sweep {name} ({folder}/)"):
+        return _run_locked(name, system, held_out, seeds, jobs, cells, sizes, out_dir, folder, report,
+                           should_stop, on_step, backend, address)
+
+
+def _run_locked(name, system, held_out, seeds, jobs, cells, sizes, out_dir, folder, report, should_stop,
+                on_step, backend, address) -> dict:
+    described = _describe(system, held_out, cells, sizes)
     existing = folder / SWEEP_FILE
     if existing.exists():
         previous = json.loads(existing.read_text())
@@ -236,6 +247,7 @@ def run(name: str, system: System, held_out, seeds: int, jobs: int, cells: list[
     def finished(task: workers.Task, probe) -> None:
         if probe is None:  # stopped at a step: its checkpoint stays for the rerun
             return
+        record_seed(out_dir, name, Path(task.args[1]), task.args[0])
         finished_count[0] += 1
         report(finished_count[0], total, {**probe, "key": task.key})
 
@@ -255,6 +267,23 @@ def run(name: str, system: System, held_out, seeds: int, jobs: int, cells: list[
     if failures:
         raise SeedsFailed(failures, finished_count[0], total, folder)
     return write_scorecards(folder, name, system, held_out, seeds, cells)
+
+
+def record_seed(out_dir: Path, name: str, seed_folder: Path, job: SeedJob) -> str:
+    """A finished seed joins the run history (out/runs/), model linked, not copied."""
+    from . import runs
+    from .system_file import manifest_entry
+
+    final = model_store.final_dir(seed_folder)
+    manifest = model_store.read_manifest(final) or {}
+    probe = json.loads((seed_folder / PROBE_FILE).read_text())
+    run_id = runs.start(out_dir, f"sweep {name}", {**asdict(job.config), "seed": job.seed},
+                        manifest_entry(job.system), [job.system.format_state(s) for s in job.held_out])
+    losses_path = seed_folder / LOSSES_FILE
+    losses = json.loads(losses_path.read_text()) if losses_path.exists() else None
+    runs.finish(out_dir, run_id, "finished", model_dir=final, manifest=manifest, predictions=probe["predictions"],
+                losses=losses, steps=probe.get("steps"), seconds=(manifest.get("metrics") or {}).get("seconds"))
+    return run_id
 
 
 def load_runs(folder: Path, seeds: int, system: System, held_out) -> list[dict]:

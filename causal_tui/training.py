@@ -49,6 +49,8 @@ class TrainingConfig:
     """With until_perfect, check every this many steps (one forward pass, ~ms)."""
     precision: str = "auto"
     """auto (bf16 where the CPU or GPU has it, else fp32), fp32 or bf16 (autocast)."""
+    report_to: str = "none"
+    """none, or tensorboard: the Trainer writes event files into the run's folder."""
 
     def validate(self) -> None:
         """UserError for values the Trainer would choke on later."""
@@ -61,6 +63,14 @@ class TrainingConfig:
         from .models import ARCHS
         from .precision import CHOICES
 
+        if self.report_to not in ("none", "tensorboard"):
+            raise UserError(f"report_to must be none or tensorboard, got {self.report_to!r}")
+        if self.report_to == "tensorboard":
+            import importlib.util
+
+            if importlib.util.find_spec("tensorboard") is None:
+                raise UserError("--report-to tensorboard needs TensorBoard: install it with "
+                                "`uv sync --extra tensorboard`")
         if self.precision not in CHOICES:
             raise UserError(f"precision must be one of {', '.join(CHOICES)}, got {self.precision!r}")
         if self.arch not in ARCHS:
@@ -101,6 +111,12 @@ class TrainResult:
     model: object | None = None
     """The trained model and its tokenizer, in memory (not set when stopped)."""
     tokenizer: object | None = None
+    losses: dict | None = None
+    """{"train": [[step, loss], ...], "eval": [[step, loss], ...]}."""
+    run_id: str | None = None
+    """Its id in the run history (out/runs/), where it was recorded."""
+    manifest: dict | None = None
+    """The manifest saved beside the model."""
 
 
 def encode_states(tokenizer, system: System):
@@ -195,6 +211,7 @@ def make_run(
     report: Reporter | None = None,
     should_stop: Callable[[], bool] | None = None,
     extra_callbacks: tuple = (),
+    logging_dir: Path | None = None,
 ) -> Run:
     """Build the model, the tensors and the Trainer: the one training path that
     the front ends and the benchmarks share."""
@@ -229,7 +246,7 @@ def make_run(
         save_total_limit=2,
         logging_strategy="steps",
         logging_steps=config.logging_steps,
-        report_to="none",
+        report_to="none",  # TensorBoard is added below with the folder it writes to
         disable_tqdm=True,
         use_cpu=not torch.cuda.is_available(),
         bf16=used == "bf16",
@@ -239,6 +256,12 @@ def make_run(
     reporting = ReportingCallback(report, should_stop)
     perfection = None
     callbacks = [reporting, *extra_callbacks]
+    if config.report_to == "tensorboard":
+        # The Trainer's own TensorBoard integration, writing into the run's folder.
+        from torch.utils.tensorboard import SummaryWriter
+        from transformers.integrations import TensorBoardCallback
+
+        callbacks.append(TensorBoardCallback(SummaryWriter(log_dir=str(logging_dir or Path(out_dir) / "tensorboard"))))
     if config.until_perfect:
         trained = dataset.trained_states
         perfection = PerfectionCallback(model, *encode_split(tokenizer, trained, system), config.check_every, report)
@@ -264,12 +287,39 @@ def train(
     report: Reporter | None = None,
     should_stop: Callable[[], bool] | None = None,
     resume: bool = False,
+    record_as: str | None = None,
+    runs_out: Path | None = None,
 ) -> TrainResult:
     """Train on `dataset`, save `final/` atomically with its manifest, probe it.
 
     `report` receives progress events; `should_stop` is polled every step.
-    Stopped runs leave the previous final/ untouched."""
+    Stopped runs leave the previous final/ untouched. With `record_as` (where
+    the run comes from: 'train-only', 'dashboard', ...) the training is a run
+    in the history under `runs_out` (default `out_dir`)/runs/."""
     config.validate()
+    from . import runs as runs_mod
+    from .system_file import manifest_entry
+
+    runs_out = Path(runs_out or out_dir)
+    run_id = runs_mod.start(runs_out, record_as, asdict(config), manifest_entry(dataset.system),
+                            [dataset.system.format_state(s) for s in dataset.omitted]) if record_as else None
+    try:
+        result = _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_out)
+    except BaseException as e:
+        if run_id:
+            runs_mod.finish(runs_out, run_id, "stopped" if isinstance(e, KeyboardInterrupt) else "failed")
+        raise
+    if run_id:
+        runs_mod.finish(runs_out, run_id, "stopped" if result.stopped else "finished",
+                        model_dir=result.final_dir, manifest=result.manifest,
+                        predictions=result.report.predictions() if result.report else None,
+                        losses=result.losses, steps=result.steps, seconds=result.seconds)
+    return result
+
+
+def _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_out) -> TrainResult:
+    from . import runs as runs_mod
+
     report = report or (lambda event: None)
     report(Status("loading torch and transformers"))
     from loguru import logger
@@ -280,7 +330,8 @@ def train(
     logger.info(f"dataset: {data.summary(dataset)}")
     manifest_of_data = dataset.manifest or dataset.build_manifest()
     logger.debug(f"dataset manifest: {json.dumps(manifest_of_data, separators=(',', ':'))}")
-    run = make_run(dataset, config, out_dir, report, should_stop)
+    logging_dir = runs_mod.runs_dir(runs_out) / run_id / runs_mod.TENSORBOARD if run_id else None
+    run = make_run(dataset, config, out_dir, report, should_stop, logging_dir=logging_dir)
     trainer, model, tokenizer, callback = run.trainer, run.model, run.tokenizer, run.reporting
 
     report(Status("training"))
@@ -295,9 +346,11 @@ def train(
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     seconds = time.perf_counter() - start
     steps = trainer.state.global_step
+    losses = {"train": callback.losses, "eval": callback.evals}
     if callback.stopped:
         logger.info(f"training stopped at step {steps}; the previous model is kept")
-        return TrainResult(True, steps, seconds, callback.last_loss, callback.last_eval_loss, None, None)
+        return TrainResult(True, steps, seconds, callback.last_loss, callback.last_eval_loss, None, None,
+                           losses=losses, run_id=run_id)
     perfect = run.perfection.reached if run.perfection else None
     if run.perfection is not None:
         if perfect:
@@ -317,6 +370,7 @@ def train(
     manifest = {
         "format": 1,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "run_id": run_id,
         "system": manifest_entry(dataset.system),
         "dataset": {
             "folder": str(dataset.folder) if dataset.folder else None,
@@ -341,7 +395,7 @@ def train(
     logger.info(f"saved {final}/ after {steps} steps in {seconds:.1f}s; {result.summary_line()}")
     logger.info(f"result: {json.dumps(manifest['metrics'])} probe {json.dumps(manifest['probe'])}")
     return TrainResult(False, steps, seconds, callback.last_loss, callback.last_eval_loss, final, result,
-                       perfect, model, tokenizer)
+                       perfect, model, tokenizer, losses, run_id, manifest)
 
 
 def _last_checkpoint(run_dir: Path) -> Path | None:

@@ -400,3 +400,60 @@ async def test_the_sweep_view_picks_a_configuration_of_a_grid(workdir):
         assert "[2/2: arch=lstm]" in str(app.screen.query_one("#probe-summary").render())
         cell = app.screen.render_cell((0, 0, 0, 0, 0))
         assert [str(sp.style) for sp in cell.spans if cell.plain[sp.start:sp.end] == "●"][4] == "red"  # sum1 wrong
+
+
+async def test_the_runs_screen_makes_current_compares_and_deletes(workdir):
+    from causal_tui import runs
+    from causal_tui.cli import tui_main
+    from textual.widgets import DataTable
+
+    flags = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--epochs", "1", "--batch-size", "32",
+             "--train-size", "640", "--valid-size", "32", "--test-size", "16", "--precision", "fp32"]
+    assert tui_main(["--train-only", *flags, "--omit", "1,1,1,1,1", "--seed", "1"]) == 0
+    assert tui_main(["--train-only", *flags, "--omit", "0,0,0,0,0", "--seed", "2"]) == 0
+    new, old = [r["id"] for r in runs.listing(workdir / "out")]
+    session = Session(dataset_dir=workdir / "dataset", out_dir=workdir / "out")
+    app = CausalApp(session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.session.report is not None)
+        assert app.session.report.held_out == ((0, 0, 0, 0, 0),)
+        await pilot.press("h")
+        await settled(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2
+        assert "2 runs" in str(app.screen.query_one("#runs-head").render())
+        # The older run (second row, newest first) made current: the Probe shows it.
+        await pilot.press("down", "enter")
+        await wait_for(pilot, lambda: app.session.report is not None and app.session.report.held_out == ((1, 1, 1, 1, 1),),
+                       what="the older run's probe")
+        assert runs.current_id(workdir / "out") == old
+        # Mark both, compare: the summary counts the differing cells.
+        await pilot.press("space", "up", "space", "c")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "CompareScreen")
+        expected = runs.compare_runs(workdir / "out", old, new)[1]["cells"]
+        assert f"{expected} cells differ" in str(app.screen.query_one("#compare-summary").render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "RunsScreen")
+        # Delete asks first; n keeps it, y removes it.
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "Confirm")
+        await pilot.press("n")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "RunsScreen")
+        assert len(runs.listing(workdir / "out")) == 2
+        await pilot.press("delete")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "Confirm")
+        await pilot.press("y")
+        await wait_for(pilot, lambda: len(runs.listing(workdir / "out")) == 1)
+        await settled(pilot)
+        assert app.screen.query_one(DataTable).row_count == 1
+
+
+async def test_the_palette_exports_a_figure(workdir, trained):
+    app = make_app(workdir, with_model=trained.final, omit=((1, 0, 1, 0, 1),))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: app.session.report is not None)
+        await pilot.press("ctrl+p", *"export figure", "enter")
+        folder = workdir / "out" / "figures"
+        await wait_for(pilot, lambda: len(list(folder.glob("probe-*"))) == 2, what="PNG and SVG")
+        await wait_for(pilot, lambda: any("saved" in n.message and ".png" in n.message for n in app._notifications))
+        assert "1,0,1,0,1  held out" in next(folder.glob("*.svg")).read_text()

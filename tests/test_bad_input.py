@@ -49,7 +49,7 @@ def test_dataset_folder_that_cannot_be_written(workdir, capsys):
     (workdir / "blocker").write_text("a file where a folder should be")
     assert experiment_main(["--generate", "--dataset-dir", "blocker/dataset"]) == 2
     err = capsys.readouterr().err
-    assert "cannot write the dataset to blocker/dataset/" in err and len(err.strip().splitlines()) == 1
+    assert "cannot write to blocker/dataset/" in err and len(err.strip().splitlines()) == 1
     assert (workdir / "blocker").read_text() == "a file where a folder should be"
 
 

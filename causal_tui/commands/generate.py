@@ -14,7 +14,10 @@ def run(args: argparse.Namespace) -> int:
     omit = data.parse_omit(args.omit, system)
     seed = data.DEFAULT_SEED if args.seed is None else args.seed
     dataset = data.generate(omit, seed=seed, sizes=dataset_sizes(args), system=system)
-    folder = data.write(dataset, args.dataset_dir)
+    from .. import locks
+
+    with locks.writing(args.dataset_dir, f"{args.dataset_dir}/"):
+        folder = data.write(dataset, args.dataset_dir)
     print(f"wrote {folder}/: {data.summary(dataset)}")
     for split in data.SPLITS:
         print(f"  {folder / (split + '.jsonl')}  {len(dataset.splits[split]):>7,} lines")

@@ -52,14 +52,17 @@ def run(args: argparse.Namespace, regenerate: bool) -> int:
 
     from .. import model_store
 
+    from .. import locks
+
     console = Console()
     config = training_config(args)
     model_store.prepare_run_dir(args.out_dir)  # before anything is generated
-    dataset = prepare_dataset(args, console, regenerate)
-    console.print(f"dataset: {data.summary(dataset)}")
-    with headless.stop_on_ctrl_c() as stop, headless.ProgressBar(console) as bar:
-        result = training.train(dataset, config, args.out_dir, report=bar,
-                                should_stop=stop.is_set, resume=args.resume)
+    with locks.for_training(args.dataset_dir, args.out_dir):
+        dataset = prepare_dataset(args, console, regenerate)
+        console.print(f"dataset: {data.summary(dataset)}")
+        with headless.stop_on_ctrl_c() as stop, headless.ProgressBar(console) as bar:
+            result = training.train(dataset, config, args.out_dir, report=bar, should_stop=stop.is_set,
+                                    resume=args.resume, record_as="train-only" if regenerate else "train")
     if result.stopped:
         console.print(f"[yellow]stopped at step {result.steps}[/]: checkpoint kept in "
                       f"{args.out_dir}/; the previous model (if any) is unchanged. "
@@ -73,5 +76,6 @@ def run(args: argparse.Namespace, regenerate: bool) -> int:
             console.print("[yellow]--until-perfect: not every trained state was exact by the end of training[/]")
     console.print(headless.probe_table(result.report))
     console.print(f"[bold]{result.report.summary_line()}[/]")
-    console.print(f"saved {result.final_dir}/ ({result.steps} steps, {result.seconds:.1f} s)")
+    console.print(f"saved {result.final_dir}/ ({result.steps} steps, {result.seconds:.1f} s); "
+                  f"run {result.run_id} in {args.out_dir}/runs/")
     return 0

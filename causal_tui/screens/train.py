@@ -28,6 +28,7 @@ FORM: tuple[tuple[str, str, str], ...] = (
 CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("arch", "learner", tuple(ARCH_SIZES)),
     ("precision", "precision", ("auto", "fp32", "bf16")),
+    ("report_to", "report to", ("none", "tensorboard")),
 )
 
 
@@ -97,6 +98,12 @@ class TrainScreen(CausalScreen):
                 self.query_one(f"#cfg-{field}", Input).value = f"{getattr(config, field):g}"
         else:
             config = dataclasses.replace(config, **{name: event.value})
+        try:
+            config.validate()
+        except Exception as e:  # e.g. TensorBoard not installed: say so, keep the old value
+            self.notify(str(e), severity="error")
+            event.select.value = getattr(self.session.config, name)
+            return
         self.session.config = config
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
