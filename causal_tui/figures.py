@@ -92,8 +92,9 @@ def scorecard_figure(card: dict, path: Path, title: str | None = None) -> Path:
     for i, s in enumerate(states):
         for j, f in enumerate(fields):
             c = cells[(s, f)]
+            dark = c["fraction"] is not None and (c["fraction"] < 0.25 or c["fraction"] > 0.8)
             ax.text(j, i, f"{c['right']}/{c['seeds']}" + ("*" if c["unseen_label"] else ""),
-                    ha="center", va="center", fontsize=7)
+                    ha="center", va="center", fontsize=7, color="white" if dark else "black")
     ax.set_xticks(range(len(fields)), fields)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(states)), states, family="monospace", fontsize=8)
