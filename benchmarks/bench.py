@@ -308,11 +308,15 @@ def probe_256(config: TrainingConfig, sizes: dict, max_steps: int, repeats: int,
 
     system = bundled("parity8")
     ds = data.generate((), seed=0, sizes=sizes, system=system)
-    run = training.make_run(ds, replace(config, seed=0, until_perfect=True, max_steps=max_steps),
-                            workdir / "probe-256")
+    # The default precision (auto): what a model trained with the defaults is probed in.
+    cfg = replace(config, seed=0, until_perfect=True, max_steps=max_steps, precision="auto")
+    run = training.make_run(ds, cfg, workdir / "probe-256")
     run.trainer.train()
     exact = probe.run(run.model.eval(), run.tokenizer, system).exact(False)
+    from causal_tui import precision as precision_mod
+
     return {"system": "parity8", "steps": run.trainer.state.global_step, "trained_exact": list(exact),
+            "precision": precision_mod.of(run.model),
             "ms_median": round(probe_ms(run.model, run.tokenizer, repeats, system), 2)}
 
 
@@ -505,8 +509,8 @@ def print_table(r: dict) -> None:
     t.add_row("inspect: attention + lens + tracing, one state: median ms",
               f"{r['inspect']['one_state_ms']:.1f}" + ("" if r["inspect"]["one_state_complete"] else " (incomplete)"))
     p256 = r["probe_256"]
-    t.add_row(f"probe, 256 states (parity8, {p256['trained_exact'][0]}/{p256['trained_exact'][1]} exact "
-              f"after {p256['steps']} steps): median ms", f"{p256['ms_median']:.1f}")
+    t.add_row(f"probe, 256 states (parity8, {p256['precision']}, {p256['trained_exact'][0]}/"
+              f"{p256['trained_exact'][1]} exact after {p256['steps']} steps): median ms", f"{p256['ms_median']:.1f}")
     t.add_row("causal-tui first paint: median s", f"{r['first_paint_s_median']:.3f}")
     Console().print(t)
 

@@ -23,26 +23,8 @@ _STAGING = ".staging-"
 _BACKUP = ".backup-"
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write a file atomically: temporary file in the same folder, fsync, rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    # mkstemp makes the file private (0600); give it the mode open() would have.
-    os.chmod(tmp, 0o666 & ~_umask())
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def write_bytes(path: Path, content: bytes) -> None:
-    """Write a binary file atomically, as write_text does."""
+    """Write a file atomically: temporary file in the same folder, fsync, rename."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.chmod(tmp, 0o666 & ~_umask())
@@ -56,6 +38,11 @@ def write_bytes(path: Path, content: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a text file (UTF-8, newlines as given) atomically."""
+    write_bytes(path, text.encode("utf-8"))
 
 
 def _exchange(a: Path, b: Path) -> bool:

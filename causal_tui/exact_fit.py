@@ -51,14 +51,7 @@ class Echelon:
         """`row` minus its projection on the rows so far (zero at every pivot)."""
         row = dict(row)
         for col, prow in self.rows:
-            f = row.get(col)
-            if f:
-                for j, v in prow.items():
-                    nv = row.get(j, 0) - f * v
-                    if nv:
-                        row[j] = nv
-                    else:
-                        row.pop(j, None)
+            _eliminate(row, col, prow)
         return row
 
     def add(self, row: Row) -> int | None:
@@ -73,21 +66,27 @@ class Echelon:
         col = min(pivots)
         scale = row[col]
         row = {j: v / scale for j, v in row.items()}
-        for k, (c, prow) in enumerate(self.rows):
-            f = prow.get(col)
-            if f:
-                for j, v in row.items():
-                    nv = prow.get(j, 0) - f * v
-                    if nv:
-                        prow[j] = nv
-                    else:
-                        prow.pop(j, None)
+        for _, prow in self.rows:
+            _eliminate(prow, col, row)
         self.rows.append((col, row))
         return col
 
     @property
     def consistent(self) -> bool:
         return all(col != RHS for col, _ in self.rows)
+
+
+def _eliminate(row: Row, col: int, pivot_row: Row) -> None:
+    """row -= row[col] * pivot_row (pivot_row has a 1 at col), in place, sparse."""
+    f = row.get(col)
+    if not f:
+        return
+    for j, v in pivot_row.items():
+        nv = row.get(j, 0) - f * v
+        if nv:
+            row[j] = nv
+        else:
+            row.pop(j, None)
 
 
 @dataclass(frozen=True)

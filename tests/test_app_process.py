@@ -1,6 +1,5 @@
 """The dashboard as a real process in a pseudo-terminal, as a user starts it."""
 
-import os
 import shutil
 import sys
 import time

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from causal_tui import grid, sweep
+from causal_tui import grid
 from causal_tui.cli import tui_main
 from causal_tui.errors import UserError
 from causal_tui.training import TrainingConfig

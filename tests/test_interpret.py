@@ -8,7 +8,7 @@ import torch
 
 from causal_tui import model_store, probe, tokenizer as tok_mod
 from causal_tui.interpret import graph as graph_mod
-from causal_tui.interpret import internals, interventions, report
+from causal_tui.interpret import internals, interventions
 from causal_tui.rules import SEED
 from stub_model import StubModel, ignores_what_it_wrote, or_instead_of_xor, reads_what_it_wrote
 
