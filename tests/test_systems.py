@@ -238,3 +238,14 @@ def test_two_digit_sums_are_written_and_read_back():
     ids, labels = training.encode_split(tok, [(0,) * 6, top], system)
     assert ids.shape == (2, system.sequence_length)
     assert (labels[0] == -100).sum() == 11 + 1  # prompt + one padding position after the shorter completion
+
+
+def test_a_dataset_written_before_systems_were_recorded_is_the_seeds(tmp_path):
+    ds = data.generate(data.parse_omit("1,0,1,0,1"), seed=3, sizes={"train": 50, "valid": 10, "test": 10})
+    data.write(ds, tmp_path)
+    manifest = json.loads((tmp_path / data.MANIFEST).read_text())
+    manifest.pop("system")
+    manifest["rules"] = {"inputs": list("ABCDE")}  # what the first round wrote instead
+    (tmp_path / data.MANIFEST).write_text(json.dumps(manifest))
+    loaded = data.load(tmp_path)
+    assert loaded.system == rules.SEED and loaded.omitted == ((1, 0, 1, 0, 1),)
