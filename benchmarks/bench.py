@@ -416,7 +416,6 @@ def main(argv=None) -> int:
         data.write(dataset, paint_dir / "dataset")
         paint = first_paint_s(paint_dir, paints)
 
-    secs = [r["seconds"] for r in perfect if r["seconds"] is not None]
     result = {
         "mode": "tiny" if args.tiny else "full",
         "machine": machine(),
@@ -429,7 +428,7 @@ def main(argv=None) -> int:
         "ratio_ours_over_bare": round(ours / bare, 3),
         "ratio_original_over_ours": round(original / ours, 2),
         "time_to_perfect": perfect,
-        "time_to_perfect_median_s": round(statistics.median(secs), 2) if len(secs) == len(perfect) else None,
+        "time_to_perfect_median_s": median_seconds(perfect),
         "precision_auto": precision_mod.resolve("auto"),
         "ours_bf16_ms_per_step": round(statistics.median(per_round["ours_bf16"]), 2) if bf16 else None,
         "ratio_bf16_over_fp32": round(statistics.median(per_round["ours_bf16"]) / ours, 3) if bf16 else None,
@@ -473,24 +472,22 @@ def print_table(r: dict) -> None:
         t.add_row("bare + torch.compile: ms/step after", f"{c['ms_per_step_after']:.1f}")
     t.add_row("ours / bare", f"{r['ratio_ours_over_bare']:.3f}")
     t.add_row("original / ours", f"{r['ratio_original_over_ours']:.1f}")
-    for p in r["time_to_perfect"]:
-        shown = f"{p['seconds']:.2f} s (step {p['step']})" if p["seconds"] is not None else "not reached"
-        t.add_row(f"time to perfect, seed {p['seed']}", shown)
-    med = r["time_to_perfect_median_s"]
-    t.add_row("time to perfect, median", "-" if med is None else f"{med:.2f} s")
+    def perfect_rows(label: str, runs: list[dict], median: float | None) -> None:
+        for p in runs:
+            shown = f"{p['seconds']:.2f} s (step {p['step']})" if p["seconds"] is not None else "not reached"
+            t.add_row(f"time to perfect, {label}seed {p['seed']}", shown)
+        t.add_row(f"time to perfect, {label}median", "-" if median is None else f"{median:.2f} s")
+
+    perfect_rows("", r["time_to_perfect"], r["time_to_perfect_median_s"])
     if r["ours_bf16_ms_per_step"] is not None:
         t.add_row("ours bf16: ms/step (Trainer path)", f"{r['ours_bf16_ms_per_step']:.1f}")
         t.add_row("ours bf16 / ours fp32", f"{r['ratio_bf16_over_fp32']:.3f}")
-    for p in r["time_to_perfect_auto"]:
-        shown = f"{p['seconds']:.2f} s (step {p['step']})" if p["seconds"] is not None else "not reached"
-        t.add_row(f"time to perfect, {r['precision_auto']} (auto), seed {p['seed']}", shown)
-    med_auto = r["time_to_perfect_auto_median_s"]
-    t.add_row(f"time to perfect, {r['precision_auto']} (auto), median", "-" if med_auto is None else f"{med_auto:.2f} s")
+    perfect_rows(f"{r['precision_auto']} (auto), ", r["time_to_perfect_auto"], r["time_to_perfect_auto_median_s"])
     if r["ratio_perfect_auto_over_fp32"] is not None:
         t.add_row("time to perfect: auto / fp32", f"{r['ratio_perfect_auto_over_fp32']:.3f}")
     for label, runs in (("fp32", r["time_to_perfect"]), (r["precision_auto"], r["time_to_perfect_auto"])):
         right = ", ".join(f"{x['held_out_fields_right']}" for x in runs)
-        t.add_row(f"held-out fields right (of 6) at perfect, {label}, per seed", right)
+        t.add_row(f"held-out fields right (of {len(SEED.fields)}) at perfect, {label}, per seed", right)
     for run in r["full_runs"]:
         t.add_row(f"seed config, all epochs, {run['precision']}: s ({run['steps']} steps)",
                   f"{run['seconds']:.1f} (exact {run['trained_exact'][0]}/{run['trained_exact'][1]}, "
