@@ -247,6 +247,33 @@ def whole_process(workdir: Path, tiny: bool, repeats: int) -> dict:
     return out
 
 
+IMPORTS_MEASURED = ("torch", "transformers", "torch._dynamo", "torch.distributed.tensor")
+
+
+def import_seconds(repeats: int) -> dict:
+    """What importing costs every process that trains: `python -X importtime`
+    on importing causal_tui, torch and transformers' GPT-2 (transformers'
+    modeling code with it), compiled bytecode, one warm-up, median of
+    `repeats`. Cumulative seconds of torch, transformers, and two modules that
+    transformers' modeling code imports whatever model is built."""
+    import subprocess
+
+    code = "import causal_tui, torch, transformers; from transformers import GPT2LMHeadModel"
+    runs: dict[str, list[float]] = {name: [] for name in IMPORTS_MEASURED}
+    for i in range(repeats + 1):
+        r = subprocess.run([sys.executable, "-X", "importtime", "-c", code], env=_env(),
+                           capture_output=True, text=True, check=True)
+        seen: dict[str, float] = {}
+        for line in r.stderr.splitlines():
+            parts = line.split("|")
+            if len(parts) == 3 and parts[1].strip().isdigit():
+                seen.setdefault(parts[2].strip(), int(parts[1]) / 1e6)  # cumulative, microseconds
+        if i > 0:  # the first run writes the bytecode
+            for name in IMPORTS_MEASURED:
+                runs[name].append(seen.get(name, 0.0))
+    return {name: round(statistics.median(values), 2) for name, values in runs.items()}
+
+
 def sweep_rate(workdir: Path, tiny: bool, seeds: int) -> dict:
     """A `--until-perfect --jobs 2` sweep of `seeds` seeds: wall seconds and seeds per minute."""
     small = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--train-size", "640", "--valid-size", "10",
@@ -407,6 +434,7 @@ def main(argv=None) -> int:
                      for p in (("fp32", "bf16") if bf16 else ("fp32",))]
         whole = whole_process(work, args.tiny, whole_repeats)
         rate = sweep_rate(work, args.tiny, sweep_seeds)
+        imports = import_seconds(1 if args.tiny else 3)
         rate["ratio_over_whole_process"] = round(rate["seconds"] / whole["ours"], 2)
         probe_latency = probe_ms(model, tok, repeats)
         inspect_latency = inspect_ms(model, tok, repeats)
@@ -439,6 +467,7 @@ def main(argv=None) -> int:
         "full_runs": full_runs,
         "whole_process_s": whole,
         "sweep": rate,
+        "import_s": imports,
         "probe_ms_median": round(probe_latency, 2),
         "probe_256": probe_256_states,
         "inspect": inspect_latency,
@@ -501,6 +530,11 @@ def print_table(r: dict) -> None:
     t.add_row(f"sweep of {sw['seeds']} seeds, --until-perfect --jobs 2: s", f"{sw['seconds']:.1f}")
     t.add_row("sweep: seeds per minute", f"{sw['seeds_per_minute']:.1f}")
     t.add_row("sweep / one whole process", f"{sw['ratio_over_whole_process']:.2f}")
+    im = r["import_s"]
+    t.add_row("imports (-X importtime): torch / transformers with GPT-2: s",
+              f"{im['torch']:.2f} / {im['transformers']:.2f}")
+    t.add_row("  of which torch._dynamo / torch.distributed.tensor: s",
+              f"{im['torch._dynamo']:.2f} / {im['torch.distributed.tensor']:.2f}")
     t.add_row("probe, 32 states: median ms", f"{r['probe_ms_median']:.1f}")
     t.add_row("inspect: do() + graph, all 32 states: median ms", f"{r['inspect']['all_states_ms']:.1f}")
     t.add_row("inspect: attention + lens + tracing, one state: median ms",

@@ -61,6 +61,10 @@ def test_benchmark_runs_in_tiny_mode(tmp_path):
     assert result["sweep"]["seeds"] == 2 and result["sweep"]["seeds_per_minute"] > 0
     assert result["precision_auto"] in ("fp32", "bf16") and result["full_runs"][0]["precision"] == "fp32"
     assert "whole process" in r.stdout and "seeds per minute" in r.stdout
+    imports = result["import_s"]
+    assert set(imports) == {"torch", "transformers", "torch._dynamo", "torch.distributed.tensor"}
+    assert all(seconds > 0 for seconds in imports.values()), imports
+    assert "importtime" in r.stdout
 
 
 @pytest.mark.parametrize("seed", [0, 1])
