@@ -165,12 +165,10 @@ class CausalApp(App):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="runs")
     def make_current(self, run_id: str) -> None:
-        from . import locks, model_store, runs
+        from . import runs
 
-        out = self.session.out_dir
         try:
-            with locks.writing(model_store.run_dir(out), f"{model_store.run_dir(out)}/"):
-                runs.use(out, run_id)
+            runs.use(self.session.out_dir, run_id)
         except UserError as e:
             self.post_message(Note(str(e), "cannot make it current", error=True))
             return
@@ -238,7 +236,7 @@ class CausalApp(App):
         s = self.session
         try:
             dataset = data.generate(sorted(s.selection), seed=s.seed, sizes=s.sizes, system=s.system)
-            with locks.writing(s.dataset_dir, f"{s.dataset_dir}/"):
+            with locks.writing(s.dataset_dir):
                 data.write(dataset, s.dataset_dir)
         except UserError as e:
             self.post_message(DatasetWritten(str(e)))

@@ -21,7 +21,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import atomic, model_store
+from . import atomic, locks, model_store
 from .errors import UserError
 
 RUNS = "runs"
@@ -152,13 +152,15 @@ def model_of(out_dir: Path, run_id: str) -> Path:
 
 
 def use(out_dir: Path, run_id: str) -> Path:
-    """Make a run's model the current one: final/ replaced atomically by it."""
+    """Make a run's model the current one: final/ replaced atomically by it,
+    under the model folder's lock (locks.Busy while another process writes it)."""
     source = model_of(out_dir, run_id)
     final = model_store.final_dir(out_dir)
-    try:
-        link_tree(source, final)
-    except OSError as e:
-        raise UserError(f"cannot write {final}/: {e.strerror or e}") from None
+    with locks.writing(model_store.run_dir(out_dir)):
+        try:
+            link_tree(source, final)
+        except OSError as e:
+            raise UserError(f"cannot write {final}/: {e.strerror or e}") from None
     return final
 
 
@@ -170,9 +172,11 @@ def current_id(out_dir: Path) -> str | None:
 
 
 def delete(out_dir: Path, run_id: str) -> None:
-    """Remove a run's folder (ask first: this does not)."""
+    """Remove a run's folder (ask first: this does not), under the model
+    folder's lock (a training writes its run there)."""
     read(out_dir, run_id)
-    shutil.rmtree(runs_dir(out_dir) / run_id)
+    with locks.writing(model_store.run_dir(out_dir)):
+        shutil.rmtree(runs_dir(out_dir) / run_id)
 
 
 def predictions_of(out_dir: Path, run_id: str) -> dict:

@@ -158,6 +158,17 @@ def test_bad_run_input_is_one_line_exit_2_and_changes_nothing(two_runs, capsys):
     assert "has no model" in capsys.readouterr().err
     assert tui_main(["--runs", "delete", old, "--yes"]) == 0
     assert not (workdir / "out" / "runs" / old).exists()
+    # While another writer holds the model folder, neither use nor delete touches it.
+    from causal_tui import locks
+
+    with locks.writing(model_store.run_dir(workdir / "out")):
+        before = snapshot_files(workdir / "out")
+        with pytest.raises(locks.Busy):
+            runs.use(workdir / "out", chain_run)
+        capsys.readouterr()
+        assert tui_main(["--runs", "delete", new, "--yes"]) == 2
+        assert "is being written by" in capsys.readouterr().err
+        assert snapshot_files(workdir / "out") == before
 
 
 def wait_for_log(folder: Path, text: str, timeout: float = 120) -> None:

@@ -16,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     dataset = data.generate(omit, seed=seed, sizes=dataset_sizes(args), system=system)
     from .. import locks
 
-    with locks.writing(args.dataset_dir, f"{args.dataset_dir}/"):
+    with locks.writing(args.dataset_dir):
         folder = data.write(dataset, args.dataset_dir)
     print(f"wrote {folder}/: {data.summary(dataset)}")
     for split in data.SPLITS:

@@ -13,7 +13,7 @@ USAGE = "--runs takes: list (the default), use ID, compare ID ID, or delete ID"
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .. import headless, locks, model_store, runs
+    from .. import headless, runs
 
     words = list(args.runs)
     action = words.pop(0) if words else "list"
@@ -32,8 +32,7 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"{len(listing)} runs, {runs.size_text(total)} on disk in {runs.runs_dir(out)}/")
         return 0
     if action == "use":
-        with locks.writing(model_store.run_dir(out), f"{model_store.run_dir(out)}/"):
-            final = runs.use(out, words[0])
+        final = runs.use(out, words[0])
         console.print(f"run {words[0]} is the current model ({final}/)")
         return 0
     if action == "compare":
@@ -49,7 +48,6 @@ def run(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             console.print("kept")
             return 0
-    with locks.writing(model_store.run_dir(out), f"{model_store.run_dir(out)}/"):
-        runs.delete(out, words[0])
+    runs.delete(out, words[0])
     console.print(f"deleted run {words[0]} ({size})")
     return 0

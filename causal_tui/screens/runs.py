@@ -224,12 +224,8 @@ class RunsScreen(CausalScreen):
         def answered(yes: bool | None) -> None:
             if not yes:
                 return
-            from .. import locks, model_store
-
-            out = self.session.out_dir
             try:
-                with locks.writing(model_store.run_dir(out), f"{model_store.run_dir(out)}/"):
-                    runs_mod.delete(out, run_id)
+                runs_mod.delete(self.session.out_dir, run_id)
             except UserError as e:
                 self.notify(str(e), title="cannot delete", severity="error")
                 return
