@@ -221,6 +221,13 @@ def compare_runs(out_dir: Path, first: str, second: str) -> tuple[object, dict]:
     return sa, compare(sa, predictions_of(out_dir, first), predictions_of(out_dir, second))
 
 
+def disk_summary(out_dir: Path, count: int) -> str:
+    """'2 runs, 184 KB on disk in out/runs/': the line under every listing."""
+    folder = runs_dir(out_dir)
+    total = disk_use(folder) if count else 0
+    return f"{count} run{'' if count == 1 else 's'}, {size_text(total)} on disk in {folder}/"
+
+
 def size_text(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":

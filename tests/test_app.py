@@ -437,6 +437,9 @@ async def test_the_runs_screen_makes_current_compares_and_deletes(workdir):
         # Delete asks first; n keeps it, y removes it.
         await pilot.press("delete")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "Confirm")
+        await settled(pilot)
+        # The question wraps inside the 60-column box: all of it shows.
+        assert app.screen.query_one("#confirm-question").region.height >= 2
         await pilot.press("n")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "RunsScreen")
         assert len(runs.listing(workdir / "out")) == 2
@@ -446,6 +449,7 @@ async def test_the_runs_screen_makes_current_compares_and_deletes(workdir):
         await wait_for(pilot, lambda: len(runs.listing(workdir / "out")) == 1)
         await settled(pilot)
         assert app.screen.query_one(DataTable).row_count == 1
+        assert " 1 run, " in str(app.screen.query_one("#runs-head").render())
 
 
 async def test_the_palette_exports_a_figure(workdir, trained):

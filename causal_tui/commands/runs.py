@@ -28,8 +28,7 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"no runs yet in {runs.runs_dir(out)}/")
             return 0
         console.print(headless.runs_table(listing, runs.current_id(out)))
-        total = runs.disk_use(runs.runs_dir(out))
-        console.print(f"{len(listing)} runs, {runs.size_text(total)} on disk in {runs.runs_dir(out)}/")
+        console.print(runs.disk_summary(out, len(listing)))
         return 0
     if action == "use":
         final = runs.use(out, words[0])

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Label, Static
+from textual.widgets import Button, DataTable, Footer, Static
 
 from .. import runs as runs_mod
 from ..errors import UserError
@@ -18,12 +18,14 @@ from .base import CausalScreen
 
 
 class Confirm(ModalScreen[bool]):
-    """A yes/no question; y or enter says yes, n or esc no."""
+    """A yes/no question: y says yes, n or esc no; enter presses the focused
+    button, which starts on No."""
 
     BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
     DEFAULT_CSS = """
     Confirm { align: center middle; }
     #confirm-box { width: 60; height: auto; border: round $warning; padding: 1 2; background: $surface; }
+    #confirm-question { width: 100%; height: auto; }
     #confirm-buttons { height: auto; margin-top: 1; }
     #confirm-buttons Button { margin-right: 2; }
     """
@@ -34,7 +36,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box"):
-            yield Label(self.question)
+            yield Static(self.question, id="confirm-question")
             with Horizontal(id="confirm-buttons"):
                 yield Button("Yes (y)", id="yes", variant="error")
                 yield Button("No (n)", id="no", variant="primary")
@@ -152,9 +154,7 @@ class RunsScreen(CausalScreen):
         table.sort(self.sort_key, reverse=self.sort_reverse)
         if self.listing:
             table.move_cursor(row=min(row, len(self.listing) - 1))
-        total = runs_mod.disk_use(runs_mod.runs_dir(out)) if self.listing else 0
-        head = Text(f" {len(self.listing)} runs, {runs_mod.size_text(total)} on disk in {runs_mod.runs_dir(out)}/",
-                    style="bold")
+        head = Text(" " + runs_mod.disk_summary(out, len(self.listing)), style="bold")
         head.append("   * current  ✓ marked   enter: make current  space: mark  c: compare two  "
                     "delete: remove  o: sort", style="dim")
         self.query_one("#runs-head", Static).update(head)
