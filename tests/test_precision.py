@@ -9,7 +9,7 @@ from causal_tui.cli import tui_main
 from causal_tui.errors import UserError
 from causal_tui.rules import SEED
 from causal_tui.training import TrainingConfig
-from conftest import SMALL_CONFIG, SMALL_SIZES
+from conftest import SMALL_SIZES, UNTIL_EXACT
 
 NEEDS_BF16 = pytest.mark.skipif(not precision.cpu_has_bf16(),
                                 reason="this CPU has neither AVX512-BF16 nor AMX: bf16 autocast would be emulated")
@@ -52,7 +52,7 @@ def test_models_from_before_precision_was_recorded_decode_in_fp32(trained, tmp_p
 @NEEDS_BF16
 def test_bf16_training_reaches_exact_on_the_trained_states_and_the_verdicts_agree(tmp_path):
     ds = data.generate(data.parse_omit("1,0,1,0,1"), seed=0, sizes=SMALL_SIZES)
-    config = TrainingConfig(**{**SMALL_CONFIG, "precision": "bf16", "epochs": 2}, until_perfect=True)
+    config = TrainingConfig(**{**UNTIL_EXACT, "precision": "bf16"})
     result = training.train(ds, config, tmp_path)
     assert result.perfect is not None  # the teacher-forced check, under bf16 autocast, said exact
     assert result.report.exact(held_out=False) == (31, 31)  # and greedy decoding, under the same autocast, agrees

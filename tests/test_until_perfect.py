@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from causal_tui import data, model_store, probe, rules, tokenizer as tok_mod, training
+from causal_tui import model_store, probe, rules, tokenizer as tok_mod, training
 from causal_tui.training import TrainingConfig
-from conftest import SMALL_CONFIG, SMALL_SIZES
+from conftest import SMALL_SIZES
 
 
 def test_check_agrees_with_greedy_on_a_trained_model(trained):
@@ -29,10 +29,9 @@ def test_check_fails_on_an_untrained_model():
     assert not probe.teacher_forced_exact(model, seqs, labels)
 
 
-def test_training_stops_when_every_trained_state_is_exact(tmp_path):
-    ds = data.generate(data.parse_omit("1,0,1,0,1"), seed=0, sizes=SMALL_SIZES)
-    config = TrainingConfig(**{**SMALL_CONFIG, "epochs": 2}, until_perfect=True)
-    result = training.train(ds, config, tmp_path)
+def test_training_stops_when_every_trained_state_is_exact(trained):
+    # The session's model is trained with --until-perfect (conftest.UNTIL_EXACT).
+    result, config = trained.result, trained.config
     full_steps = 2 * SMALL_SIZES["train"] // config.batch_size
     assert result.perfect is not None
     step, seconds = result.perfect
@@ -40,7 +39,7 @@ def test_training_stops_when_every_trained_state_is_exact(tmp_path):
     assert seconds > 0
     # What the check promised, greedy decoding delivers.
     assert result.report.exact(held_out=False) == (31, 31)
-    manifest = json.loads((model_store.final_dir(tmp_path) / model_store.MANIFEST).read_text())
+    manifest = json.loads((trained.final / model_store.MANIFEST).read_text())
     assert manifest["metrics"]["perfect_at_step"] == step
 
 
