@@ -1,6 +1,7 @@
 """Nothing lost: writes killed at random moments, interrupts and resume,
 reproducibility, logs."""
 
+import os
 import random
 import signal
 import subprocess
@@ -23,19 +24,26 @@ def kill_while_rewriting(kind, tmp_path, kills, window_s, extra=()):
     folder, refs = tmp_path / "target", tmp_path / "refs"
     rng = random.Random(0)
     outcomes = []
-    for k in range(kills):
-        proc = subprocess.Popen([sys.executable, str(HELPER), kind, str(folder), str(refs), *extra],
-                                stdout=subprocess.PIPE, text=True)
-        assert proc.stdout.readline().strip() == "ready"
-        time.sleep(rng.uniform(0, window_s))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        leftovers = list(tmp_path.glob(".target.*"))
-        if not folder.exists() and not leftovers:
-            outcomes.append("none")  # killed before the first write finished: nothing to lose
-            continue
-        yield folder, refs
-        outcomes.append("mid-write" if leftovers else "between writes")
+    writer = subprocess.Popen([sys.executable, str(HELPER), kind, str(folder), str(refs), *extra],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        for k in range(kills):
+            writer.stdin.write("go\n")
+            writer.stdin.flush()
+            pid = int(writer.stdout.readline())
+            time.sleep(rng.uniform(0, window_s))
+            os.kill(pid, signal.SIGKILL)
+            assert writer.stdout.readline().strip() == "dead"
+            leftovers = list(tmp_path.glob(".target.*"))
+            if not folder.exists() and not leftovers:
+                outcomes.append("none")  # killed before the first write finished: nothing to lose
+                continue
+            yield folder, refs
+            outcomes.append("mid-write" if leftovers else "between writes")
+    finally:
+        writer.kill()
+        writer.wait()
     assert len(outcomes) - outcomes.count("none") >= kills // 2
     # The point of the test: some kills landed in the middle of a write.
     assert "mid-write" in outcomes, outcomes

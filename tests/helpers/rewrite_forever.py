@@ -4,8 +4,12 @@ until killed. Used by test_robustness.py to kill writes at random moments.
     python rewrite_forever.py dataset|model FOLDER REFS [no-exchange]
 
 Writes the two reference versions to REFS/a and REFS/b first, then prints
-"ready" and loops: FOLDER <- b, a, b, a, ..."""
+"ready". Then, for every line "go" on its input, it forks a child that loops
+FOLDER <- b, a, b, a, ... until killed, prints the child's pid, waits for
+it to die and prints "dead". One process imports torch once for every kill
+(an import costs seconds; a fork, milliseconds)."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -38,7 +42,13 @@ else:
 for i, name in enumerate("ab"):
     write(i, refs / name)
 print("ready", flush=True)
-i = 1
-while True:
-    write(i, folder)
-    i = 1 - i
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        i = 1
+        while True:
+            write(i, folder)
+            i = 1 - i
+    print(pid, flush=True)
+    os.waitpid(pid, 0)
+    print("dead", flush=True)
