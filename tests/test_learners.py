@@ -50,27 +50,27 @@ def test_each_learner_trains_until_every_trained_state_is_exact(trained_learners
     assert manifest["config"]["arch"] == arch
 
 
-@pytest.mark.parametrize("arch", ["lstm", "mlp"])
-def test_a_saved_learner_loads_through_the_auto_classes_after_import_causal_tui(trained_learners, arch):
-    result, folder = trained_learners[arch]
-    final = model_store.final_dir(folder)
+def test_the_saved_learners_load_through_the_auto_classes_after_import_causal_tui(trained_learners):
+    # Both in one fresh process: importing torch and transformers is most of its time.
+    finals = {arch: str(model_store.final_dir(trained_learners[arch][1])) for arch in ("lstm", "mlp")}
     code = f"""
 import json
 import causal_tui  # registers the learners with transformers' Auto classes
 from transformers import AutoModelForCausalLM, AutoTokenizer
 from causal_tui import probe
 from causal_tui.rules import SEED
-m = AutoModelForCausalLM.from_pretrained({str(final)!r}).eval()
-t = AutoTokenizer.from_pretrained({str(final)!r})
-print(type(m).__name__)
-print(json.dumps(probe.run(m, t, SEED).predictions()))
+for arch, final in {finals!r}.items():
+    m = AutoModelForCausalLM.from_pretrained(final).eval()
+    t = AutoTokenizer.from_pretrained(final)
+    print(json.dumps([arch, type(m).__name__, probe.run(m, t, SEED).predictions()]))
 """
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180,
                        env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert r.returncode == 0, r.stderr[-2000:]
-    name, predictions = r.stdout.strip().splitlines()[-2:]
-    assert name == {"lstm": "LSTMForCausalLM", "mlp": "MLPForCausalLM"}[arch]
-    assert json.loads(predictions) == result.report.predictions()  # probes identically
+    loaded = [json.loads(line) for line in r.stdout.strip().splitlines()[-2:]]
+    assert [(arch, name) for arch, name, _ in loaded] == [("lstm", "LSTMForCausalLM"), ("mlp", "MLPForCausalLM")]
+    for arch, _, predictions in loaded:
+        assert predictions == trained_learners[arch][0].report.predictions()  # probes identically
 
 
 def test_test_and_inspect_work_on_the_other_learners(trained_learners, capsys):
