@@ -50,6 +50,7 @@ def fixed_app(workdir, monkeypatch):
         "dataset": {"folder": "dataset", "seed": 0, "sizes": {"train": 2000, "valid": 200, "test": 50},
                     "omitted": [HELD_OUT]},
         "config": asdict(config), "precision": "fp32",
+        # made up (the stub was never trained); no snapshot shows them
         "metrics": {"steps": 375, "seconds": 9.5, "train_loss": 0.05, "eval_loss": 0.04,
                     "perfect_at_step": None, "perfect_after_s": None},
         "probe": report.summary(),
