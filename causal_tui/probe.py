@@ -109,12 +109,18 @@ def encode_prompts(tokenizer, system: System, states):
 def target_rows(tokenizer, system: System, states):
     """The true completion of each state followed by eos, padded to the longest
     completion plus one: the first guess of `greedy`, as token ids."""
+    return completion_rows(tokenizer, system, [system.completion(s) for s in states])
+
+
+def completion_rows(tokenizer, system: System, completions):
+    """Completion texts followed by eos, padded (or cut) to the longest
+    completion plus one, as token ids: guesses for `greedy`."""
     import torch
 
     length = system.completion_length + 1
     rows = []
-    for s in states:
-        ids = tokenizer.convert_tokens_to_ids(list(system.completion(s))) + [tokenizer.eos_token_id]
+    for text in completions:
+        ids = (tokenizer.convert_tokens_to_ids(list(text)) + [tokenizer.eos_token_id])[:length]
         rows.append(ids + [tokenizer.pad_token_id] * (length - len(ids)))
     return torch.tensor(rows, dtype=torch.long)
 
@@ -126,7 +132,7 @@ cached one-token-at-a-time decoding, which costs the same however wrong the
 model is."""
 
 
-def greedy(model, tokenizer, system: System, states, prefix=None):
+def greedy(model, tokenizer, system: System, states, prefix=None, guess=None):
     """Greedy completions of every state at once, with the probability of each
     chosen token. Returns (token id rows, probability rows) as tensors of the
     longest completion plus one (the end-of-sequence token).
@@ -141,12 +147,16 @@ def greedy(model, tokenizer, system: System, states, prefix=None):
 
     `prefix`, if given, is a [N, k] tensor of completion tokens to force: the
     first k tokens of every row are taken as given (an intervention) and the
-    rest is decoded greedily after them; their probabilities read as 1."""
+    rest is decoded greedily after them; their probabilities read as 1.
+
+    `guess`, if given, replaces the truth as the first guess ([N, L] token ids
+    from `completion_rows`): any guess gives the same result, a good one in
+    fewer passes."""
     import torch
 
     device = model.device
     prompts = encode_prompts(tokenizer, system, states).to(device)
-    guess = target_rows(tokenizer, system, states).to(device)
+    guess = (target_rows(tokenizer, system, states) if guess is None else guess.clone()).to(device)
     fixed = 0
     if prefix is not None:
         fixed = prefix.shape[1]

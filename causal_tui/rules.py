@@ -185,7 +185,10 @@ class System:
     def completion(self, state: State) -> str:
         """The target completion, e.g. "\\n1,0,0,0\\n3 - 1\\n" for 0,1,1,1,0:
         the outputs joined by commas, then the sums joined by " - " (if any)."""
-        values = self._truth_table[state]
+        return self.completion_of(self._truth_table[state])
+
+    def completion_of(self, values: Mapping[str, int]) -> str:
+        """The completion that writes these field values."""
         text = "\n" + OUTPUT_SEPARATOR.join(str(values[o]) for o in self.outputs) + "\n"
         if self.sums:
             text += SUM_SEPARATOR.join(str(values[s.name]) for s in self.sums) + "\n"

@@ -43,7 +43,10 @@ def intervene(model, tokenizer, system: System, held_out=(), answers: Answers | 
             prefix = answers.tokens[rows, :end].clone()
             for j, i in enumerate(rows):
                 prefix[j, start] = tokenizer.convert_tokens_to_ids(str(1 - answers.fields[i][forced]))
-            tokens, _ = probe.greedy(model, tokenizer, system, [answers.states[i] for i in rows], prefix=prefix)
+            guess = probe.completion_rows(tokenizer, system, [
+                _follows_completion(system, answers.states[i], answers.fields[i], forced) for i in rows])
+            tokens, _ = probe.greedy(model, tokenizer, system, [answers.states[i] for i in rows], prefix=prefix,
+                                     guess=guess)
             for i, text in zip(rows, probe.decode_rows(tokenizer, tokens)):
                 state, before = answers.states[i], answers.fields[i]
                 after = system.read_fields(text)
@@ -59,6 +62,19 @@ def intervene(model, tokenizer, system: System, held_out=(), answers: Answers | 
                 }
     order = {f: k for k, f in enumerate(system.fields)}
     return [entries[k] for k in sorted(entries, key=lambda k: (k[0], order[k[1]]))]
+
+
+def _follows_completion(system: System, state, before: dict, forced: str) -> str:
+    """What a model that reads what it wrote would write after the forced
+    token: greedy's first guess (a model that follows then needs one pass)."""
+    truth = system.truth(state)
+    values = {f: truth[f] if v is None else v for f, v in before.items()}
+    values[forced] = 1 - values[forced]
+    for g in system.fields[system.fields.index(forced) + 1:]:
+        rule = system.rule_on(g, state, values) if g in system.composed else None
+        if rule is not None:
+            values[g] = rule
+    return system.completion_of(values)
 
 
 def summarize(entries: list[dict]) -> dict:
