@@ -92,3 +92,20 @@ def test_probe_decoding_is_exactly_greedy_generation_even_for_an_untrained_model
         assert torch.allclose(ref[row, :n], probs[row, :n], atol=1e-4)
         checked += n
     assert checked > len(states)  # more than one token a state was compared
+
+
+def test_any_first_guess_decodes_the_same():
+    # The guess only decides how many verify passes greedy decoding takes.
+    torch.manual_seed(2)
+    system = rules.SEED
+    tok = tok_mod.build(system)
+    model = training.build_model(TrainingConfig(n_embd=32, n_layer=1, n_head=2), tok, system).eval()
+    states = list(system.all_states)
+    plain_tokens, plain_probs = probe.greedy(model, tok, system, states)
+    noise = torch.randint(0, len(tok), plain_tokens.shape, generator=torch.Generator().manual_seed(0))
+    texts = probe.decode_rows(tok, plain_tokens)
+    for guess in (noise, plain_tokens):
+        tokens, probs = probe.greedy(model, tok, system, states, guess=guess)
+        assert probe.decode_rows(tok, tokens) == texts
+        for row, text in enumerate(texts):  # up to and including the end-of-sequence token
+            assert torch.allclose(probs[row, :len(text) + 1], plain_probs[row, :len(text) + 1], atol=1e-5)
