@@ -255,9 +255,10 @@ IMPORTS_MEASURED = ("torch", "transformers", "torch._dynamo", "torch.distributed
 def import_seconds(repeats: int, warm_up: int = 1) -> dict:
     """What importing costs every process that trains: `python -X importtime`
     on importing causal_tui, torch and transformers' GPT-2 (transformers'
-    modeling code with it), compiled bytecode, one warm-up, median of
-    `repeats` (the warm-up writes the bytecode). Cumulative seconds of torch, transformers, and two modules that
-    transformers' modeling code imports whatever model is built."""
+    modeling code with it), compiled bytecode: `warm_up` runs first (they
+    write the bytecode), then the median of `repeats`. Cumulative seconds of
+    torch, transformers, and two modules that transformers' modeling code
+    imports whatever model is built."""
     import subprocess
 
     code = "import causal_tui, torch, transformers; from transformers import GPT2LMHeadModel"

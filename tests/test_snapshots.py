@@ -26,6 +26,7 @@ from causal_tui.training import TrainingConfig
 from stub_model import StubModel
 
 HELD_OUT = "1,0,1,0,1"
+SIZES = {"train": 2000, "valid": 200, "test": 50}
 
 
 def or_on_the_held_out_state(state, written):
@@ -41,13 +42,13 @@ def or_on_the_held_out_state(state, written):
 def fixed_app(workdir, monkeypatch):
     """The stub model's probe and a manifest written for it, a fixed dataset, by relative paths."""
     config = TrainingConfig(**SMALL_CONFIG)
-    data.write(data.generate(data.parse_omit(HELD_OUT), seed=0, sizes={"train": 2000, "valid": 200, "test": 50}),
+    data.write(data.generate(data.parse_omit(HELD_OUT), seed=0, sizes=SIZES),
                Path("dataset"))
     tok = tokenizer.build(SEED)
     report = probe.run(StubModel(tok, or_on_the_held_out_state), tok, SEED, [SEED.parse_state(HELD_OUT)])
     manifest = {
         "format": 1, "trained_at": "2026-01-01T12:00:00+00:00", "run_id": None, "system": manifest_entry(SEED),
-        "dataset": {"folder": "dataset", "seed": 0, "sizes": {"train": 2000, "valid": 200, "test": 50},
+        "dataset": {"folder": "dataset", "seed": 0, "sizes": SIZES,
                     "omitted": [HELD_OUT]},
         "config": asdict(config), "precision": "fp32",
         # made up (the stub was never trained); no snapshot shows them
