@@ -15,6 +15,10 @@ import argparse
 import contextlib
 import time
 
+from causal_tui.evaluation import decoding
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.training.encode import encode_split
+
 
 def main() -> int:
     p = argparse.ArgumentParser()
@@ -26,18 +30,20 @@ def main() -> int:
     start = time.perf_counter()
     import torch
 
-    from causal_tui import data, probe, tokenizer as tok_mod, training
-    from causal_tui.rules import SEED
-    from causal_tui.training import TrainingConfig
+    from causal_tui.data import dataset as data
+    from causal_tui.data import tokenizer as tok_mod
+    from causal_tui.systems.catalog import SEED
+    from causal_tui.training import run as training
+    from causal_tui.training.config import TrainingConfig
 
     config = TrainingConfig(seed=args.seed, **({"n_embd": 32, "n_layer": 1, "n_head": 2} if args.tiny else {}))
     sizes = {"train": 640, "valid": 10, "test": 10} if args.tiny else dict(data.DEFAULT_SIZES)
-    ds = data.generate(data.parse_omit(args.omit), seed=args.seed, sizes=sizes)
+    ds = data.generate(HeldOut.parse_list(args.omit), seed=args.seed, sizes=sizes)
     torch.manual_seed(args.seed)
     tok = tok_mod.build(SEED)
     model = training.build_model(config, tok, SEED)
-    ids, labels = training.encode_split(tok, ds.splits["train"], SEED)
-    check_ids, check_labels = training.encode_split(tok, ds.trained_states, SEED)
+    ids, labels = encode_split(tok, ds.splits["train"], SEED)
+    check_ids, check_labels = encode_split(tok, ds.trained_states, SEED)
     total = int(len(ids) / config.batch_size * config.epochs)
     opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0, fused=True)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1 - s / total))
@@ -61,7 +67,7 @@ def main() -> int:
         if step % 5 == 0:
             model.eval()
             with autocast():
-                if probe.teacher_forced_rows(model, check_ids, check_labels).all():
+                if decoding.teacher_forced_rows(model, check_ids, check_labels).all():
                     perfect = step
             model.train()
     end = time.perf_counter()

@@ -22,9 +22,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from causal_tui import data, logs, probe, training
-from causal_tui.rules import SEED
-from causal_tui.training import TrainingConfig
+from causal_tui.data import dataset as data
+from causal_tui.evaluation import probe
+from causal_tui.store import logs
+from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.training import run as training
+from causal_tui.training.config import TrainingConfig
+from causal_tui.training.encode import encode_split
 
 HELD_OUT = "1,0,1,0,1"
 ROUNDS = 5
@@ -74,12 +79,12 @@ def bare_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int) -
     batches, with nothing else: no scheduler, logging, callbacks or data loader."""
     import torch
 
-    from causal_tui import tokenizer as tok_mod
+    from causal_tui.data import tokenizer as tok_mod
 
     torch.manual_seed(config.seed)
     tok = tok_mod.build(dataset.system)
     model = training.build_model(config, tok, dataset.system)
-    ids, labels = training.encode_split(tok, dataset.splits["train"], dataset.system)
+    ids, labels = encode_split(tok, dataset.splits["train"], dataset.system)
     # The Trainer's default optimizer (adamw_torch_fused): the same update, so
     # the ratio measures the training path, not a different AdamW kernel.
     opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0, fused=True)
@@ -103,13 +108,13 @@ def compiled_bare(dataset, config: TrainingConfig, steps: int, warmup: int) -> d
     """torch.compile on the bare loop: what compiling costs and what a step costs after."""
     import torch
 
-    from causal_tui import tokenizer as tok_mod
+    from causal_tui.data import tokenizer as tok_mod
 
     torch.manual_seed(config.seed)
     tok = tok_mod.build(dataset.system)
     model = training.build_model(config, tok, dataset.system)
     compiled = torch.compile(model)
-    ids, labels = training.encode_split(tok, dataset.splits["train"], dataset.system)
+    ids, labels = encode_split(tok, dataset.splits["train"], dataset.system)
     opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0, fused=True)
     model.train()
     bs, start = config.batch_size, time.perf_counter()
@@ -173,7 +178,7 @@ def time_to_perfect(config: TrainingConfig, seeds: list[int], sizes: dict, workd
     and what the model then says on the held-out state (exact or not, per field)."""
     results, model, tok = [], None, None
     for seed in seeds:
-        ds = data.generate(data.parse_omit(HELD_OUT), seed=seed, sizes=sizes)
+        ds = data.generate(HeldOut.parse_list(HELD_OUT), seed=seed, sizes=sizes)
         cfg = replace(config, seed=seed, until_perfect=True)
         run = training.make_run(ds, cfg, workdir / f"perfect-{cfg.precision}-{seed}")
         run.trainer.train()
@@ -194,7 +199,7 @@ def median_seconds(results: list[dict]) -> float | None:
 
 def full_run(config: TrainingConfig, sizes: dict, workdir: Path) -> dict:
     """The seed's configuration trained for all its epochs: seconds and the probe."""
-    ds = data.generate(data.parse_omit(HELD_OUT), seed=config.seed, sizes=sizes)
+    ds = data.generate(HeldOut.parse_list(HELD_OUT), seed=config.seed, sizes=sizes)
     result = training.train(ds, config, workdir / f"full-{config.precision}")
     return {"precision": config.precision, "steps": result.steps, "seconds": round(result.seconds, 1),
             "trained_exact": list(result.report.exact(False)), "held_out_exact": list(result.report.exact(True))}
@@ -304,7 +309,7 @@ def inspect_ms(model, tok, repeats: int, system=SEED) -> dict:
     """The interpretability tools on the benchmark's trained model: do() and
     the input-output graph over every state; attention, logit lens and one
     causal trace for one state (newD of 0,0,0,1,0 with D flipped)."""
-    from causal_tui.interpret import report
+    from causal_tui.interpret import inspect as inspector
 
     model.eval()
     state = system.parse_state("0,0,0,1,0")
@@ -319,12 +324,12 @@ def inspect_ms(model, tok, repeats: int, system=SEED) -> dict:
             times.append((time.perf_counter() - t) * 1000)
         return round(statistics.median(times), 2)
 
-    found = report.one_state(model, tok, system, state, completion, ["newD"], ["D"])
+    found = inspector.one_state(model, tok, system, state, completion, ["newD"], ["D"])
     complete = not any("not_applicable" in part for part in
                        (found["attention"]["newD"], found["logit_lens"], found["tracing"]["newD"]["D"]))
     return {
-        "all_states_ms": median_ms(lambda: report.overview(model, tok, system, ())),
-        "one_state_ms": median_ms(lambda: report.one_state(model, tok, system, state, completion, ["newD"], ["D"])),
+        "all_states_ms": median_ms(lambda: inspector.overview(model, tok, system, ())),
+        "one_state_ms": median_ms(lambda: inspector.one_state(model, tok, system, state, completion, ["newD"], ["D"])),
         "one_state_complete": complete,
         # An untrained model's completion may lack the field: then there is nothing to trace.
     }
@@ -334,7 +339,7 @@ def probe_256(config: TrainingConfig, sizes: dict, max_steps: int, repeats: int,
     """The probe over the 256 states of the bundled parity8 system, with the
     same model configuration trained until every state is exact (or for
     `max_steps`): a trained model is what the probe usually judges."""
-    from causal_tui.system_file import bundled
+    from causal_tui.systems.catalog import bundled
 
     system = bundled("parity8")
     ds = data.generate((), seed=0, sizes=sizes, system=system)
@@ -343,10 +348,10 @@ def probe_256(config: TrainingConfig, sizes: dict, max_steps: int, repeats: int,
     run = training.make_run(ds, cfg, workdir / "probe-256")
     run.trainer.train()
     exact = probe.run(run.model.eval(), run.tokenizer, system).exact(False)
-    from causal_tui import precision as precision_mod
+    from causal_tui.learners import runtime
 
     return {"system": "parity8", "steps": run.trainer.state.global_step, "trained_exact": list(exact),
-            "precision": precision_mod.of(run.model),
+            "precision": runtime.of(run.model),
             "ms_median": round(probe_ms(run.model, run.tokenizer, repeats, system), 2)}
 
 
@@ -411,10 +416,10 @@ def main(argv=None) -> int:
         config = TrainingConfig(precision="fp32")
         sizes, steps, warmup, orig_steps, seeds, repeats, paints = dict(data.DEFAULT_SIZES), 210, 20, 20, [0, 1, 2, 3, 4], 20, 3
         whole_repeats, sweep_seeds = 3, 10
-    from causal_tui import precision as precision_mod
+    from causal_tui.training import precision as precision_mod
 
     bf16 = precision_mod.cpu_has_bf16() or precision_mod.cuda_has_bf16()
-    dataset = data.generate(data.parse_omit(HELD_OUT), seed=config.seed, sizes=sizes)
+    dataset = data.generate(HeldOut.parse_list(HELD_OUT), seed=config.seed, sizes=sizes)
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

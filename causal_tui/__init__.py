@@ -13,7 +13,7 @@ import sys
 
 
 def _register() -> None:
-    from .models import register
+    from causal_tui.learners.registry import register
 
     register()
 

@@ -2,6 +2,6 @@
 
 import sys
 
-from .cli import tui_main
+from causal_tui.entry import main
 
-sys.exit(tui_main())
+sys.exit(main())

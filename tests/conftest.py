@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from causal_tui.systems.holdout import HeldOut
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 # Cache compiled bytecode, as a normal installation does. Where the machine
@@ -60,17 +62,19 @@ class Trained:
     trained state is exact (UNTIL_EXACT)."""
 
     def __init__(self, root: Path):
-        from causal_tui import data, model_store
-        from causal_tui.training import TrainingConfig, train
+        from causal_tui.data import dataset as data
+        from causal_tui.store import model_folder
+        from causal_tui.training.config import TrainingConfig
+        from causal_tui.training.run import train
 
         self.root = root
         self.dataset_dir = root / "dataset"
         self.out = root / "out"
         self.config = TrainingConfig(**UNTIL_EXACT)
-        dataset = data.generate(data.parse_omit("1,0,1,0,1"), seed=0, sizes=SMALL_SIZES)
+        dataset = data.generate(HeldOut.parse_list("1,0,1,0,1"), seed=0, sizes=SMALL_SIZES)
         data.write(dataset, self.dataset_dir)
         self.result = train(data.load(self.dataset_dir), self.config, self.out)
-        self.final = model_store.final_dir(self.out)
+        self.final = model_folder.final_dir(self.out)
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ async def settled(pilot, timeout=120.0):
 
     def calm() -> bool:
         screen = app.screen
-        return (not app.session.probing and not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
+        return (not app.session.model.probing and not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers)
                 and getattr(screen, "up_to_date", True))
 
     await wait_for(pilot, calm, timeout, "the dashboard to settle")

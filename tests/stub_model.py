@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import torch
 
-from causal_tui.rules import SEED
+from causal_tui.systems.catalog import SEED
 
 
 class StubModel(torch.nn.Module):

@@ -4,14 +4,17 @@ import shutil
 import threading
 import time
 
-from causal_tui import data, model_store, rules
-from causal_tui.app import CausalApp
-from causal_tui.messages import TrainingFinished
-from causal_tui.session import Session
-from causal_tui.training import TrainingConfig
-from causal_tui.widgets.state_grid import StateGrid
 from conftest import UNTIL_EXACT, snapshot_files
 from pilot_helpers import press_at_once, settled, text_of, wait_for
+
+from causal_tui.data import dataset as data
+from causal_tui.store import model_folder
+from causal_tui.systems.catalog import SEED
+from causal_tui.training.config import TrainingConfig
+from causal_tui.tui.app import CausalApp
+from causal_tui.tui.messages import TrainingFinished
+from causal_tui.tui.session import Session
+from causal_tui.tui.widgets.state_grid import StateGrid
 
 TINY = TrainingConfig(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
 TINY_SIZES = {"train": 640, "valid": 32, "test": 16}
@@ -21,7 +24,7 @@ def make_app(workdir, config=TINY, with_model=None, sizes=TINY_SIZES, omit=()) -
     ds = data.generate(omit, seed=1, sizes=sizes)
     data.write(ds, workdir / "dataset")
     if with_model is not None:
-        shutil.copytree(with_model, model_store.final_dir(workdir / "out"))
+        shutil.copytree(with_model, model_folder.final_dir(workdir / "out"))
     session = Session(dataset_dir=workdir / "dataset", out_dir=workdir / "out", config=config)
     return CausalApp(session)
 
@@ -38,10 +41,10 @@ async def test_toggle_and_regenerate_from_the_dataset_screen(workdir):
         grid = app.screen.query_one(StateGrid)
         assert grid.current_state == (0, 0, 0, 0, 0)
         await pilot.press("space", "right", "down", "space")  # 0,0,0,0,0 and 0,0,1,0,1
-        assert app.session.selection == {(0, 0, 0, 0, 0), (0, 0, 1, 0, 1)}
+        assert app.session.data.selection == {(0, 0, 0, 0, 0), (0, 0, 1, 0, 1)}
         assert "differ from the files on disk" in str(app.screen.query_one("#dataset-warnings").render())
         await pilot.press("g")
-        await wait_for(pilot, lambda: app.session.dataset.omitted == ((0, 0, 0, 0, 0), (0, 0, 1, 0, 1)))
+        await wait_for(pilot, lambda: app.session.data.dataset.omitted == ((0, 0, 0, 0, 0), (0, 0, 1, 0, 1)))
     text = (workdir / "dataset" / "train.jsonl").read_text()
     assert '"0,0,0,0,0"' not in text and '"0,0,1,0,1"' not in text
     assert len(text.splitlines()) == TINY_SIZES["train"]
@@ -51,11 +54,11 @@ async def test_refuses_to_hold_out_every_state(workdir):
     app = make_app(workdir)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("d")
-        app.session.selection = set(rules.SEED.all_states[1:])
+        app.session.data.selection = set(SEED.all_states[1:])
         grid = app.screen.query_one(StateGrid)
-        grid.move_to(rules.SEED.all_states[0])
+        grid.move_to(SEED.all_states[0])
         await pilot.press("space")
-        assert rules.SEED.all_states[0] not in app.session.selection
+        assert SEED.all_states[0] not in app.session.data.selection
         assert any("at least one state" in n.message for n in app._notifications)
 
 
@@ -65,35 +68,35 @@ async def test_train_through_the_ui_fills_the_probe_grid(workdir):
                    omit=((1, 0, 1, 0, 1),))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("t", "s")
-        await wait_for(pilot, lambda: app.session.training)
-        await wait_for(pilot, lambda: len(app.session.losses) >= 2, timeout=180)
-        chart_points = len(app.session.losses)
-        await wait_for(pilot, lambda: not app.session.training, timeout=300)
-        assert len(app.session.losses) > chart_points  # the chart kept receiving points
+        await wait_for(pilot, lambda: app.session.training.running)
+        await wait_for(pilot, lambda: len(app.session.training.losses) >= 2, timeout=180)
+        chart_points = len(app.session.training.losses)
+        await wait_for(pilot, lambda: not app.session.training.running, timeout=300)
+        assert len(app.session.training.losses) > chart_points  # the chart kept receiving points
         await settled(pilot)
         stats = str(app.screen.query_one("#train-stats").render())
         assert "last run:" in stats and "steps in" in stats, stats
         assert not app.screen.query_one("#eta").display  # no stale ETA after the run
         await pilot.press("p")
         await settled(pilot)
-        report = app.session.report
+        report = app.session.model.report
         assert report is not None and report.exact(held_out=False) == (31, 31)
         assert report.held_out == ((1, 0, 1, 0, 1),)
         summary = str(app.screen.query_one("#probe-summary").render())
         assert "trained exact 31/31" in summary
         cell = app.screen.query_one(StateGrid).render_cell((1, 1, 0, 0, 1))
         assert [s.style for s in cell.spans][-7:-1]  # per-field markers are coloured
-    assert (model_store.final_dir(workdir / "out") / model_store.MANIFEST).exists()
+    assert (model_folder.final_dir(workdir / "out") / model_folder.MANIFEST).exists()
 
 
 async def test_stop_midway_keeps_the_model(workdir, trained):
     app = make_app(workdir, with_model=trained.final, sizes={"train": 200_000, "valid": 32, "test": 16})
-    final = model_store.final_dir(workdir / "out")
+    final = model_folder.final_dir(workdir / "out")
     before = snapshot_files(final)
     finished = []
     async with app.run_test(size=(100, 30), message_hook=lambda m: isinstance(m, TrainingFinished) and finished.append(m)) as pilot:
         await pilot.press("t", "s")
-        await wait_for(pilot, lambda: app.session.progress is not None and app.session.progress.step >= 5)
+        await wait_for(pilot, lambda: app.session.training.progress is not None and app.session.training.progress.step >= 5)
         await pilot.press("s")  # a second start is refused
         assert any("already running" in n.message for n in app._notifications)
         await pilot.press("d", "g")  # and so is regenerating
@@ -101,7 +104,7 @@ async def test_stop_midway_keeps_the_model(workdir, trained):
         await pilot.press("t", "x")
         await wait_for(pilot, lambda: bool(finished))
         assert finished[0].result.stopped
-        assert not app.session.training
+        assert not app.session.training.running
         await settled(pilot)
         assert "previous model is unchanged" in str(app.screen.query_one("#train-stats").render())
     assert snapshot_files(final) == before
@@ -109,12 +112,12 @@ async def test_stop_midway_keeps_the_model(workdir, trained):
 
 async def test_quit_midway_leaves_no_thread_and_the_model_intact(workdir, trained):
     app = make_app(workdir, with_model=trained.final, sizes={"train": 200_000, "valid": 32, "test": 16})
-    final = model_store.final_dir(workdir / "out")
+    final = model_folder.final_dir(workdir / "out")
     before = snapshot_files(final)
     threads_before = set(threading.enumerate())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("t", "s")
-        await wait_for(pilot, lambda: app.session.progress is not None and app.session.progress.step >= 5)
+        await wait_for(pilot, lambda: app.session.training.progress is not None and app.session.training.progress.step >= 5)
         started = time.monotonic()
         await pilot.press("ctrl+q")
         await wait_for(pilot, lambda: not app.is_running, timeout=30)
@@ -127,19 +130,19 @@ async def test_quit_midway_leaves_no_thread_and_the_model_intact(workdir, traine
 
 
 async def test_a_failing_worker_is_an_error_notification_and_the_app_goes_on(workdir, monkeypatch):
-    from causal_tui import training
+    from causal_tui.training import run as training
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated failure")
 
-    from causal_tui import logs
+    from causal_tui.store import logs
 
     monkeypatch.setattr(training, "train", boom)
     logs.setup(console=False, folder=workdir / "logs")
     app = make_app(workdir)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.press("t", "s")
-        await wait_for(pilot, lambda: not app.session.training and app._notifications)
+        await wait_for(pilot, lambda: not app.session.training.running and app._notifications)
         errors = [n for n in app._notifications if n.severity == "error"]
         assert errors and "simulated failure" in errors[0].message
         assert f"details in {(workdir / 'logs' / 'causal-tui.log').resolve()}" in errors[0].message
@@ -163,7 +166,7 @@ async def test_a_broken_dataset_is_reported_not_fatal(workdir):
 async def test_probe_without_a_model_says_how_to_train(workdir):
     app = make_app(workdir)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.session.dataset is not None)
+        await wait_for(pilot, lambda: app.session.data.dataset is not None)
         await settled(pilot)
         assert "no model yet: press s" in str(app.screen.query_one("#probe-summary").render())
 
@@ -181,12 +184,12 @@ async def test_dataset_screen_marks_unseen_labels(workdir):
 async def test_probe_sweep_view_shades_by_fraction_of_seeds(workdir):
     import json
 
-    from causal_tui import scorecard
+    from causal_tui.science import scorecard
 
     held = [(0, 0, 0, 0, 0)]
-    right = rules.SEED.truth((0, 0, 0, 0, 0))
+    right = SEED.truth((0, 0, 0, 0, 0))
     runs = [{"seed": k, "predictions": {"0,0,0,0,0": {**right, "sum1": right["sum1"] + (k % 2)}}} for k in range(4)]
-    card = {**scorecard.build(rules.SEED, held, runs), "name": "hand-made"}
+    card = {**scorecard.build(SEED, held, runs), "name": "hand-made"}
     folder = workdir / "out" / "sweeps" / "hand-made"
     folder.mkdir(parents=True)
     (folder / "scorecard.json").write_text(json.dumps(card))
@@ -202,7 +205,7 @@ async def test_probe_sweep_view_shades_by_fraction_of_seeds(workdir):
         assert styles[:4] == ["green"] * 4 and styles[4] == "yellow"  # sum1 right in 2 of 4 seeds
         await pilot.press("w")
         await settled(pilot)
-        assert app.session.sweep_card is None
+        assert app.session.sweep.card is None
 
 
 async def test_omit_flag_is_the_starting_selection(workdir):
@@ -210,9 +213,9 @@ async def test_omit_flag_is_the_starting_selection(workdir):
     data.write(ds, workdir / "dataset")
     app = CausalApp(Session(dataset_dir=workdir / "dataset", out_dir=workdir / "out"), omit=((1, 1, 1, 1, 1),))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.session.dataset is not None)
-        assert app.session.selection == {(1, 1, 1, 1, 1)}
-        assert app.session.selection_differs
+        await wait_for(pilot, lambda: app.session.data.dataset is not None)
+        assert app.session.data.selection == {(1, 1, 1, 1, 1)}
+        assert app.session.data.differs
 
 
 async def test_keys_typed_right_after_switching_screens_act_on_the_new_screen(workdir, monkeypatch):
@@ -220,7 +223,7 @@ async def test_keys_typed_right_after_switching_screens_act_on_the_new_screen(wo
 
     from textual.coordinate import Coordinate
 
-    from causal_tui.screens.dataset import DatasetScreen
+    from causal_tui.tui.screens.dataset import DatasetScreen
 
     # Building a screen the first time takes a while on a real machine (imports,
     # reading dataset/); make it slow here too, so keys arrive while it is built.
@@ -233,12 +236,12 @@ async def test_keys_typed_right_after_switching_screens_act_on_the_new_screen(wo
     monkeypatch.setattr(DatasetScreen, "_on_compose", slow_compose)
     app = make_app(workdir)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.session.dataset is not None)
+        await wait_for(pilot, lambda: app.session.data.dataset is not None)
         probe_grid = app.screen.query_one(StateGrid)
         # All queued before the Dataset screen exists: it is built lazily on the first d.
         await press_at_once(pilot, "d", "right", "space", "down", "space")
-        await wait_for(pilot, lambda: len(app.session.selection) == 2)
-        assert app.session.selection == {(0, 0, 0, 0, 1), (0, 0, 1, 0, 1)}
+        await wait_for(pilot, lambda: len(app.session.data.selection) == 2)
+        assert app.session.data.selection == {(0, 0, 0, 0, 1), (0, 0, 1, 0, 1)}
         screen = app.screen
         assert screen.__class__.__name__ == "DatasetScreen"
         # What the user sees follows the key at once, not at the next redraw tick.
@@ -249,14 +252,14 @@ async def test_keys_typed_right_after_switching_screens_act_on_the_new_screen(wo
         assert probe_grid.current_state == (0, 0, 0, 0, 0)  # nothing leaked to the old screen
         # And back: the Probe screen (already built) takes the keys too.
         await press_at_once(pilot, "p", "right", "right", "space")
-        await wait_for(pilot, lambda: (0, 0, 0, 1, 0) in app.session.selection)
+        await wait_for(pilot, lambda: (0, 0, 0, 1, 0) in app.session.data.selection)
         assert app.screen.__class__.__name__ == "ProbeScreen" and app.screen.up_to_date
 
 
 async def test_the_palette_screenshot_is_saved_where_the_user_can_find_it(workdir):
     app = make_app(workdir)
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.session.dataset is not None)
+        await wait_for(pilot, lambda: app.session.data.dataset is not None)
         await pilot.press("ctrl+p")
         await pilot.press(*"screenshot")
         await pilot.press("enter")
@@ -308,13 +311,13 @@ async def test_edit_a_system_apply_it_regenerate_and_see_the_new_grid(workdir):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen.__class__.__name__ == "DatasetScreen")
         await settled(pilot)
-        assert app.session.system.inputs == ("P", "Q", "R")
+        assert app.session.data.system.inputs == ("P", "Q", "R")
         assert len(app.screen.query_one(StateGrid).states) == 8
         assert "dataset/ holds system seed" in str(app.screen.query_one("#dataset-system").render())
         await pilot.press("right", "space", "g")
-        await wait_for(pilot, lambda: app.session.dataset is not None and app.session.dataset.system.inputs == ("P", "Q", "R"))
+        await wait_for(pilot, lambda: app.session.data.dataset is not None and app.session.data.dataset.system.inputs == ("P", "Q", "R"))
         await settled(pilot)
-        assert app.session.dataset.omitted == ((0, 0, 1),)
+        assert app.session.data.dataset.omitted == ((0, 0, 1),)
         grid = app.screen.query_one(StateGrid)
         assert grid.row_count == 2 and grid.columns_shown == 4
         assert "system custom" in str(app.screen.query_one("#dataset-system").render())
@@ -347,13 +350,13 @@ async def test_the_inspect_screen_looks_at_the_state_under_the_probe_cursor(work
 
     app = make_app(workdir, with_model=trained.final, omit=((1, 0, 1, 0, 1),))
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: app.session.report is not None)
+        await wait_for(pilot, lambda: app.session.model.report is not None)
         await settled(pilot)
         await pilot.press("down", "right")  # 0,0,1,0,1
         await pilot.press("i")
-        await wait_for(pilot, lambda: app.session.inspection is not None, what="the inspect report")
+        await wait_for(pilot, lambda: app.session.inspect.report is not None, what="the inspect report")
         await settled(pilot)
-        report = app.session.inspection
+        report = app.session.inspect.report
         assert report["state"] == "0,0,1,0,1" and report["field"] == "newD"
         head = str(app.screen.query_one("#inspect-head").render())
         assert "0,0,1,0,1" in head and "field newD" in head
@@ -364,24 +367,24 @@ async def test_the_inspect_screen_looks_at_the_state_under_the_probe_cursor(work
             assert app.screen.query_one(TabbedContent).active == f"tab-{tab}"
         assert "Causal tracing: newD" in text_of(app.screen.query_one("#inspect-tracing"))
         await pilot.press("f")  # the next field
-        await wait_for(pilot, lambda: app.session.inspection is not None and app.session.inspection["field"] == "sum1")
+        await wait_for(pilot, lambda: app.session.inspect.report is not None and app.session.inspect.report["field"] == "sum1")
         await settled(pilot)
         assert "Causal tracing: sum1" in text_of(app.screen.query_one("#inspect-tracing"))
         await pilot.press("p", "right", "i")  # another state under the cursor: inspected anew
-        await wait_for(pilot, lambda: app.session.inspection is not None and app.session.inspection["state"] == "0,0,1,1,0")
+        await wait_for(pilot, lambda: app.session.inspect.report is not None and app.session.inspect.report["state"] == "0,0,1,1,0")
 
 
 async def test_the_sweep_view_picks_a_configuration_of_a_grid(workdir):
     import json
 
-    from causal_tui import scorecard
+    from causal_tui.science import scorecard
 
     held = [(0, 0, 0, 0, 0)]
-    right = rules.SEED.truth((0, 0, 0, 0, 0))
+    right = SEED.truth((0, 0, 0, 0, 0))
     configurations = []
     for i, label in enumerate(("arch=gpt2", "arch=lstm")):
         runs = [{"seed": k, "predictions": {"0,0,0,0,0": {**right, "sum1": right["sum1"] + i}}} for k in range(2)]
-        card = {**scorecard.build(rules.SEED, held, runs), "name": f"g/{label}"}
+        card = {**scorecard.build(SEED, held, runs), "name": f"g/{label}"}
         configurations.append({"id": label.replace("=", "-"), "label": label, "settings": {}, "scorecard": card})
     top = {"name": "g", "configurations": configurations, "seeds": [0, 1],
            "comparison": scorecard.compare(configurations)}
@@ -403,9 +406,10 @@ async def test_the_sweep_view_picks_a_configuration_of_a_grid(workdir):
 
 
 async def test_the_runs_screen_makes_current_compares_and_deletes(workdir):
-    from causal_tui import runs
-    from causal_tui.cli import tui_main
     from textual.widgets import DataTable
+
+    from causal_tui.cli.main import tui_main
+    from causal_tui.store import runs
 
     flags = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--epochs", "1", "--batch-size", "32",
              "--train-size", "640", "--valid-size", "32", "--test-size", "16", "--precision", "fp32"]
@@ -415,8 +419,8 @@ async def test_the_runs_screen_makes_current_compares_and_deletes(workdir):
     session = Session(dataset_dir=workdir / "dataset", out_dir=workdir / "out")
     app = CausalApp(session)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.session.report is not None)
-        assert app.session.report.held_out == ((0, 0, 0, 0, 0),)
+        await wait_for(pilot, lambda: app.session.model.report is not None)
+        assert app.session.model.report.held_out == ((0, 0, 0, 0, 0),)
         await pilot.press("h")
         await settled(pilot)
         table = app.screen.query_one(DataTable)
@@ -424,7 +428,7 @@ async def test_the_runs_screen_makes_current_compares_and_deletes(workdir):
         assert "2 runs" in str(app.screen.query_one("#runs-head").render())
         # The older run (second row, newest first) made current: the Probe shows it.
         await pilot.press("down", "enter")
-        await wait_for(pilot, lambda: app.session.report is not None and app.session.report.held_out == ((1, 1, 1, 1, 1),),
+        await wait_for(pilot, lambda: app.session.model.report is not None and app.session.model.report.held_out == ((1, 1, 1, 1, 1),),
                        what="the older run's probe")
         assert runs.current_id(workdir / "out") == old
         # Mark both, compare: the summary counts the differing cells.
@@ -455,7 +459,7 @@ async def test_the_runs_screen_makes_current_compares_and_deletes(workdir):
 async def test_the_palette_exports_a_figure(workdir, trained):
     app = make_app(workdir, with_model=trained.final, omit=((1, 0, 1, 0, 1),))
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: app.session.report is not None)
+        await wait_for(pilot, lambda: app.session.model.report is not None)
         await pilot.press("ctrl+p", *"export figure", "enter")
         folder = workdir / "out" / "figures"
         await wait_for(pilot, lambda: len(list(folder.glob("probe-*"))) == 2, what="PNG and SVG")

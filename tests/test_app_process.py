@@ -6,12 +6,15 @@ import time
 from pathlib import Path
 
 import pytest
-
-from causal_tui import data, model_store
 from conftest import snapshot_files
+
+from causal_tui.data import dataset as data
+from causal_tui.store import model_folder
 
 sys.path.insert(0, str(Path(__file__).parent / "helpers"))
 from pty_app import PtyApp  # noqa: E402
+
+from causal_tui.systems.holdout import HeldOut
 
 
 def children(pid: int) -> list[int]:
@@ -33,9 +36,9 @@ def gone(pid: int) -> bool:
 
 @pytest.fixture
 def folder_with_model(workdir, trained):
-    data.write(data.generate(data.parse_omit("1,0,1,0,1"), seed=0, sizes={"train": 200, "valid": 20, "test": 20}),
+    data.write(data.generate(HeldOut.parse_list("1,0,1,0,1"), seed=0, sizes={"train": 200, "valid": 20, "test": 20}),
                workdir / "dataset")
-    shutil.copytree(trained.final, model_store.final_dir(workdir / "out"))
+    shutil.copytree(trained.final, model_folder.final_dir(workdir / "out"))
     return workdir
 
 

@@ -4,10 +4,10 @@ import json
 import shutil
 
 import pytest
-
-from causal_tui import model_store
-from causal_tui.cli import experiment_main, tui_main
 from conftest import snapshot_files
+
+from causal_tui.cli.main import experiment_main, tui_main
+from causal_tui.store import model_folder
 
 
 def break_weights(final):
@@ -25,7 +25,7 @@ def break_tokenizer(final):
 
 
 def break_manifest(final):
-    (final / model_store.MANIFEST).write_text("{")
+    (final / model_folder.MANIFEST).write_text("{")
 
 
 @pytest.mark.parametrize("break_it, fragment", [
@@ -35,7 +35,7 @@ def break_manifest(final):
     (break_manifest, "causal-tui.json is unreadable"),
 ])
 def test_broken_model_folder(workdir, trained, capsys, break_it, fragment):
-    final = model_store.final_dir(workdir / "out")
+    final = model_folder.final_dir(workdir / "out")
     shutil.copytree(trained.final, final)
     break_it(final)
     before = snapshot_files(workdir / "out")

@@ -5,10 +5,10 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from causal_tui import rules
-from causal_tui.cli import experiment_main
 from conftest import snapshot_files
+
+from causal_tui.cli.main import experiment_main
+from causal_tui.systems.catalog import SEED
 
 SCRIPT = Path(sys.executable).parent / "causal-experiment"
 
@@ -34,7 +34,7 @@ def test_sizes_and_seed_flags(workdir):
 
 
 @pytest.mark.parametrize("omit", ["1,1,1,1", "1,1,1,1,2", "1,1,1,1,1;;0,0,0,0,0", ";",
-                                  ";".join(rules.SEED.format_state(s) for s in rules.SEED.all_states)])
+                                  ";".join(SEED.format_state(s) for s in SEED.all_states)])
 def test_bad_omit_exits_2_with_one_line_and_changes_nothing(workdir, capsys, omit):
     assert experiment_main(["--generate", "--train-size", "50"]) == 0
     before = snapshot_files(workdir / "dataset")

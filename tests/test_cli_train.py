@@ -8,10 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from causal_tui import data, model_store, rules
-from causal_tui.cli import experiment_main, tui_main
 from conftest import snapshot_files
+
+from causal_tui.cli.main import experiment_main, tui_main
+from causal_tui.data import dataset as data
+from causal_tui.store import model_folder
+from causal_tui.systems.catalog import SEED
 
 BIN = Path(sys.executable).parent
 SMALL_FLAGS = ["--epochs", "1", "--lr", "3e-3", "--batch-size", "32", "--n-embd", "32",
@@ -23,11 +25,11 @@ def test_test_prints_truth_then_marked_fields(trained, capsys):
     code = experiment_main(["--test", "1,0,1,0,1", "--out-dir", str(trained.out)])
     out = capsys.readouterr().out
     assert code == 0
-    assert rules.SEED.explain((1, 0, 1, 0, 1)) in out
+    assert SEED.explain((1, 0, 1, 0, 1)) in out
     assert "held out of training" in out
     result = trained.result.report.result((1, 0, 1, 0, 1))
     assert f"model completion: {result.completion!r}" in out
-    for f in rules.SEED.fields:
+    for f in SEED.fields:
         verdict = "right" if result.fields[f].correct else "wrong"
         assert any(line.strip().startswith(f) and verdict in line for line in out.splitlines()), f
 
@@ -36,7 +38,7 @@ def test_test_on_a_trained_state_says_so(trained, capsys):
     assert experiment_main(["--test", "1,1,0,0,1", "--out-dir", str(trained.out)]) == 0
     out = capsys.readouterr().out
     assert "exact match" in out and "in the training data" in out
-    assert out.count("right") == len(rules.SEED.fields)
+    assert out.count("right") == len(SEED.fields)
 
 
 @pytest.mark.parametrize("state", ["1,0,1,0", "1,0,1,0,2", "10101", ""])
@@ -57,7 +59,7 @@ def test_train_generates_a_missing_dataset_and_says_so(workdir, capsys):
     out = capsys.readouterr().out
     assert "has no dataset: generated it" in out
     assert data.load(workdir / "dataset").sizes == {"train": 640, "valid": 32, "test": 16}
-    assert (model_store.final_dir(workdir / "out") / model_store.MANIFEST).exists()
+    assert (model_folder.final_dir(workdir / "out") / model_folder.MANIFEST).exists()
     assert "trained states exact" in out
 
 
@@ -97,7 +99,7 @@ def test_train_only_regenerates_when_the_omit_list_differs(workdir, capsys):
     out = capsys.readouterr().out
     assert "omitted asked for differ" in out
     assert data.load(workdir / "dataset").omitted == ((0, 0, 0, 0, 0),)
-    manifest = model_store.read_manifest(model_store.final_dir(workdir / "out"))
+    manifest = model_folder.read_manifest(model_folder.final_dir(workdir / "out"))
     assert manifest["dataset"]["omitted"] == ["0,0,0,0,0"]
     assert "Probe: all 32 input states" in out
 
@@ -105,8 +107,8 @@ def test_train_only_regenerates_when_the_omit_list_differs(workdir, capsys):
 def test_train_only_ctrl_c_keeps_the_previous_model_and_exits_130(trained, workdir):
     out = workdir / "out"
     import shutil
-    shutil.copytree(trained.final, model_store.final_dir(out))
-    before = snapshot_files(model_store.final_dir(out))
+    shutil.copytree(trained.final, model_folder.final_dir(out))
+    before = snapshot_files(model_folder.final_dir(out))
     proc = subprocess.Popen(
         [str(BIN / "causal-tui"), "--train-only", *SMALL_FLAGS, "--train-size", "200000"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "COLUMNS": "100"},
@@ -123,9 +125,9 @@ def test_train_only_ctrl_c_keeps_the_previous_model_and_exits_130(trained, workd
     output, _ = proc.communicate(timeout=60)
     assert proc.returncode == 130, output
     assert "stopped at step" in output
-    assert snapshot_files(model_store.final_dir(out)) == before
+    assert snapshot_files(model_folder.final_dir(out)) == before
     # A checkpoint of where it stopped, for --resume.
-    assert list(model_store.run_dir(out).glob("checkpoint-*"))
+    assert list(model_folder.run_dir(out).glob("checkpoint-*"))
 
 
 def test_python_dash_m_runs_the_same_command_line():

@@ -4,8 +4,10 @@ import json
 
 import pytest
 
-from causal_tui import data, rules
+from causal_tui.data import dataset as data
 from causal_tui.errors import UserError
+from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
 
 SMALL = {"train": 500, "valid": 50, "test": 50}
 
@@ -19,13 +21,13 @@ def test_generated_lines_have_the_seed_format_and_the_truth(tmp_path):
         for line in lines:
             obj = json.loads(line)
             assert list(obj) == ["prompt", "completion"]
-            state = rules.SEED.parse_state(obj["prompt"])
-            assert obj["completion"] == rules.SEED.completion(state)
+            state = SEED.parse_state(obj["prompt"])
+            assert obj["completion"] == SEED.completion(state)
             assert line == json.dumps(obj)
 
 
 def test_omitted_states_appear_in_no_split(tmp_path):
-    omit = data.parse_omit("1,1,1,1,1;0,0,0,0,0")
+    omit = HeldOut.parse_list("1,1,1,1,1;0,0,0,0,0")
     data.write(data.generate(omit, seed=3, sizes=SMALL), tmp_path)
     for split in data.SPLITS:
         text = (tmp_path / f"{split}.jsonl").read_text()
@@ -49,7 +51,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path):
 
 
 def test_load_round_trip(tmp_path):
-    ds = data.generate(data.parse_omit("1,0,1,0,1"), seed=5, sizes=SMALL)
+    ds = data.generate(HeldOut.parse_list("1,0,1,0,1"), seed=5, sizes=SMALL)
     data.write(ds, tmp_path)
     loaded = data.load(tmp_path)
     assert loaded.splits == ds.splits
@@ -65,7 +67,7 @@ def test_write_keeps_other_files_in_the_folder(tmp_path):
 
 
 def test_duplicate_omit_entry_counts_once():
-    assert data.parse_omit("1,1,1,1,1;1,1,1,1,1") == ((1, 1, 1, 1, 1),)
+    assert HeldOut.parse_list("1,1,1,1,1;1,1,1,1,1") == ((1, 1, 1, 1, 1),)
 
 
 @pytest.mark.parametrize("text, fragment", [
@@ -76,11 +78,11 @@ def test_duplicate_omit_entry_counts_once():
     ("1,1,1,1,1;", "entry 2 is empty"),
     (";0,0,0,0,0", "entry 1 is empty"),
     ("1, 1,1,1,1", "' 1' is not 0 or 1"),
-    (data.format_omit(rules.SEED.all_states), "all 32 states"),
+    (HeldOut(SEED.all_states).text(), "all 32 states"),
 ])
 def test_bad_omit_lists_name_the_problem(text, fragment):
     with pytest.raises(UserError, match=None) as e:
-        data.parse_omit(text)
+        HeldOut.parse_list(text)
     assert fragment in str(e.value)
     assert "\n" not in str(e.value)
 

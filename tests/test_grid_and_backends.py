@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from causal_tui import grid
-from causal_tui.cli import tui_main
+from causal_tui.cli.main import tui_main
 from causal_tui.errors import UserError
-from causal_tui.training import TrainingConfig
+from causal_tui.sweeps import grid
+from causal_tui.training.config import TrainingConfig
 
 BIN = Path(sys.executable).parent
 FLAGS = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--epochs", "1", "--batch-size", "32",
@@ -162,13 +162,13 @@ def test_a_killed_ray_worker_is_retried_and_every_seed_finishes(workdir):
 def test_ray_is_optional_for_the_app_and_local_sweeps(workdir):
     # With ray and tensorboard unimportable, training and a local sweep still run.
     code = ("import sys; sys.modules['ray'] = None; sys.modules['tensorboard'] = None\n"
-            "from causal_tui.cli import tui_main\n"
+            "from causal_tui.cli.main import tui_main\n"
             f"sys.exit(tui_main(['--sweep', '--seeds', '1', '--holdout', '1,0,1,0,1', *{FLAGS!r}]) or "
             f"tui_main(['--train-only', '--max-steps', '2', *{FLAGS!r}]))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=workdir)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     r = subprocess.run([sys.executable, "-c", "import sys; sys.modules['ray'] = None\n"
-                        "from causal_tui.cli import tui_main\n"
+                        "from causal_tui.cli.main import tui_main\n"
                         "sys.exit(tui_main(['--sweep', '--seeds', '1', '--holdout', '0,0,0,0,1', '--backend', 'ray']))"],
                        capture_output=True, text=True, timeout=120, cwd=workdir)
     assert r.returncode == 2 and "uv sync --extra ray" in r.stderr

@@ -5,12 +5,14 @@ import json
 
 import pytest
 import torch
+from stub_model import StubModel, ignores_what_it_wrote, or_instead_of_xor, reads_what_it_wrote
 
-from causal_tui import model_store, probe, tokenizer as tok_mod
+from causal_tui.data import tokenizer as tok_mod
+from causal_tui.evaluation import decoding, probe
 from causal_tui.interpret import graph as graph_mod
 from causal_tui.interpret import internals, interventions
-from causal_tui.rules import SEED
-from stub_model import StubModel, ignores_what_it_wrote, or_instead_of_xor, reads_what_it_wrote
+from causal_tui.learners import loading
+from causal_tui.systems.catalog import SEED
 
 TOK = tok_mod.build(SEED)
 
@@ -22,8 +24,8 @@ def stub(answer):
 def test_the_stubs_answer_as_built():
     for s in SEED.all_states:
         for answer in (reads_what_it_wrote, ignores_what_it_wrote):
-            tokens, _ = probe.greedy(stub(answer), TOK, SEED, [s])
-            assert probe.decode_rows(TOK, tokens) == [SEED.completion(s)]
+            tokens, _ = decoding.greedy(stub(answer), TOK, SEED, [s])
+            assert decoding.decode_rows(TOK, tokens) == [SEED.completion(s)]
 
 
 def summary_of(answer):
@@ -79,7 +81,7 @@ def test_the_graph_of_a_model_that_answers_or_for_xor():
 
 
 def test_forcing_a_token_continues_as_generate_does(trained):
-    loaded = model_store.load(trained.final)
+    loaded = loading.load(trained.final)
     entries = interventions.intervene(loaded.model, loaded.tokenizer, SEED, loaded.held_out)
     assert entries
     checked = 0
@@ -99,7 +101,7 @@ def test_forcing_a_token_continues_as_generate_does(trained):
 
 
 def test_attention_rows_sum_to_one_and_point_at_the_parents(trained):
-    loaded = model_store.load(trained.final)
+    loaded = loading.load(trained.final)
     state = (0, 1, 1, 0, 1)
     own = probe.run(loaded.model, loaded.tokenizer, SEED).result(state).completion
     att = internals.attention(loaded.model, loaded.tokenizer, SEED, state, "newD", own)
@@ -113,7 +115,7 @@ def test_attention_rows_sum_to_one_and_point_at_the_parents(trained):
 
 
 def test_the_logit_lens_at_the_last_layer_is_the_models_own_probability(trained):
-    loaded = model_store.load(trained.final)
+    loaded = loading.load(trained.final)
     state = (1, 1, 0, 0, 1)
     lens = internals.logit_lens(loaded.model, loaded.tokenizer, SEED, state)
     truth = SEED.completion(state)
@@ -129,7 +131,7 @@ def test_the_logit_lens_at_the_last_layer_is_the_models_own_probability(trained)
 
 
 def test_tracing_with_nothing_flipped_restores_everything(trained):
-    loaded = model_store.load(trained.final)
+    loaded = loading.load(trained.final)
     state = (0, 0, 0, 1, 0)
     own = probe.run(loaded.model, loaded.tokenizer, SEED).result(state).completion
     tr = internals.trace(loaded.model, loaded.tokenizer, SEED, state, "newD", None, own)
@@ -144,7 +146,7 @@ def test_tracing_with_nothing_flipped_restores_everything(trained):
 
 
 def test_inspect_json_from_the_command_line(trained, capsys):
-    from causal_tui.cli import tui_main
+    from causal_tui.cli.main import tui_main
 
     assert tui_main(["--inspect", "1,0,1,0,1", "--json", "--out-dir", str(trained.out)]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -158,7 +160,7 @@ def test_inspect_json_from_the_command_line(trained, capsys):
 
 
 def test_inspect_tables_and_bad_input(trained, capsys):
-    from causal_tui.cli import tui_main
+    from causal_tui.cli.main import tui_main
 
     assert tui_main(["--inspect", "0,0,0,1,0", "--out-dir", str(trained.out), "--field", "newD"]) == 0
     out = capsys.readouterr().out

@@ -7,9 +7,15 @@ import sys
 
 import pytest
 
-from causal_tui import data, models, model_store, tokenizer as tok_mod
-from causal_tui.rules import SEED
-from causal_tui.training import ARCH_SIZES, TrainingConfig, train
+from causal_tui.data import dataset as data
+from causal_tui.data import tokenizer as tok_mod
+from causal_tui.learners import registry as models
+from causal_tui.learners.registry import ARCH_SIZES
+from causal_tui.store import model_folder
+from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.training.config import TrainingConfig
+from causal_tui.training.run import train
 
 SMALL = {
     "gpt2": dict(n_embd=64, n_layer=2, n_head=2, learning_rate=3e-3),
@@ -33,7 +39,7 @@ def test_default_sizes_match_gpt2s_parameters_within_10_percent():
 @pytest.fixture(scope="module")
 def trained_learners(tmp_path_factory):
     root = tmp_path_factory.mktemp("learners")
-    ds = data.generate(data.parse_omit("1,0,1,0,1"), seed=0, sizes=SIZES)
+    ds = data.generate(HeldOut.parse_list("1,0,1,0,1"), seed=0, sizes=SIZES)
     out = {}
     for arch, size in SMALL.items():
         config = TrainingConfig.for_arch(arch, epochs=3, batch_size=32, seed=0, until_perfect=True, **size)
@@ -46,19 +52,19 @@ def test_each_learner_trains_until_every_trained_state_is_exact(trained_learners
     result, folder = trained_learners[arch]
     assert result.perfect is not None, f"{arch} did not get every trained state exact"
     assert result.report.exact(held_out=False) == (31, 31)
-    manifest = model_store.read_manifest(model_store.final_dir(folder))
+    manifest = model_folder.read_manifest(model_folder.final_dir(folder))
     assert manifest["config"]["arch"] == arch
 
 
 def test_the_saved_learners_load_through_the_auto_classes_after_import_causal_tui(trained_learners):
     # Both in one fresh process: importing torch and transformers is most of its time.
-    finals = {arch: str(model_store.final_dir(trained_learners[arch][1])) for arch in ("lstm", "mlp")}
+    finals = {arch: str(model_folder.final_dir(trained_learners[arch][1])) for arch in ("lstm", "mlp")}
     code = f"""
 import json
 import causal_tui  # registers the learners with transformers' Auto classes
 from transformers import AutoModelForCausalLM, AutoTokenizer
-from causal_tui import probe
-from causal_tui.rules import SEED
+from causal_tui.evaluation import probe
+from causal_tui.systems.catalog import SEED
 for arch, final in {finals!r}.items():
     m = AutoModelForCausalLM.from_pretrained(final).eval()
     t = AutoTokenizer.from_pretrained(final)
@@ -74,7 +80,7 @@ for arch, final in {finals!r}.items():
 
 
 def test_test_and_inspect_work_on_the_other_learners(trained_learners, capsys):
-    from causal_tui.cli import experiment_main, tui_main
+    from causal_tui.cli.main import experiment_main, tui_main
 
     for arch in ("lstm", "mlp"):
         _, folder = trained_learners[arch]
@@ -92,7 +98,7 @@ def test_test_and_inspect_work_on_the_other_learners(trained_learners, capsys):
 
 
 def test_unknown_arch_is_refused_in_one_line(workdir, capsys):
-    from causal_tui.cli import tui_main
+    from causal_tui.cli.main import tui_main
 
     with pytest.raises(SystemExit) as e:
         tui_main(["--train-only", "--arch", "rnn"])

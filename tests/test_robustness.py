@@ -10,10 +10,15 @@ import time
 from pathlib import Path
 
 import pytest
-
-from causal_tui import data, model_store, progress, training
-from causal_tui.training import TrainingConfig
 from conftest import snapshot_files
+
+from causal_tui.data import dataset as data
+from causal_tui.learners import loading
+from causal_tui.store import model_folder
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.training import progress
+from causal_tui.training import run as training
+from causal_tui.training.config import TrainingConfig
 
 HELPER = Path(__file__).parent / "helpers" / "rewrite_forever.py"
 TINY = dict(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=1)
@@ -71,7 +76,7 @@ def test_killed_dataset_writes_leave_old_or_new(tmp_path, extra):
 @pytest.mark.parametrize("extra", [(), ("no-exchange",)], ids=["exchange", "two-renames"])
 def test_killed_model_saves_leave_old_or_new(tmp_path, extra):
     def contents(folder):
-        loaded = model_store.load(folder)
+        loaded = loading.load(folder)
         assert loaded.manifest["version"] in ("a", "b")
         return snapshot_files(folder)
 
@@ -86,7 +91,7 @@ def test_resume_ends_at_the_uninterrupted_step_count(tmp_path):
     stopped = training.train(ds, TrainingConfig(**TINY), tmp_path / "cut",
                              should_stop=lambda: calls.append(1) or len(calls) >= 7)
     assert stopped.stopped and stopped.steps == 7
-    assert not model_store.final_dir(tmp_path / "cut").exists()
+    assert not model_folder.final_dir(tmp_path / "cut").exists()
     resumed = training.train(ds, TrainingConfig(**TINY), tmp_path / "cut", resume=True)
     assert not resumed.stopped
     assert resumed.steps == full.steps == TINY_SIZES["train"] // TINY["batch_size"]
@@ -100,7 +105,7 @@ def run_collecting_losses(ds, out):
 
 
 def test_same_seed_and_config_give_identical_losses_and_probe(tmp_path):
-    ds = data.generate(data.parse_omit("0,1,1,0,1"), seed=3, sizes=TINY_SIZES)
+    ds = data.generate(HeldOut.parse_list("0,1,1,0,1"), seed=3, sizes=TINY_SIZES)
     losses_a, report_a = run_collecting_losses(ds, tmp_path / "a")
     losses_b, report_b = run_collecting_losses(ds, tmp_path / "b")
     assert len(losses_a) == TINY_SIZES["train"] // TINY["batch_size"]
@@ -108,13 +113,13 @@ def test_same_seed_and_config_give_identical_losses_and_probe(tmp_path):
     assert [(r.completion, [f.prob for f in r.fields.values()]) for r in report_a.states] == \
            [(r.completion, [f.prob for f in r.fields.values()]) for r in report_b.states]
     # A different seed is a different run: the check above can fail.
-    ds_c = data.generate(data.parse_omit("0,1,1,0,1"), seed=4, sizes=TINY_SIZES)
+    ds_c = data.generate(HeldOut.parse_list("0,1,1,0,1"), seed=4, sizes=TINY_SIZES)
     losses_c, _ = run_collecting_losses(ds_c, tmp_path / "c")
     assert losses_c != losses_a
 
 
 def test_a_run_logs_its_config_dataset_manifest_and_result(workdir):
-    from causal_tui.cli import experiment_main
+    from causal_tui.cli.main import experiment_main
 
     assert experiment_main(["--train", "--epochs", "1", "--batch-size", "32", "--n-embd", "32", "--n-layer", "1",
                             "--n-head", "2", "--train-size", "320", "--valid-size", "32", "--test-size", "16"]) == 0

@@ -1,6 +1,6 @@
 """The rules module against an independent formulation of the equations."""
 
-from causal_tui import rules
+from causal_tui.systems.catalog import SEED
 
 
 def independent_truth(a, b, c, d, e):
@@ -14,44 +14,44 @@ def independent_truth(a, b, c, d, e):
 
 
 def test_all_32_states_listed_once():
-    assert len(rules.SEED.all_states) == 32
-    assert len(set(rules.SEED.all_states)) == 32
+    assert len(SEED.all_states) == 32
+    assert len(set(SEED.all_states)) == 32
 
 
 def test_truth_matches_independent_formulation_for_every_state():
-    for state in rules.SEED.all_states:
-        assert rules.SEED.truth(state) == independent_truth(*state), state
+    for state in SEED.all_states:
+        assert SEED.truth(state) == independent_truth(*state), state
 
 
 def test_completion_matches_independent_format_for_every_state():
-    for state in rules.SEED.all_states:
+    for state in SEED.all_states:
         t = independent_truth(*state)
         want = f"\n{t['newA']},{t['newB']},{t['newC']},{t['newD']}\n{t['sum1']} - {t['sum2']}\n"
-        assert rules.SEED.completion(state) == want
+        assert SEED.completion(state) == want
 
 
 def test_seed_example_byte_for_byte():
-    state = rules.SEED.parse_state("0,1,1,1,0")
-    assert rules.SEED.prompt(state) == "0,1,1,1,0"
-    assert rules.SEED.completion(state) == "\n1,0,0,0\n3 - 1\n"
+    state = SEED.parse_state("0,1,1,1,0")
+    assert SEED.prompt(state) == "0,1,1,1,0"
+    assert SEED.completion(state) == "\n1,0,0,0\n3 - 1\n"
 
 
 def test_fields_in_completion_order():
-    assert rules.SEED.fields == ("newA", "newB", "newC", "newD", "sum1", "sum2")
+    assert SEED.fields == ("newA", "newB", "newC", "newD", "sum1", "sum2")
 
 
 def test_read_fields_inverts_completion():
-    for state in rules.SEED.all_states:
-        assert rules.SEED.read_fields(rules.SEED.completion(state)) == rules.SEED.truth(state)
+    for state in SEED.all_states:
+        assert SEED.read_fields(SEED.completion(state)) == SEED.truth(state)
 
 
 def test_read_fields_marks_garbage_as_none():
-    got = rules.SEED.read_fields("\nx,0,0,0\n3 - ")
+    got = SEED.read_fields("\nx,0,0,0\n3 - ")
     assert got["newA"] is None and got["newB"] == 0 and got["sum2"] is None
 
 
 def test_explanation_like_original_readme():
-    text = rules.SEED.explain((0, 1, 1, 1, 0))
+    text = SEED.explain((0, 1, 1, 1, 0))
     assert "A = 0" in text and "E = 0" in text
     assert "newD = A OR newB" in text
     lines = text.splitlines()

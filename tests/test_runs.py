@@ -9,11 +9,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-from causal_tui import data, model_store, runs
-from causal_tui.cli import tui_main
-from causal_tui.rules import SEED
 from conftest import snapshot_files
+
+from causal_tui.cli.main import tui_main
+from causal_tui.data import dataset as data
+from causal_tui.store import model_folder, runs
+from causal_tui.systems.catalog import SEED
 
 BIN = Path(sys.executable).parent
 TINY = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--epochs", "1", "--batch-size", "32", "--lr", "3e-3",
@@ -36,7 +37,7 @@ def test_two_trainings_leave_two_runs_with_manifests(two_runs):
         record = json.loads((folder / "run.json").read_text())
         assert record["status"] == "finished" and record["held_out"] == held and record["source"] == "train-only"
         assert record["steps"] == 20 and record["trained_exact"][1] == 31 and record["arch"] == "gpt2"
-        manifest = json.loads((folder / "model" / model_store.MANIFEST).read_text())
+        manifest = json.loads((folder / "model" / model_folder.MANIFEST).read_text())
         assert manifest["run_id"] == run_id and manifest["dataset"]["omitted"] == held
         assert len(json.loads((folder / "losses.json").read_text())["train"]) == 2  # logged every 10 of 20 steps
         assert set(json.loads((folder / "probe.json").read_text())) == {SEED.format_state(s) for s in SEED.all_states}
@@ -159,9 +160,9 @@ def test_bad_run_input_is_one_line_exit_2_and_changes_nothing(two_runs, capsys):
     assert tui_main(["--runs", "delete", old, "--yes"]) == 0
     assert not (workdir / "out" / "runs" / old).exists()
     # While another writer holds the model folder, neither use nor delete touches it.
-    from causal_tui import locks
+    from causal_tui.store import locks
 
-    with locks.writing(model_store.run_dir(workdir / "out")):
+    with locks.writing(model_folder.run_dir(workdir / "out")):
         before = snapshot_files(workdir / "out")
         with pytest.raises(locks.Busy):
             runs.use(workdir / "out", chain_run)

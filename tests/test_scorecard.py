@@ -2,10 +2,12 @@
 
 import pytest
 
-from causal_tui import guessers, holdout, rules, scorecard
 from causal_tui.errors import UserError
+from causal_tui.science import guessers, intervals, scorecard
+from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
 
-AC = holdout.parse("A=1&C=1", rules.SEED)
+AC = HeldOut.parse("A=1&C=1", SEED)
 
 
 def test_condition_preset_holds_out_the_eight_states_with_a_and_c_set():
@@ -13,8 +15,8 @@ def test_condition_preset_holds_out_the_eight_states_with_a_and_c_set():
 
 
 def test_random_preset_is_reproducible_and_sized():
-    a, b = holdout.parse("random-5", rules.SEED, seed=3), holdout.parse("random-5", rules.SEED, seed=3)
-    assert a == b and len(a) == 5 and holdout.parse("random-5", rules.SEED, seed=4) != a
+    a, b = HeldOut.parse("random-5", SEED, seed=3), HeldOut.parse("random-5", SEED, seed=3)
+    assert a == b and len(a) == 5 and HeldOut.parse("random-5", SEED, seed=4) != a
 
 
 @pytest.mark.parametrize("preset, fragment", [
@@ -24,11 +26,11 @@ def test_random_preset_is_reproducible_and_sized():
 ])
 def test_bad_presets(preset, fragment):
     with pytest.raises(UserError, match=fragment):
-        holdout.parse(preset, rules.SEED)
+        HeldOut.parse(preset, SEED)
 
 
 def test_a_bad_condition_on_the_command_line_is_one_line_and_exit_2(workdir, capsys):
-    from causal_tui.cli import tui_main
+    from causal_tui.cli.main import tui_main
 
     assert tui_main(["--sweep", "--seeds", "1", "--holdout", "A=1&A=0"]) == 2
     err = capsys.readouterr().err
@@ -38,62 +40,62 @@ def test_a_bad_condition_on_the_command_line_is_one_line_and_exit_2(workdir, cap
 
 def test_unseen_labels_match_the_facts_of_the_task():
     # sum1 = 0 only for 0,0,0,0,0 and sum1 = 5 only for 1,1,1,1,1.
-    assert holdout.unseen_labels([(0, 0, 0, 0, 0)], rules.SEED)[(0, 0, 0, 0, 0)] == {"sum1"}
-    assert "sum1" in holdout.unseen_labels([(1, 1, 1, 1, 1)], rules.SEED)[(1, 1, 1, 1, 1)]
+    assert HeldOut([(0, 0, 0, 0, 0)]).unseen_labels(SEED)[(0, 0, 0, 0, 0)] == {"sum1"}
+    assert "sum1" in HeldOut([(1, 1, 1, 1, 1)]).unseen_labels(SEED)[(1, 1, 1, 1, 1)]
     # sum2 = 0 only for 0,0,0,1,0 / 0,0,0,1,1 / 0,1,0,1,0: hold all three out.
-    zero_sum2 = [rules.SEED.parse_state(s) for s in ("0,0,0,1,0", "0,0,0,1,1", "0,1,0,1,0")]
-    assert all("sum2" in fields for fields in holdout.unseen_labels(zero_sum2, rules.SEED).values())
-    assert all("sum2" not in f for f in holdout.unseen_labels(zero_sum2[:2], rules.SEED).values())
+    zero_sum2 = [SEED.parse_state(s) for s in ("0,0,0,1,0", "0,0,0,1,1", "0,1,0,1,0")]
+    assert all("sum2" in fields for fields in HeldOut(zero_sum2).unseen_labels(SEED).values())
+    assert all("sum2" not in f for f in HeldOut(zero_sum2[:2]).unseen_labels(SEED).values())
     # sum2 = 4 only for 0,1,1,0,1 and 1,1,0,0,1.
-    four = [rules.SEED.parse_state("0,1,1,0,1"), rules.SEED.parse_state("1,1,0,0,1")]
-    assert all("sum2" in f for f in holdout.unseen_labels(four, rules.SEED).values())
+    four = [SEED.parse_state("0,1,1,0,1"), SEED.parse_state("1,1,0,0,1")]
+    assert all("sum2" in f for f in HeldOut(four).unseen_labels(SEED).values())
 
 
 def test_nearest_neighbour_gets_the_boolean_fields_right_with_one_state_held_out():
-    for s in rules.SEED.all_states:
-        trained = holdout.trained_states([s], rules.SEED)
-        for f in rules.SEED.outputs:
-            assert guessers.nearest_neighbour(rules.SEED, trained, s, f) == rules.SEED.truth(s)[f], (s, f)
+    for s in SEED.all_states:
+        trained = HeldOut([s]).trained(SEED)
+        for f in SEED.outputs:
+            assert guessers.nearest_neighbour(SEED, trained, s, f) == SEED.truth(s)[f], (s, f)
 
 
 def test_nearest_neighbour_by_hand():
     # Holding out 0,0,0,0,0: its five neighbours each have sum1 = 1.
-    trained = holdout.trained_states([(0, 0, 0, 0, 0)], rules.SEED)
-    assert guessers.nearest_neighbour(rules.SEED, trained, (0, 0, 0, 0, 0), "sum1") == 1
+    trained = HeldOut([(0, 0, 0, 0, 0)]).trained(SEED)
+    assert guessers.nearest_neighbour(SEED, trained, (0, 0, 0, 0, 0), "sum1") == 1
 
 
 def test_majority_by_hand():
     # Over all 32 states newB = NOT D is 1 for 16 states and 0 for 16: the tie goes to 0.
-    assert guessers.majority(rules.SEED, rules.SEED.all_states, "newB") == 0
+    assert guessers.majority(SEED, SEED.all_states, "newB") == 0
     # newD = A OR NOT D is 1 for 24 of 32 states.
-    assert guessers.majority(rules.SEED, rules.SEED.all_states, "newD") == 1
+    assert guessers.majority(SEED, SEED.all_states, "newD") == 1
 
 
 def test_interpolator_on_the_a_and_c_holdout_predicts_a_plus_c():
-    trained = holdout.trained_states(AC, rules.SEED)
-    fit = guessers.interpolator(rules.SEED, trained, "newA")
+    trained = HeldOut(AC).trained(SEED)
+    fit = guessers.interpolator(SEED, trained, "newA")
     assert fit.degree == 1
     for s in AC:
         p = fit.predict(s)
         assert p.determined and p.value == 2  # A + C, where the truth (A XOR C) is 0
-        assert rules.SEED.truth(s)["newA"] == 0
+        assert SEED.truth(s)["newA"] == 0
 
 
 def test_interpolator_determinacy_on_the_a_and_c_holdout():
     # AC is 0 on every trained state, so at degree 2 any multiple of it can be
     # added to a fit: newC, newD and sum2 can be anything on the 8 held-out states.
-    trained = holdout.trained_states(AC, rules.SEED)
+    trained = HeldOut(AC).trained(SEED)
     for f in ("newA", "newB", "sum1"):
-        fit = guessers.interpolator(rules.SEED, trained, f)
+        fit = guessers.interpolator(SEED, trained, f)
         assert fit.degree == 1 and all(fit.predict(s).determined for s in AC), f
     for f in ("newC", "newD", "sum2"):
-        fit = guessers.interpolator(rules.SEED, trained, f)
+        fit = guessers.interpolator(SEED, trained, f)
         assert fit.degree == 2, f
         for s in AC:
             p = fit.predict(s)
             assert not p.determined and p.value is None and p.range == (None, None), (f, s)
-    card = scorecard.build(rules.SEED, AC, [{"seed": 0, "predictions": {rules.SEED.format_state(s): rules.SEED.truth(s) for s in AC}}])
-    undetermined = {f: card["fields"][f]["interpolator_undetermined"] for f in rules.SEED.fields}
+    card = scorecard.build(SEED, AC, [{"seed": 0, "predictions": {SEED.format_state(s): SEED.truth(s) for s in AC}}])
+    undetermined = {f: card["fields"][f]["interpolator_undetermined"] for f in SEED.fields}
     assert undetermined == {"newA": 0, "newB": 0, "newC": 8, "newD": 8, "sum1": 0, "sum2": 8}
     assert card["fields"]["sum2"]["guesser_accuracy"]["interpolator"] is None  # no determined cell to score
     assert card["fields"]["newA"]["guesser_accuracy"]["interpolator"] == 0.0  # predicts 2, truth 0
@@ -104,16 +106,16 @@ def test_interpolator_determinacy_on_the_a_and_c_holdout():
 def test_interpolator_with_one_state_held_out_is_determined_and_right():
     # Only the indicator of the held-out point (degree 5) vanishes on the other 31.
     state = (1, 0, 1, 0, 1)
-    trained = holdout.trained_states([state], rules.SEED)
-    for f in rules.SEED.fields:
-        p = guessers.interpolator(rules.SEED, trained, f).predict(state)
-        assert p.determined and p.value == rules.SEED.truth(state)[f], f
+    trained = HeldOut([state]).trained(SEED)
+    for f in SEED.fields:
+        p = guessers.interpolator(SEED, trained, f).predict(state)
+        assert p.determined and p.value == SEED.truth(state)[f], f
 
 
 def test_a_half_is_undetermined():
     from fractions import Fraction
 
-    from causal_tui.exact_fit import Prediction
+    from causal_tui.science.exact_fit import Prediction
 
     half = Prediction(Fraction(3, 2))
     assert not half.determined and half.range == (1, 2) and half.answer is None
@@ -136,19 +138,19 @@ def test_a_half_is_undetermined():
     ([(6, 8)], 1, 0.1179, 0.9854),
 ])
 def test_seed_level_interval_on_hand_computed_cases(per_seed, n_eff, lo, hi):
-    got = scorecard.seed_summary(per_seed)
+    got = intervals.seed_summary(per_seed)
     assert got["effective_n"] == pytest.approx(n_eff, abs=1e-3)
     assert got["interval95"][0] == pytest.approx(lo, abs=1e-3) and got["interval95"][1] == pytest.approx(hi, abs=1e-3)
     assert got["per_seed"] == [k / m for k, m in per_seed]
-    wilson_over_seeds = scorecard.wilson(round(got["accuracy"] * len(per_seed)), len(per_seed))
+    wilson_over_seeds = intervals.wilson(round(got["accuracy"] * len(per_seed)), len(per_seed))
     if all(k in (0, m) for k, m in per_seed):  # all agree within each seed: never narrower than that
         assert got["interval95"] == pytest.approx(wilson_over_seeds)
 
 
 def test_the_pooled_interval_the_scorecard_used_to_print_is_too_narrow():
     # The review's case: 7/24 pooled as independent cells gives [0.149, 0.492].
-    assert scorecard.wilson(7, 24) == pytest.approx((0.149, 0.492), abs=1e-3)
-    lo, hi = scorecard.seed_summary([(7, 8), (0, 8), (0, 8)])["interval95"]
+    assert intervals.wilson(7, 24) == pytest.approx((0.149, 0.492), abs=1e-3)
+    lo, hi = intervals.seed_summary([(7, 8), (0, 8), (0, 8)])["interval95"]
     assert lo < 0.149 and hi > 0.492
 
 
@@ -159,17 +161,17 @@ def test_the_pooled_interval_the_scorecard_used_to_print_is_too_narrow():
     (81, 263, 0.2553, 0.3662),  # Wilson's classic example as given in Newcombe (1998)
 ])
 def test_wilson_interval_against_known_values(k, n, lo, hi):
-    got = scorecard.wilson(k, n)
+    got = intervals.wilson(k, n)
     assert got[0] == pytest.approx(lo, abs=1e-3) and got[1] == pytest.approx(hi, abs=1e-3)
 
 
 def test_scorecard_from_hand_made_runs():
     held = [(0, 0, 0, 0, 0)]
-    right = {f: v for f, v in rules.SEED.truth((0, 0, 0, 0, 0)).items()}
+    right = {f: v for f, v in SEED.truth((0, 0, 0, 0, 0)).items()}
     wrong = {**right, "sum1": 1}
     runs = [{"seed": 0, "predictions": {"0,0,0,0,0": right}},
             {"seed": 1, "predictions": {"0,0,0,0,0": wrong}}]
-    card = scorecard.build(rules.SEED, held, runs)
+    card = scorecard.build(SEED, held, runs)
     cell = next(c for c in card["cells"] if c["field"] == "sum1")
     assert cell["right"] == 1 and cell["seeds"] == 2 and cell["unseen_label"]
     assert cell["guessers"]["nearest_neighbour"] == 1 and cell["agree"]["nearest_neighbour"] == 0.5
@@ -181,12 +183,12 @@ def test_own_answer_rule_counts_composition_from_wrong_parts():
     # 1,0,1,1,0: truth newA=0 newB=0 newC=0 newD=1 sum2=1. A model that says newA=1
     # (A OR C) and then sum2=2 is wrong twice but adds up its own answers.
     state = (1, 0, 1, 1, 0)
-    truth = rules.SEED.truth(state)
+    truth = SEED.truth(state)
     composed = {**truth, "newA": 1, "sum2": 2}
     scrambled = {**truth, "newA": 1, "sum2": 3}
     runs = [{"seed": 0, "predictions": {"1,0,1,1,0": composed}},
             {"seed": 1, "predictions": {"1,0,1,1,0": scrambled}}]
-    card = scorecard.build(rules.SEED, [state], runs)
+    card = scorecard.build(SEED, [state], runs)
     own = card["fields"]["sum2"]["own_answers"]
     assert own["reads"] == ["newA", "newB", "newC", "newD"]
     assert (own["consistent"], own["readable"], own["informative"], own["total"]) == (1, 2, 2, 2)
@@ -198,34 +200,35 @@ def test_own_answer_rule_counts_composition_from_wrong_parts():
 
 def test_rule_on_uses_the_given_answers_for_the_fields_it_reads():
     state = (0, 0, 0, 0, 0)  # truth: newB=1 so newD=1; sum2=2
-    assert rules.SEED.composed == ("newD", "sum2")
-    assert rules.SEED.rule_on("newD", state, {"newB": 0}) == 0  # A OR newB with the given newB
-    assert rules.SEED.rule_on("sum2", state, {"newA": 1, "newB": 1, "newC": 1, "newD": 1}) == 4
-    assert rules.SEED.rule_on("sum2", state, {"newA": None, "newB": 1, "newC": 0, "newD": 1}) is None
-    for s in rules.SEED.all_states:  # on the true answers, every rule gives the truth
-        t = rules.SEED.truth(s)
-        assert all(rules.SEED.rule_on(f, s, t) == t[f] for f in rules.SEED.fields)
+    assert SEED.composed == ("newD", "sum2")
+    assert SEED.rule_on("newD", state, {"newB": 0}) == 0  # A OR newB with the given newB
+    assert SEED.rule_on("sum2", state, {"newA": 1, "newB": 1, "newC": 1, "newD": 1}) == 4
+    assert SEED.rule_on("sum2", state, {"newA": None, "newB": 1, "newC": 0, "newD": 1}) is None
+    for s in SEED.all_states:  # on the true answers, every rule gives the truth
+        t = SEED.truth(s)
+        assert all(SEED.rule_on(f, s, t) == t[f] for f in SEED.fields)
 
 
 def test_composed_counts_only_informative_cells():
     # Under A=1&C=1 every held-out state has A = 1: newD = A OR newB is 1 whatever newB is.
-    assert not any(rules.SEED.informative("newD", s) for s in AC)
-    assert all(rules.SEED.informative("sum2", s) for s in AC)
-    runs = [{"seed": k, "predictions": {rules.SEED.format_state(s): {**rules.SEED.truth(s), "newB": 1 - rules.SEED.truth(s)["newB"]}
+    assert not any(SEED.informative("newD", s) for s in AC)
+    assert all(SEED.informative("sum2", s) for s in AC)
+    runs = [{"seed": k, "predictions": {SEED.format_state(s): {**SEED.truth(s), "newB": 1 - SEED.truth(s)["newB"]}
                                         for s in AC}} for k in range(2)]
-    own = scorecard.build(rules.SEED, AC, runs)["fields"]["newD"]["own_answers"]
+    own = scorecard.build(SEED, AC, runs)["fields"]["newD"]["own_answers"]
     assert own["informative"] == 0 and own["readable"] == 0 and own["fraction"] is None
-    from causal_tui.headless import scorecard_tables
     from rich.console import Console
 
+    from causal_tui.report.scorecard_tables import scorecard_tables
+
     console = Console(width=120, record=True)
-    for table in scorecard_tables(scorecard.build(rules.SEED, AC, runs)):
+    for table in scorecard_tables(scorecard.build(SEED, AC, runs)):
         console.print(table)
     assert "no informative cell" in console.export_text()
 
 
 def test_a_non_boolean_answer_is_unreadable_for_rules_that_read_it():
     state = (0, 0, 0, 0, 0)
-    assert rules.SEED.rule_on("newD", state, {"newB": 2}) is None
-    assert rules.SEED.rule_on("sum2", state, {"newA": 0, "newB": 2, "newC": 0, "newD": 1}) is None
-    assert rules.SEED.rule_on("newD", state, {"newB": 1}) == 1
+    assert SEED.rule_on("newD", state, {"newB": 2}) is None
+    assert SEED.rule_on("sum2", state, {"newA": 0, "newB": 2, "newC": 0, "newD": 1}) is None
+    assert SEED.rule_on("newD", state, {"newB": 1}) == 1

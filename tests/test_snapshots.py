@@ -10,20 +10,23 @@ Update after an intended change with `uv run pytest tests/test_snapshots.py --sn
 and look at the SVGs in tests/__snapshots__/ before committing them."""
 
 import json
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-
-from causal_tui import data, model_store, probe, tokenizer
-from causal_tui.app import CausalApp
-from causal_tui.rules import SEED
-from causal_tui.session import Session
-from causal_tui.system_file import manifest_entry
 from conftest import SMALL_CONFIG
 from pilot_helpers import settled, wait_for
-from causal_tui.training import TrainingConfig
 from stub_model import StubModel
+
+from causal_tui.data import dataset as data
+from causal_tui.data import tokenizer
+from causal_tui.evaluation import probe
+from causal_tui.store import model_folder
+from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.training.config import TrainingConfig
+from causal_tui.training.run import build_manifest
+from causal_tui.tui.app import CausalApp
+from causal_tui.tui.session import Session
 
 HELD_OUT = "1,0,1,0,1"
 SIZES = {"train": 2000, "valid": 200, "test": 50}
@@ -42,23 +45,17 @@ def or_on_the_held_out_state(state, written):
 def fixed_app(workdir, monkeypatch):
     """The stub model's probe and a manifest written for it, a fixed dataset, by relative paths."""
     config = TrainingConfig(**SMALL_CONFIG)
-    data.write(data.generate(data.parse_omit(HELD_OUT), seed=0, sizes=SIZES),
-               Path("dataset"))
+    dataset = data.generate(HeldOut.parse_list(HELD_OUT), seed=0, sizes=SIZES)
+    data.write(dataset, Path("dataset"))
     tok = tokenizer.build(SEED)
     report = probe.run(StubModel(tok, or_on_the_held_out_state), tok, SEED, [SEED.parse_state(HELD_OUT)])
-    manifest = {
-        "format": 1, "trained_at": "2026-01-01T12:00:00+00:00", "run_id": None, "system": manifest_entry(SEED),
-        "dataset": {"folder": "dataset", "seed": 0, "sizes": SIZES,
-                    "omitted": [HELD_OUT]},
-        "config": asdict(config), "precision": "fp32",
-        # made up (the stub was never trained); no snapshot shows them
-        "metrics": {"steps": 375, "seconds": 9.5, "train_loss": 0.05, "eval_loss": 0.04,
-                    "perfect_at_step": None, "perfect_after_s": None},
-        "probe": report.summary(),
-    }
-    final = model_store.final_dir(Path("out"))
+    # made up (the stub was never trained); no snapshot shows them
+    metrics = {"steps": 375, "seconds": 9.5, "train_loss": 0.05, "eval_loss": 0.04,
+               "perfect_at_step": None, "perfect_after_s": None}
+    manifest = build_manifest(dataset, config, "fp32", metrics, report.summary(), trained_at="2026-01-01T12:00:00+00:00")
+    final = model_folder.final_dir(Path("out"))
     final.mkdir(parents=True)
-    (final / model_store.MANIFEST).write_text(json.dumps(manifest))
+    (final / model_folder.MANIFEST).write_text(json.dumps(manifest))
     monkeypatch.setattr(probe, "probe_saved", lambda folder: (report, manifest))
     session = Session(dataset_dir=Path("dataset"), out_dir=Path("out"), config=config)
     return CausalApp(session)
@@ -69,7 +66,7 @@ def after_probe(*keys):
     their effect: snapshots capture a state, never a race."""
 
     async def run_before(pilot):
-        await wait_for(pilot, lambda: pilot.app.session.report is not None, what="the startup probe")
+        await wait_for(pilot, lambda: pilot.app.session.model.report is not None, what="the startup probe")
         await settled(pilot)
         await pilot.press(*keys)
         await settled(pilot)

@@ -1,10 +1,11 @@
 """The status line at the top of every screen fits 80 columns without losing the verdict."""
 
-from causal_tui import data
-from causal_tui.session import Session
-from causal_tui.widgets.status_line import describe
+from causal_tui.data import dataset as data
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.tui.session import Session
+from causal_tui.tui.widgets.status_line import describe
 
-OMIT = data.parse_omit("1,0,1,0,1")
+OMIT = HeldOut.parse_list("1,0,1,0,1")
 
 
 def _session(model_omitted: list[str]) -> Session:
@@ -12,7 +13,9 @@ def _session(model_omitted: list[str]) -> Session:
                       omitted=tuple(OMIT))
     manifest = {"dataset": {"omitted": model_omitted}, "probe": {"trained_exact": [31, 31]},
                 "trained_at": "2026-11-24T06:01:33"}
-    return Session(dataset=ds, manifest=manifest)
+    session = Session()
+    session.data.dataset, session.model.manifest = ds, manifest
+    return session
 
 
 def test_full_line_names_everything():

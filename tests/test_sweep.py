@@ -5,9 +5,13 @@ import threading
 
 import pytest
 
-from causal_tui import holdout, rules, sweep
-from causal_tui.cli import tui_main
-from causal_tui.training import TrainingConfig
+from causal_tui.cli.main import tui_main
+from causal_tui.store.runs import PROBE_FILE
+from causal_tui.sweeps import layout
+from causal_tui.sweeps import run as sweep
+from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.training.config import TrainingConfig
 
 FLAGS = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--epochs", "1", "--lr", "3e-3",
          "--batch-size", "32", "--train-size", "320", "--valid-size", "32", "--test-size", "16"]
@@ -21,13 +25,13 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
     card = json.loads((folder / "scorecard.json").read_text())
     assert card["held_out"] == ["1,0,1,0,1", "1,0,1,1,1", "1,1,1,0,1", "1,1,1,1,1"]
     assert sorted(card["seeds"]) == [0, 1, 2]
-    assert len(card["cells"]) == 4 * len(rules.SEED.fields)
+    assert len(card["cells"]) == 4 * len(SEED.fields)
     for cell in card["cells"]:
         assert cell["seeds"] == 3 and 0 <= cell["right"] <= 3 and len(cell["model_values"]) == 3
         lo, hi = cell["wilson95"]
         assert 0 <= lo <= cell["fraction"] <= hi <= 1
         assert set(cell["guessers"]) == {"majority", "nearest_neighbour", "interpolator"}
-    assert set(card["fields"]) == set(rules.SEED.fields)
+    assert set(card["fields"]) == set(SEED.fields)
     # 1,1,1,1,1 is the only state with sum1 = 5: an unseen label, scored apart.
     assert next(c for c in card["cells"] if c["state"] == "1,1,1,1,1" and c["field"] == "sum1")["unseen_label"]
     assert card["by_label"]["unseen_label"]["cells"] >= 1
@@ -65,8 +69,8 @@ def test_sweep_needs_a_holdout(workdir, capsys):
 
 
 def test_default_names():
-    assert sweep.default_name("A=1&C=1") == "A1_C1"
-    assert sweep.default_name("1,0,1,0,1") == "1_0_1_0_1"
+    assert layout.default_name("A=1&C=1") == "A1_C1"
+    assert layout.default_name("1,0,1,0,1") == "1_0_1_0_1"
 
 
 TINY = TrainingConfig(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
@@ -75,7 +79,7 @@ LONG_SIZES = {"train": 16_000, "valid": 32, "test": 16}  # 500 steps: long enoug
 
 @pytest.mark.parametrize("jobs", [2])
 def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
-    held_out = holdout.parse("A=1&C=1&E=1", rules.SEED)
+    held_out = HeldOut.parse("A=1&C=1&E=1", SEED)
     steps: list[tuple[int, int, int]] = []
     stop = threading.Event()
 
@@ -85,11 +89,11 @@ def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
             stop.set()
 
     with pytest.raises(sweep.Interrupted) as stopped:
-        sweep.run("s", rules.SEED, held_out, 3, jobs, TINY, LONG_SIZES, workdir / "out", should_stop=stop.is_set, on_step=on_step)
+        sweep.run("s", SEED, held_out, 3, jobs, TINY, LONG_SIZES, workdir / "out", should_stop=stop.is_set, on_step=on_step)
     assert stopped.value.done == 0 and stopped.value.total == 3
     assert steps and all(total == 500 for _, _, total in steps)
-    folder = sweep.sweep_dir(workdir / "out", "s")
-    assert not list(folder.glob("seed-*/probe.json")) and not (folder / sweep.SCORECARD_FILE).exists()
+    folder = layout.sweep_dir(workdir / "out", "s")
+    assert not list(folder.glob("seed-*/probe.json")) and not (folder / layout.SCORECARD_FILE).exists()
     assert not (folder / "seed-2").exists()  # nothing new starts once stopping
     assert all(not (d / "tiny-gpt2-causal" / "final").exists() for d in folder.glob("seed-*"))
 
@@ -99,8 +103,8 @@ def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
 
     # Run again (one seed, to keep it short): the stopped seed goes on from its checkpoint and is scored.
     steps.clear()
-    card = sweep.run("s", rules.SEED, held_out, 1, jobs, TINY, LONG_SIZES, workdir / "out",
+    card = sweep.run("s", SEED, held_out, 1, jobs, TINY, LONG_SIZES, workdir / "out",
                      on_step=lambda seed, step, total: steps.append((seed, step, total)))
-    assert card["seeds"] == [0] and (folder / "seed-0" / sweep.PROBE_FILE).exists()
+    assert card["seeds"] == [0] and (folder / "seed-0" / PROBE_FILE).exists()
     assert steps and min(step for _, step, _ in steps) > stopped_at  # continued, not restarted
-    assert json.loads((folder / "seed-0" / sweep.PROBE_FILE).read_text())["steps"] == 500
+    assert json.loads((folder / "seed-0" / PROBE_FILE).read_text())["steps"] == 500

@@ -7,11 +7,17 @@ import json
 from pathlib import Path
 
 import pytest
-
-from causal_tui import data, expressions, holdout, rules, system_file, tokenizer, training
-from causal_tui.cli import experiment_main, tui_main
-from causal_tui.system_file import SystemFileError
 from conftest import snapshot_files
+
+from causal_tui.cli.main import experiment_main, tui_main
+from causal_tui.data import dataset as data
+from causal_tui.data import tokenizer
+from causal_tui.learners import loading
+from causal_tui.systems import catalog, expressions, reader
+from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.systems.reader import SystemFileError
+from causal_tui.training.encode import encode_split
 
 TINY3 = Path(__file__).parent / "fixtures" / "systems" / "tiny3.toml"
 
@@ -60,8 +66,8 @@ def test_precedence_and_associativity(text, values, expected):
 
 
 def test_the_bundled_seed_file_is_the_seed_system():
-    seed = system_file.bundled("seed")
-    assert seed == rules.SEED and seed.inputs == ("A", "B", "C", "D", "E")
+    seed = catalog.bundled("seed")
+    assert seed == SEED and seed.inputs == ("A", "B", "C", "D", "E")
     assert seed.fields == ("newA", "newB", "newC", "newD", "sum1", "sum2")
     assert [e.text for e in seed.equations] == ["A XOR C", "NOT D", "B AND E", "A OR newB"]
     assert seed.reads["newD"] == ("newB",) and seed.composed == ("newD", "sum2")
@@ -79,24 +85,24 @@ BEFORE = {
 
 
 def test_the_seed_system_writes_the_same_files_and_model_inputs_byte_for_byte(tmp_path):
-    ds = data.generate(data.parse_omit("1,0,1,0,1;0,0,0,0,0"), seed=7, sizes={"train": 500, "valid": 50, "test": 20},
-                       system=system_file.load("seed"))
+    ds = data.generate(HeldOut.parse_list("1,0,1,0,1;0,0,0,0,0"), seed=7, sizes={"train": 500, "valid": 50, "test": 20},
+                       system=catalog.load("seed"))
     data.write(ds, tmp_path)
     for split in data.SPLITS:
         assert hashlib.sha256((tmp_path / f"{split}.jsonl").read_bytes()).hexdigest() == BEFORE[split], split
-    tok = tokenizer.build(rules.SEED)
-    ids, labels = training.encode_split(tok, list(rules.SEED.all_states), rules.SEED)
+    tok = tokenizer.build(SEED)
+    ids, labels = encode_split(tok, list(SEED.all_states), SEED)
     assert tuple(ids.shape) == (32, 25)
     assert hashlib.sha256(ids.numpy().tobytes()).hexdigest() == BEFORE["ids"]
     assert hashlib.sha256(labels.numpy().tobytes()).hexdigest() == BEFORE["labels"]
     manifest = json.loads((tmp_path / data.MANIFEST).read_text())
-    assert manifest["system"]["name"] == "seed" and manifest["system"]["digest"] == rules.SEED.digest
+    assert manifest["system"]["name"] == "seed" and manifest["system"]["digest"] == SEED.digest
     assert manifest["system"]["equations"][3] == "newD = A OR newB"
 
 
 def test_the_original_projects_data_loads_as_the_seed_system(upstream):
     ds = data.load(upstream)
-    assert ds.system == rules.SEED and ds.manifest is None
+    assert ds.system == SEED and ds.manifest is None
 
 
 def write_system(tmp_path, text: str) -> Path:
@@ -132,7 +138,7 @@ BASE = 'inputs = ["A", "B"]\n'
 def test_bad_system_files_say_where_in_one_line(tmp_path, text, fragment, line, column):
     path = write_system(tmp_path, text)
     with pytest.raises(SystemFileError) as e:
-        system_file.load(path)
+        catalog.load(path)
     message = str(e.value)
     assert message.startswith(str(path)) and fragment in message and "\n" not in message, message
     if line is not None:
@@ -173,9 +179,9 @@ def test_a_small_three_input_system_trains_until_exact_and_probes_all_8_states(w
     out = capsys.readouterr().out
     assert code == 0, out
     assert "Probe: all 8 input states" in out and "every trained state exact" in out
-    from causal_tui import model_store
+    from causal_tui.store import model_folder
 
-    manifest = model_store.read_manifest(model_store.final_dir(workdir / "out"))
+    manifest = model_folder.read_manifest(model_folder.final_dir(workdir / "out"))
     assert manifest["system"]["name"] == "tiny3" and manifest["probe"]["trained_exact"] == [7, 7]
     assert manifest["dataset"]["omitted"] == ["1,1,0"]
     # --test speaks the model's system: three bits, its fields and explanation.
@@ -191,7 +197,7 @@ def test_a_small_three_input_system_trains_until_exact_and_probes_all_8_states(w
 
 
 def test_an_eight_input_system_generates_trains_briefly_and_probes_all_256_states(workdir, capsys):
-    system = system_file.load("parity8")
+    system = catalog.load("parity8")
     assert len(system.all_states) == 256 and system.sequence_length == 33
     code = tui_main(["--train-only", "--system", "parity8", "--max-steps", "20", "--batch-size", "32",
                      "--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--train-size", "1000",
@@ -201,23 +207,24 @@ def test_an_eight_input_system_generates_trains_briefly_and_probes_all_256_state
     assert "Probe: all 256 input states" in out
     ds = data.load(workdir / "dataset")
     assert ds.system == system and len(ds.splits["train"]) == 1000
-    from causal_tui import model_store, probe
+    from causal_tui.evaluation import probe
+    from causal_tui.store import model_folder
 
-    loaded = model_store.load(model_store.final_dir(workdir / "out"))
+    loaded = loading.load(model_folder.final_dir(workdir / "out"))
     report = probe.run(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out)
     assert len(report.states) == 256 and report.held_out == ((1,) * 8,)
     assert set(report.states[0].fields) == set(system.fields)
 
 
 def test_holdout_conditions_and_guessers_follow_the_system():
-    system = system_file.load(TINY3)
-    held = holdout.parse("P=1&Q=1", system)
+    system = catalog.load(TINY3)
+    held = HeldOut.parse("P=1&Q=1", system)
     assert held == ((1, 1, 0), (1, 1, 1))
     with pytest.raises(Exception, match="not like P=1"):
-        holdout.parse("A=1", system)
-    unseen = holdout.unseen_labels(held, system)
+        HeldOut.parse("A=1", system)
+    unseen = HeldOut(held).unseen_labels(system)
     assert unseen[(1, 1, 1)] == {"n"}  # n = 3 only at 1,1,1
-    from causal_tui import scorecard
+    from causal_tui.science import scorecard
 
     runs = [{"seed": 0, "predictions": {system.format_state(s): system.truth(s) for s in held}}]
     card = scorecard.build(system, held, runs)
@@ -228,24 +235,24 @@ def test_holdout_conditions_and_guessers_follow_the_system():
 def test_two_digit_sums_are_written_and_read_back():
     text = 'inputs = ["A","B","C","D","E","F"]\nequations = ["a = A", "b = B", "c = C", "d = D", "e = E"]\n' \
            'sums = ["all = A + B + C + D + E + F + a + b + c + d + e"]\n'
-    system = system_file.parse(text)
+    system = reader.parse(text)
     top = (1,) * 6
     assert system.completion(top) == "\n1,1,1,1,1\n11\n"
     assert system.read_fields(system.completion(top))["all"] == 11
     assert system.completion_length == len("\n1,1,1,1,1\n11\n")
     assert "9" in system.alphabet() and system.sequence_length == 11 + 14 + 1
     tok = tokenizer.build(system)
-    ids, labels = training.encode_split(tok, [(0,) * 6, top], system)
+    ids, labels = encode_split(tok, [(0,) * 6, top], system)
     assert ids.shape == (2, system.sequence_length)
     assert (labels[0] == -100).sum() == 11 + 1  # prompt + one padding position after the shorter completion
 
 
 def test_a_dataset_written_before_systems_were_recorded_is_the_seeds(tmp_path):
-    ds = data.generate(data.parse_omit("1,0,1,0,1"), seed=3, sizes={"train": 50, "valid": 10, "test": 10})
+    ds = data.generate(HeldOut.parse_list("1,0,1,0,1"), seed=3, sizes={"train": 50, "valid": 10, "test": 10})
     data.write(ds, tmp_path)
     manifest = json.loads((tmp_path / data.MANIFEST).read_text())
     manifest.pop("system")
     manifest["rules"] = {"inputs": list("ABCDE")}  # what the first round wrote instead
     (tmp_path / data.MANIFEST).write_text(json.dumps(manifest))
     loaded = data.load(tmp_path)
-    assert loaded.system == rules.SEED and loaded.omitted == ((1, 0, 1, 0, 1),)
+    assert loaded.system == SEED and loaded.omitted == ((1, 0, 1, 0, 1),)

@@ -7,26 +7,32 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from causal_tui import model_store, probe, rules, tokenizer as tok_mod, training
-from causal_tui.training import TrainingConfig
 from conftest import SMALL_SIZES
+
+from causal_tui.data import tokenizer as tok_mod
+from causal_tui.evaluation import decoding, probe
+from causal_tui.learners import loading
+from causal_tui.store import model_folder
+from causal_tui.systems.catalog import SEED
+from causal_tui.training import run as training
+from causal_tui.training.config import TrainingConfig
+from causal_tui.training.encode import encode_split
 
 
 def test_check_agrees_with_greedy_on_a_trained_model(trained):
-    loaded = model_store.load(trained.final)
+    loaded = loading.load(trained.final)
     report = probe.run(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out)
     for r in report.states:
-        seq, labels = training.encode_split(loaded.tokenizer, [r.state], loaded.system)
-        assert probe.teacher_forced_exact(loaded.model, seq, labels) == r.exact, r.state
+        seq, labels = encode_split(loaded.tokenizer, [r.state], loaded.system)
+        assert decoding.teacher_forced_exact(loaded.model, seq, labels) == r.exact, r.state
 
 
 def test_check_fails_on_an_untrained_model():
     torch.manual_seed(0)
-    tok = tok_mod.build(rules.SEED)
-    model = training.build_model(TrainingConfig(n_embd=32, n_layer=1, n_head=2), tok, rules.SEED).eval()
-    seqs, labels = training.encode_split(tok, list(rules.SEED.all_states), rules.SEED)
-    assert not probe.teacher_forced_exact(model, seqs, labels)
+    tok = tok_mod.build(SEED)
+    model = training.build_model(TrainingConfig(n_embd=32, n_layer=1, n_head=2), tok, SEED).eval()
+    seqs, labels = encode_split(tok, list(SEED.all_states), SEED)
+    assert not decoding.teacher_forced_exact(model, seqs, labels)
 
 
 def test_training_stops_when_every_trained_state_is_exact(trained):
@@ -39,7 +45,7 @@ def test_training_stops_when_every_trained_state_is_exact(trained):
     assert seconds > 0
     # What the check promised, greedy decoding delivers.
     assert result.report.exact(held_out=False) == (31, 31)
-    manifest = json.loads((trained.final / model_store.MANIFEST).read_text())
+    manifest = json.loads((trained.final / model_folder.MANIFEST).read_text())
     assert manifest["metrics"]["perfect_at_step"] == step
 
 
@@ -71,12 +77,12 @@ def test_probe_decoding_is_exactly_greedy_generation_even_for_an_untrained_model
     # The probe decodes by verify-and-correct passes; it must agree token for
     # token with plain one-token-at-a-time greedy generation.
     torch.manual_seed(seed)
-    system = rules.SEED
+    system = SEED
     tok = tok_mod.build(system)
     model = training.build_model(TrainingConfig(), tok, system).eval()
     states = list(system.all_states)
-    tokens, probs = probe.greedy(model, tok, system, states)
-    prompts = probe.encode_prompts(tok, system, states)
+    tokens, probs = decoding.greedy(model, tok, system, states)
+    prompts = decoding.encode_prompts(tok, system, states)
     length = system.completion_length + 1
     out = model.generate(prompts, max_new_tokens=length, do_sample=False, eos_token_id=tok.eos_token_id,
                          pad_token_id=tok.pad_token_id, output_logits=True, return_dict_in_generate=True)
@@ -97,15 +103,15 @@ def test_probe_decoding_is_exactly_greedy_generation_even_for_an_untrained_model
 def test_any_first_guess_decodes_the_same():
     # The guess only decides how many verify passes greedy decoding takes.
     torch.manual_seed(2)
-    system = rules.SEED
+    system = SEED
     tok = tok_mod.build(system)
     model = training.build_model(TrainingConfig(n_embd=32, n_layer=1, n_head=2), tok, system).eval()
     states = list(system.all_states)
-    plain_tokens, plain_probs = probe.greedy(model, tok, system, states)
+    plain_tokens, plain_probs = decoding.greedy(model, tok, system, states)
     noise = torch.randint(0, len(tok), plain_tokens.shape, generator=torch.Generator().manual_seed(0))
-    texts = probe.decode_rows(tok, plain_tokens)
+    texts = decoding.decode_rows(tok, plain_tokens)
     for guess in (noise, plain_tokens):
-        tokens, probs = probe.greedy(model, tok, system, states, guess=guess)
-        assert probe.decode_rows(tok, tokens) == texts
+        tokens, probs = decoding.greedy(model, tok, system, states, guess=guess)
+        assert decoding.decode_rows(tok, tokens) == texts
         for row, text in enumerate(texts):  # up to and including the end-of-sequence token
             assert torch.allclose(probs[row, :len(text) + 1], plain_probs[row, :len(text) + 1], atol=1e-5)

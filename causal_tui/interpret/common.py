@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import probe
-from ..rules import State, System
+from causal_tui.evaluation import decoding
+from causal_tui.systems import expressions
+from causal_tui.systems.system import State, System
 
 
 @dataclass
@@ -22,8 +23,8 @@ class Answers:
 
 def model_answers(model, tokenizer, system: System, states) -> Answers:
     states = list(states)
-    tokens, _ = probe.greedy(model, tokenizer, system, states)
-    texts = probe.decode_rows(tokenizer, tokens)
+    tokens, _ = decoding.greedy(model, tokenizer, system, states)
+    texts = decoding.decode_rows(tokenizer, tokens)
     return Answers(states, tokens, texts, [system.read_fields(t) for t in texts])
 
 
@@ -46,8 +47,6 @@ def token_labels(text: str) -> list[str]:
 def parent_positions(system: System, field: str, completion: str) -> list[int]:
     """Token positions (in prompt + completion) of the inputs and fields a
     field's rule reads directly: where its true parents sit."""
-    from .. import expressions
-
     direct = set()
     for eq in system.equations:
         if eq.name == field:

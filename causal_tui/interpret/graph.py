@@ -4,7 +4,7 @@ it change exactly as the truth does (same difference, sign included)?"""
 
 from __future__ import annotations
 
-from ..rules import System
+from causal_tui.systems.system import System
 
 
 def pairs(system: System, index: int):

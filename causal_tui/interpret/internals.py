@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from .. import precision
-from ..rules import State, System
-from .common import encode, kind_of, parent_positions, token_labels
+from causal_tui.interpret.common import encode, kind_of, parent_positions, token_labels
+from causal_tui.learners.runtime import autocast
+from causal_tui.systems.system import State, System
 
 
 class NotApplicable(Exception):
@@ -47,7 +47,7 @@ def attention(model, tokenizer, system: System, state: State, field: str, comple
     # SDPA returns no weights (transformers then gives an empty tuple): eager does.
     model.set_attn_implementation("eager")
     try:
-        with torch.inference_mode(), precision.autocast(model):
+        with torch.inference_mode(), autocast(model):
             out = model(input_ids=torch.tensor([ids], device=model.device), output_attentions=True)
     finally:
         model.set_attn_implementation(previous)
@@ -69,7 +69,7 @@ def logit_lens(model, tokenizer, system: System, state: State) -> dict:
     _needs_gpt2(model, "the logit lens")
     truth = system.completion(state)
     ids = encode(tokenizer, system.prompt(state) + truth)
-    with torch.inference_mode(), precision.autocast(model):
+    with torch.inference_mode(), autocast(model):
         out = model(input_ids=torch.tensor([ids], device=model.device), output_hidden_states=True)
         hidden = out.hidden_states
         spans = system.parse_completion(truth)
@@ -118,7 +118,7 @@ def _capture(model, ids):
         handles.append(block.register_forward_hook(
             lambda m, i, o, k=k: grabbed.__setitem__(k, o[0] if isinstance(o, tuple) else o)))
     try:
-        with torch.inference_mode(), precision.autocast(model):
+        with torch.inference_mode(), autocast(model):
             logits = model(input_ids=ids).logits
     finally:
         for h in handles:
@@ -144,7 +144,7 @@ def trace(model, tokenizer, system: System, state: State, field: str, flip: str 
     corrupt_ids = torch.tensor([corrupt], device=model.device)
     clean_answer = tokenizer.convert_tokens_to_ids(answer_char)
     clean_logits, clean_hidden = _capture(model, clean_ids)
-    with torch.inference_mode(), precision.autocast(model):
+    with torch.inference_mode(), autocast(model):
         corrupt_logits = model(input_ids=corrupt_ids).logits
     last = len(ids) - 1
     c_logit, x_logit = clean_logits[0, last].float(), corrupt_logits[0, last].float()
@@ -163,7 +163,7 @@ def trace(model, tokenizer, system: System, state: State, field: str, flip: str 
     batch = corrupt_ids.expand(len(positions), -1)
     for layer in range(-1, len(model.transformer.h)):
         with _patching(model, layer, positions, clean_hidden[layer]), torch.inference_mode(), \
-                precision.autocast(model):
+                autocast(model):
             logits = model(input_ids=batch).logits[:, last].float()
         probs.append([round(float(p), 6) for p in logits.softmax(-1)[:, clean_answer]])
         if normalise:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .. import probe
-from ..rules import System
-from .common import Answers, model_answers
+from causal_tui.evaluation import decoding
+from causal_tui.interpret.common import Answers, model_answers
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.systems.system import System
 
 FOLLOW_SHARE = 0.9
 """A model 'follows' (reads what it wrote) where at least this share of the
@@ -30,7 +31,7 @@ def forced_fields(system: System) -> list[str]:
 def intervene(model, tokenizer, system: System, held_out=(), answers: Answers | None = None) -> list[dict]:
     """One entry per (state, forced field) where the model wrote a bit there."""
     answers = answers or model_answers(model, tokenizer, system, system.all_states)
-    held = set(held_out)
+    held = HeldOut(held_out)
     entries: dict[tuple[int, str], dict] = {}
     for forced in forced_fields(system):
         later = [g for g in system.composed if system.fields.index(g) > system.fields.index(forced)]
@@ -43,11 +44,11 @@ def intervene(model, tokenizer, system: System, held_out=(), answers: Answers | 
             prefix = answers.tokens[rows, :end].clone()
             for j, i in enumerate(rows):
                 prefix[j, start] = tokenizer.convert_tokens_to_ids(str(1 - answers.fields[i][forced]))
-            guess = probe.completion_rows(tokenizer, system, [
+            guess = decoding.completion_rows(tokenizer, system, [
                 _follows_completion(system, answers.states[i], answers.fields[i], forced) for i in rows])
-            tokens, _ = probe.greedy(model, tokenizer, system, [answers.states[i] for i in rows], prefix=prefix,
+            tokens, _ = decoding.greedy(model, tokenizer, system, [answers.states[i] for i in rows], prefix=prefix,
                                      guess=guess)
-            for i, text in zip(rows, probe.decode_rows(tokenizer, tokens)):
+            for i, text in zip(rows, decoding.decode_rows(tokenizer, tokens)):
                 state, before = answers.states[i], answers.fields[i]
                 after = system.read_fields(text)
                 follows, informative = {}, {}

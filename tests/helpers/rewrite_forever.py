@@ -13,8 +13,10 @@ import os
 import sys
 from pathlib import Path
 
-from causal_tui import atomic, data
-from causal_tui.rules import SEED
+from causal_tui.data import dataset as data
+from causal_tui.store import atomic
+from causal_tui.systems.catalog import SEED
+from causal_tui.training.config import TrainingConfig
 
 kind, folder, refs = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
 if "no-exchange" in sys.argv:
@@ -28,16 +30,18 @@ if kind == "dataset":
 else:
     import torch
 
-    from causal_tui import model_store, tokenizer, training
+    from causal_tui.data import tokenizer
+    from causal_tui.store import model_folder
+    from causal_tui.training import run as training
 
     tok = tokenizer.build()
     models = []
     for s in (1, 2):
         torch.manual_seed(s)
-        models.append(training.build_model(training.TrainingConfig(n_embd=64, n_layer=2, n_head=2), tok, SEED))
+        models.append(training.build_model(TrainingConfig(n_embd=64, n_layer=2, n_head=2), tok, SEED))
 
     def write(i, target):
-        model_store.save(target, models[i], tok, {"version": "ab"[i], "dataset": {"omitted": []}})
+        model_folder.save(target, models[i], tok, {"version": "ab"[i], "dataset": {"omitted": []}})
 
 for i, name in enumerate("ab"):
     write(i, refs / name)

@@ -1,0 +1,153 @@
+"""`causal-tui --sweep`: many seeds (of one configuration or a grid) on one
+holdout, then the scorecard."""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from causal_tui.cli.args import EXIT_INTERRUPTED, chosen_system, dataset_sizes, training_config
+from causal_tui.errors import UserError
+from causal_tui.science.scorecard import is_grid
+
+EXIT_FAILED = 1
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from causal_tui.report.scorecard_tables import grid_tables, scorecard_tables
+    from causal_tui.sweeps import run as sweep
+    from causal_tui.sweeps.layout import SCORECARD_FILE, sweep_dir
+
+    plan = _plan(args)
+    console = Console()
+    _announce(console, plan, args)
+    started = time.perf_counter()
+    live = _LiveSeeds(console, plan["total"])
+    try:
+        with live:
+            card = sweep.run(plan["name"], plan["system"], plan["held_out"], args.seeds, args.jobs, plan["cells"],
+                             dataset_sizes(args), args.out_dir, report=live.report, should_stop=live.stopping,
+                             on_step=live.on_step, backend=args.backend, address=args.address)
+    except sweep.Interrupted as e:
+        console.print(f"[yellow]stopped[/]: {e.done} of {e.total} seeds done, kept in {e.folder}/. "
+                      "Run the same command again to go on.")
+        return EXIT_INTERRUPTED
+    except sweep.SeedsFailed as e:
+        console.print(f"[red]error[/]: {e}", soft_wrap=True)
+        return EXIT_FAILED
+    _rate(console, live.trained_here, started, args.jobs)
+    for table in grid_tables(card) if is_grid(card) else scorecard_tables(card):
+        console.print()
+        console.print(table)
+    console.print(f"scorecard: {sweep_dir(args.out_dir, plan['name']) / SCORECARD_FILE}")
+    return 0
+
+
+def _plan(args: argparse.Namespace) -> dict:
+    """What the flags ask for: the system, the held-out states, the
+    configurations and the sweep's name (UserError on bad or missing flags)."""
+    from causal_tui.sweeps import grid
+    from causal_tui.sweeps.layout import default_name
+    from causal_tui.systems.catalog import SEED
+    from causal_tui.systems.holdout import HeldOut
+
+    if args.holdout and args.omit:
+        raise UserError("give --holdout or --omit, not both")
+    preset = args.holdout or args.omit
+    if not preset:
+        raise UserError("a sweep needs held-out states: --holdout 'A=1&C=1', 'random-3' or a list like '1,0,1,0,1'")
+    if args.address and args.backend != "ray":
+        raise UserError("--address is for --backend ray")
+    system = chosen_system(args) or SEED
+    held_out = HeldOut.parse(preset, system, seed=args.holdout_seed)
+    config = training_config(args)
+    explicit = frozenset(k for k in ("n_embd", "n_layer", "n_head") if getattr(args, k) is not None)
+    cells = grid.parse(args.grid, config, explicit) if args.grid else grid.single(config)
+    name = args.name or default_name(preset, system, args.grid)
+    return {"system": system, "held_out": held_out, "cells": cells, "name": name,
+            "total": args.seeds * len(cells), "grid": bool(args.grid)}
+
+
+def _announce(console, plan: dict, args: argparse.Namespace) -> None:
+    from causal_tui.systems.catalog import SEED
+    from causal_tui.systems.holdout import unseen_label_lines
+
+    system, held_out = plan["system"], plan["held_out"]
+    what = f"{len(plan['cells'])} configurations x {args.seeds} seeds" if plan["grid"] else \
+        f"{args.seeds} seed{'s' * (args.seeds != 1)}"
+    console.print(f"sweep [bold]{plan['name']}[/]: {what}, {len(held_out)} held-out state{'s' * (len(held_out) != 1)}"
+                  + (" on Ray" if args.backend == "ray" else ""))
+    if system != SEED:
+        console.print(f"system: {system.label()}: {system.description}", soft_wrap=True)
+    console.print(f"holding out: {held_out.text()}", soft_wrap=True)
+    unseen = unseen_label_lines(held_out.unseen_labels(system), system)
+    if unseen:
+        console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "
+                      + "; ".join(unseen), soft_wrap=True)
+
+
+def _rate(console, trained_here: list[float], started: float, jobs: int) -> None:
+    """Seeds per minute, over the seeds this command trained (not the ones it resumed)."""
+    from causal_tui.sweeps.job import threads_per_job
+
+    if not trained_here:
+        return
+    seconds = trained_here[-1] - started
+    threads = threads_per_job(jobs)
+    console.print(f"trained {len(trained_here)} seed{'s' * (len(trained_here) != 1)} in {seconds:.1f} s: "
+                  f"{len(trained_here) / seconds * 60:.1f} seeds per minute ({jobs} at once, "
+                  f"{threads} thread{'s' * (threads != 1)} each)")
+
+
+class _LiveSeeds:
+    """The progress bar over seeds, each training seed's step, and Ctrl+C."""
+
+    def __init__(self, console, total: int):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console, self.total = console, total
+        self.training_now: dict[str, tuple[int, int]] = {}  # seed key -> (step, total) while it trains
+        self.trained_here: list[float] = []  # when each seed trained by this command finished
+        self.announced = False
+        self.bar = Progress(TextColumn("[bold]seeds"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                            TextColumn("{task.fields[now]}"), console=console)
+
+    def __enter__(self):
+        from causal_tui.training.interrupt import stop_on_ctrl_c
+
+        self._stop_context = stop_on_ctrl_c()
+        self.stop = self._stop_context.__enter__()
+        self.bar.__enter__()
+        self.task = self.bar.add_task("seeds", total=self.total, now="")
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.__exit__(*exc)
+        return self._stop_context.__exit__(*exc)
+
+    def show(self) -> None:
+        now = "  ".join(f"{k}: {step}/{n}" for k, (step, n) in sorted(self.training_now.items()))
+        self.bar.update(self.task, now="[yellow]stopping at the next step…[/]" if self.stop.is_set() else now)
+
+    def on_step(self, key, step, n) -> None:
+        self.training_now[key] = (step, n)
+        self.show()
+
+    def report(self, done, total, probe) -> None:
+        if probe is not None:
+            self.trained_here.append(time.perf_counter())
+            self.training_now.pop(probe["key"], None)
+            t = probe["summary"]["trained_exact"]
+            h = probe["summary"]["held_out_exact"]
+            self.bar.console.print(f"{probe['key']}: {probe['steps']} steps, trained exact {t[0]}/{t[1]}, "
+                                   f"held-out exact {h[0]}/{h[1]}")
+        self.bar.update(self.task, completed=done)
+        self.show()
+
+    def stopping(self) -> bool:
+        if self.stop.is_set() and not self.announced:
+            self.announced = True
+            self.show()  # once: the bar says it is stopping
+        return self.stop.is_set()

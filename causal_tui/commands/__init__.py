@@ -1,1 +1,0 @@
-"""One module per command of the command lines; cli.py parses and dispatches."""

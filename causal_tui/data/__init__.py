@@ -1,0 +1,3 @@
+"""Datasets (generation, JSONL files, their manifest) and the character tokenizer.
+
+May import: store, systems, errors."""

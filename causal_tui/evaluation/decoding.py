@@ -1,0 +1,182 @@
+"""Greedy decoding of every state at once, exactly: verify-and-correct passes
+over guessed completions, cached one-token decoding where many rows are
+wrong, and the teacher-forced exactness check behind --until-perfect."""
+
+from __future__ import annotations
+
+from causal_tui.learners import runtime
+from causal_tui.systems.system import System
+
+
+def encode_prompts(tokenizer, system: System, states):
+    import torch
+
+    ids = [tokenizer.convert_tokens_to_ids(list(system.prompt(s))) for s in states]
+    return torch.tensor(ids, dtype=torch.long)
+
+
+def target_rows(tokenizer, system: System, states):
+    """The true completion of each state followed by eos, padded to the longest
+    completion plus one: the first guess of `greedy`, as token ids."""
+    return completion_rows(tokenizer, system, [system.completion(s) for s in states])
+
+
+def completion_rows(tokenizer, system: System, completions):
+    """Completion texts followed by eos, padded (or cut) to the longest
+    completion plus one, as token ids: guesses for `greedy`."""
+    import torch
+
+    length = system.completion_length + 1
+    rows = []
+    for text in completions:
+        ids = (tokenizer.convert_tokens_to_ids(list(text)) + [tokenizer.eos_token_id])[:length]
+        rows.append(ids + [tokenizer.pad_token_id] * (length - len(ids)))
+    return torch.tensor(rows, dtype=torch.long)
+
+
+SMALL_REMAINDER = 16
+"""After the first verify pass, at most this many unfinished rows go on by
+verify-and-correct passes over just those rows (cheap); more go on by
+cached one-token-at-a-time decoding, which costs the same however wrong the
+model is."""
+
+
+def greedy(model, tokenizer, system: System, states, prefix=None, guess=None):
+    """Greedy completions of every state at once, with the probability of each
+    chosen token. Returns (token id rows, probability rows) as tensors of the
+    longest completion plus one (the end-of-sequence token).
+
+    First one verify-and-correct (Jacobi) pass: guess every completion (the
+    truth), run one forward pass over all of them, and keep each row whose
+    argmax agrees with its guess up to its first end-of-sequence token: for a
+    model that is mostly right, that is all. The few rows left go on by more
+    such passes over just those rows (each fixes at least one more position);
+    many rows left (an untrained model) go on by cached incremental decoding.
+    Both are exactly greedy decoding (a test compares with `generate`).
+
+    `prefix`, if given, is a [N, k] tensor of completion tokens to force: the
+    first k tokens of every row are taken as given (an intervention) and the
+    rest is decoded greedily after them; their probabilities read as 1.
+
+    `guess`, if given, replaces the truth as the first guess ([N, L] token ids
+    from `completion_rows`): any guess gives the same result, a good one in
+    fewer passes."""
+    import torch
+
+    device = model.device
+    prompts = encode_prompts(tokenizer, system, states).to(device)
+    guess = (target_rows(tokenizer, system, states) if guess is None else guess.clone()).to(device)
+    fixed = 0
+    if prefix is not None:
+        fixed = prefix.shape[1]
+        guess[:, :fixed] = prefix.to(device)
+    eos = tokenizer.eos_token_id
+    with torch.inference_mode(), runtime.autocast(model):
+        tokens, probs, pending = _verify_and_correct(model, prompts, guess, fixed, eos, system.prompt_length, 1)
+        rows = pending.nonzero().flatten()
+        if len(rows):
+            if len(rows) <= SMALL_REMAINDER or not _caches(model):
+                sub_t, sub_p, _ = _verify_and_correct(model, prompts[rows], tokens[rows], fixed, eos,
+                                                      system.prompt_length, guess.shape[1] + 1)
+            else:
+                sub_t, sub_p = _cached(model, prompts[rows], guess[rows, :fixed], guess.shape[1], eos)
+            tokens[rows], probs[rows] = sub_t, sub_p
+        return tokens.cpu().clone(), probs.cpu().clone()
+
+
+def _caches(model) -> bool:
+    """Whether the model can decode one token at a time from a key-value cache."""
+    return bool(getattr(model, "_supports_cache_class", False) or getattr(model.config, "use_cache", False))
+
+
+def _verify_and_correct(model, prompts, guess, fixed: int, eos: int, prompt_length: int, passes: int):
+    """Up to `passes` verify-and-correct passes. Returns (tokens, probabilities,
+    rows not yet known to be greedy)."""
+    import torch
+
+    length = guess.shape[1]
+    positions = torch.arange(length, device=guess.device)
+    start = prompt_length - 1
+    pending = torch.ones(len(guess), dtype=torch.bool, device=guess.device)
+    top_p = torch.ones(guess.shape, device=guess.device)
+    with torch.inference_mode():
+        for _ in range(passes):
+            # The last guessed token predicts nothing we need: leave it out.
+            logits = model(input_ids=torch.cat([prompts, guess[:, :-1]], 1)).logits[:, start:]
+            top_p, top = logits.float().softmax(-1).max(-1)
+            # Forced tokens stay; positions after a kept end-of-sequence do not matter.
+            is_eos = (guess == eos).long()
+            after_eos = (torch.cumsum(is_eos, 1) - is_eos) > 0
+            wrong = (top != guess) & ~after_eos & (positions[None, :] >= fixed)
+            pending = wrong.any(1)
+            if not pending.any():
+                break
+            first = torch.where(pending, wrong.float().argmax(1), torch.full_like(pending, length, dtype=torch.long))
+            guess = torch.where(positions[None, :] < first[:, None], guess, top)
+    probs = torch.where(positions[None, :] < fixed, torch.ones_like(top_p), top_p)
+    return guess, probs, pending
+
+
+def _cached(model, prompts, forced, length: int, eos: int):
+    """Plain greedy decoding with the model's key-value cache, after `forced`
+    completion tokens; stops early once every row has ended."""
+    import torch
+
+    fixed = forced.shape[1]
+    tokens = [forced] if fixed else []
+    probs = [torch.ones(forced.shape, device=prompts.device)] if fixed else []
+    ended = (forced == eos).any(1) if fixed else torch.zeros(len(prompts), dtype=torch.bool, device=prompts.device)
+    with torch.inference_mode():
+        out = model(input_ids=torch.cat([prompts, forced], 1), use_cache=True)
+        for step in range(length - fixed):
+            p, t = out.logits[:, -1].float().softmax(-1).max(-1)
+            tokens.append(t[:, None])
+            probs.append(p[:, None])
+            ended |= t == eos
+            if ended.all() or step == length - fixed - 1:
+                break
+            out = model(input_ids=t[:, None], past_key_values=out.past_key_values, use_cache=True)
+    done = torch.cat(tokens, 1)
+    p = torch.cat(probs, 1)
+    if done.shape[1] < length:  # every row ended: what would follow is never read
+        pad = length - done.shape[1]
+        done = torch.cat([done, torch.full((len(done), pad), eos, dtype=done.dtype, device=done.device)], 1)
+        p = torch.cat([p, torch.ones((len(p), pad), device=p.device)], 1)
+    return done, p
+
+
+def decode_rows(tokenizer, token_rows) -> list[str]:
+    """Token id rows as text, up to each row's end-of-sequence token ('?' for
+    any other special token)."""
+    special = set(tokenizer.all_special_ids)
+    eos = tokenizer.eos_token_id
+    texts = []
+    for ids in token_rows.tolist():
+        chars = []
+        for t in ids:
+            if t == eos:
+                break
+            chars.append("?" if t in special else tokenizer.convert_ids_to_tokens(t))
+        texts.append("".join(chars))
+    return texts
+
+
+def teacher_forced_exact(model, sequences, labels) -> bool:
+    """Whether greedy decoding would reproduce every sequence's completion."""
+    return bool(teacher_forced_rows(model, sequences, labels).all())
+
+
+def teacher_forced_rows(model, sequences, labels):
+    """Per sequence: would greedy decoding reproduce its completion?
+
+    Greedy decoding yields the target if and only if, fed the target, the
+    argmax at every completion position (through the eos) is the next target
+    token: so one forward pass over [N, L] token ids checks all N states at
+    once. `labels` marks those positions (-100 elsewhere: prompt, padding)."""
+    import torch
+
+    with torch.inference_mode(), runtime.autocast(model):
+        logits = model(input_ids=sequences.to(model.device)).logits
+    predicted = logits[:, :-1].argmax(-1)
+    target = labels[:, 1:].to(predicted.device)
+    return ((predicted == target) | (target == -100)).all(1).cpu()

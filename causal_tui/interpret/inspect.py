@@ -1,0 +1,117 @@
+"""Everything `--inspect` and the Inspect screen show, as one plain-data report.
+
+    {"system": ..., "model": folder, "arch": "gpt2",
+     "interventions": [{"state", "forced", "value", "before", "after",
+                        "follows", "informative", "held_out"}, ...],
+     "intervention_summary": {forced: {g: {"trained"|"held_out":
+                              {"informative", "follows", "ignores", "neither"}}}},
+     "graph": {field: {input: {"pairs", "readable", "changes", "matches_truth"}}},
+     "true_graph": {field: {"depends_on": [...], "changes_with": [...]}},
+     "graph_mismatches": [[field, input], ...],
+     # with a state:
+     "state": "0,1,0,1,1", "completion": the model's own, "held_out": bool,
+     "attention": {field: {"field", "position", "tokens", "parents", "rows", "weights"}},
+     "logit_lens": {"layers", "fields": {field: [p per layer]}, "truth"},
+     "tracing": {field: {input: {"field", "flipped", "tokens", "clean_answer",
+                 "corrupted_answer", "clean_prob", "corrupted_prob", "layers",
+                 "recovered_prob", "normalized_logit_diff", "note"}}}}
+
+A part that needs something the learner lacks (attention in an LSTM, a
+sequence in an MLP) is {"not_applicable": "why"}."""
+
+from __future__ import annotations
+
+from causal_tui.errors import UserError
+from causal_tui.interpret import graph as graph_mod
+from causal_tui.interpret import internals, interventions
+from causal_tui.interpret.common import has_sequence, kind_of, model_answers
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.systems.system import State, System
+
+
+def overview(model, tokenizer, system: System, held_out=()) -> dict:
+    """Interventions and the input-output graph over every state."""
+    answers = model_answers(model, tokenizer, system, system.all_states)
+    predictions = {system.format_state(s): f for s, f in zip(answers.states, answers.fields)}
+    out: dict = {"arch": kind_of(model)}
+    if has_sequence(model):
+        entries = interventions.intervene(model, tokenizer, system, held_out, answers)
+        out["interventions"] = entries
+        out["intervention_summary"] = interventions.summarize(entries)
+    else:
+        why = "this learner reads the inputs only and never its own answers: nothing to intervene on"
+        out["interventions"] = {"not_applicable": why}
+        out["intervention_summary"] = {"not_applicable": why}
+    g = graph_mod.model_graph(system, predictions)
+    truth = graph_mod.true_graph(system)
+    out.update(graph=g, true_graph=truth, graph_mismatches=[list(m) for m in graph_mod.mismatches(system, g, truth)])
+    out["_answers"] = answers  # for the per-state parts; dropped before printing
+    return out
+
+
+def one_state(model, tokenizer, system: System, state: State, completion: str,
+              fields=None, flips=None) -> dict:
+    """Attention, logit lens and tracing for one state: every field (or
+    `fields`), tracing every input (or `flips`) of each."""
+    fields = list(fields or system.fields)
+    out: dict = {}
+
+    def guarded(fn):
+        try:
+            return fn()
+        except internals.NotApplicable as e:
+            return {"not_applicable": str(e)}
+        except ValueError as e:  # the model's completion lacks that field
+            return {"not_applicable": str(e)}
+
+    out["attention"] = {f: guarded(lambda f=f: internals.attention(model, tokenizer, system, state, f, completion))
+                        for f in fields}
+    out["logit_lens"] = guarded(lambda: internals.logit_lens(model, tokenizer, system, state))
+    out["tracing"] = {f: {v: guarded(lambda f=f, v=v: internals.trace(model, tokenizer, system, state, f, v, completion))
+                          for v in (flips or system.inputs)} for f in fields}
+    return out
+
+
+def inspect(model, tokenizer, system: System, held_out=(), state: State | None = None,
+            fields=None, flips=None) -> dict:
+    report = overview(model, tokenizer, system, held_out)
+    answers = report.pop("_answers")
+    report["system"] = system.summary()
+    if state is not None:
+        completion = answers.texts[answers.states.index(state)]
+        report.update(state=system.format_state(state), completion=completion, held_out=state in HeldOut(held_out))
+        report.update(one_state(model, tokenizer, system, state, completion, fields, flips))
+    return report
+
+
+def inspect_saved(folder, state_text: str | None = None, field: str | None = None, flip: str | None = None) -> dict:
+    """`inspect` of the model saved in `folder` for one state, one field and
+    one input to flip (defaults: the first composed field, default_flip), as
+    plain data: the dashboard runs it in its helper process. The report says
+    which field and flip it used ("field", "flip")."""
+    from causal_tui.learners import loading
+
+    loaded = loading.load_cached(folder)
+    state = None
+    if state_text is not None:
+        try:
+            state = loaded.system.parse_state(state_text)
+        except ValueError as e:
+            raise UserError(f"--inspect: {e}") from None
+    system = loaded.system
+    field = field if field in system.fields else system.default_field
+    flip = flip if flip in system.inputs else default_flip(system, state, field)
+    report = inspect(loaded.model, loaded.tokenizer, system, loaded.held_out, state, [field], [flip])
+    report.update(model=str(folder), field=field, flip=flip)
+    return report
+
+
+def default_flip(system, state, field: str) -> str:
+    """The input to flip for tracing: the first whose flip changes the field's
+    truth at this state (else the first it depends on, else the first input)."""
+    if state is not None:
+        for i, v in enumerate(system.inputs):
+            flipped = state[:i] + (1 - state[i],) + state[i + 1:]
+            if system.truth(flipped)[field] != system.truth(state)[field]:
+                return v
+    return system.depends_on[field][0] if system.depends_on[field] else system.inputs[0]

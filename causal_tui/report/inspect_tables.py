@@ -1,0 +1,148 @@
+"""The inspect report as rich tables and heatmaps: printed by `--inspect` and
+drawn by the dashboard's Inspect screen (rich renderables fit both)."""
+
+from __future__ import annotations
+
+from rich import box
+from rich.color import Color
+from rich.style import Style
+from rich.table import Table
+from rich.text import Text
+
+from causal_tui.interpret.interventions import FOLLOW_SHARE
+
+
+def _heat(value: float | None, lo: float = 0.0, hi: float = 1.0) -> Style:
+    """A background from dark (lo) to bright (hi); text stays readable."""
+    if value is None:
+        return Style(dim=True)
+    x = min(1.0, max(0.0, (value - lo) / (hi - lo) if hi > lo else 0.0))
+    r, g, b = int(20 + 40 * x), int(30 + 170 * x), int(60 + 60 * x)
+    return Style(bgcolor=Color.from_rgb(r, g, b), color="white" if x < 0.6 else "black")
+
+
+def _short(value: float) -> str:
+    """A probability in two or three characters: 1, .97, .05, 0."""
+    if value >= 0.995:
+        return "1"
+    if value < 0.005:
+        return "0" if value >= 0 else "-"
+    return f"{value:.2f}"[1:] if value < 1 else f"{value:.1f}"
+
+
+def _percent(value: float) -> str:
+    """A heatmap cell in two characters: percent, blank below 0.5%, ## at 100%,
+    - below zero (a patch that pushes the other way)."""
+    if value < 0:
+        return "-" if value <= -0.005 else ""
+    if value >= 0.995:
+        return "##"
+    return "" if value < 0.005 else f"{round(value * 100):d}"
+
+
+def verdict(counts: dict) -> str:
+    n = counts["informative"]
+    if not n:
+        return ""
+    if counts["follows"] >= FOLLOW_SHARE * n:
+        return "follows"
+    if counts["ignores"] >= FOLLOW_SHARE * n:
+        return "ignores"
+    return "mixed"
+
+
+def intervention_table(report: dict) -> Table | Text:
+    summary = report["intervention_summary"]
+    if "not_applicable" in summary:
+        return Text(f"do(): not applicable: {summary['not_applicable']}", style="dim")
+    table = Table(title="do() on its own answers: force a field, decode the rest",
+                  title_justify="left", box=box.SIMPLE_HEAD, header_style="bold",
+                  caption="f/i/n of N: follows the rule on the new answers /\nignores the change / "
+                          "neither, of N informative states\n(where following and ignoring differ)",
+                  caption_justify="left")
+    for col in ("forced", "then", "trained", "", "held out", " "):
+        table.add_column(col, justify="left" if col in ("forced", "then", "", " ") else "right", no_wrap=True)
+    for forced, per_g in summary.items():
+        for g, parts in per_g.items():
+            cells = []
+            for part in ("trained", "held_out"):
+                c = parts[part]
+                cells.append(f"{c['follows']}/{c['ignores']}/{c['neither']} of {c['informative']}"
+                             if c["informative"] else "no informative")
+                v = verdict(c)
+                cells.append(Text(v, style={"follows": "green", "ignores": "yellow", "mixed": "red"}.get(v, "")))
+            table.add_row(forced, g, *cells)
+    return table
+
+
+def graph_table(report: dict, system) -> Table:
+    """Fields x inputs: the true dependency (● depends, · not) and how many of
+    the pairs that differ in that input change as the truth does."""
+    mismatched = {tuple(m) for m in report["graph_mismatches"]}
+    table = Table(title="Input-output graph: pairs of states differing in one input", title_justify="left",
+                  box=box.SIMPLE_HEAD, header_style="bold",
+                  caption="● the truth depends on it, · not; k/n: pairs where the\n"
+                          "model's answer changes as the truth's; red: differs",
+                  caption_justify="left")
+    table.add_column("field", no_wrap=True)
+    for v in system.inputs:
+        table.add_column(v, justify="right", no_wrap=True)
+    for f in system.fields:
+        cells = []
+        for v in system.inputs:
+            g = report["graph"][f][v]
+            mark = "●" if v in report["true_graph"][f]["changes_with"] else "·"
+            cells.append(Text(f"{mark} {g['matches_truth']}/{g['pairs']}",
+                              style="red" if (f, v) in mismatched else "green"))
+        table.add_row(f, *cells)
+    return table
+
+
+def attention_table(att: dict) -> Table | Text:
+    if "not_applicable" in att:
+        return Text(f"attention: not applicable: {att['not_applicable']}", style="dim")
+    table = Table(title=f"Attention → {att['field']}, per layer.head", title_justify="left", box=None,
+                  pad_edge=False, padding=(0, 0), show_header=True, header_style="bold",
+                  caption="percent; ## = 100; underlined: the field's true parents", caption_justify="left")
+    table.add_column("", no_wrap=True)
+    parents = set(att["parents"])
+    for i, tok in enumerate(att["tokens"]):
+        table.add_column(Text(tok, style="underline bold" if i in parents else ""), justify="center", width=3)
+    for row, weights in zip(att["rows"], att["weights"]):
+        table.add_row(f"{row} ", *(Text(_percent(w), style=_heat(w)) for w in weights))
+    return table
+
+
+def lens_table(lens: dict) -> Table | Text:
+    if "not_applicable" in lens:
+        return Text(f"logit lens: not applicable: {lens['not_applicable']}", style="dim")
+    table = Table(title="Logit lens: p(right answer) after each layer", title_justify="left",
+                  box=box.SIMPLE_HEAD, header_style="bold")
+    table.add_column("field", no_wrap=True)
+    for layer in lens["layers"]:
+        table.add_column(layer, justify="right", width=5)
+    for f, probs in lens["fields"].items():
+        table.add_row(f, *(Text(_short(p), style=_heat(p)) for p in probs))
+    return table
+
+
+def tracing_table(tr: dict) -> Table | Text:
+    if "not_applicable" in tr:
+        return Text(f"tracing: not applicable: {tr['not_applicable']}", style="dim")
+    normalised = tr["normalized_logit_diff"] is not None
+    values = tr["normalized_logit_diff"] if normalised else tr["recovered_prob"]
+    what = "normalised logit difference" if normalised else "p(clean answer)"
+    caption = (f"clean {tr['clean_answer']!r} p={tr['clean_prob']:.2f}; {tr['flipped']} flipped: "
+               f"{tr['corrupted_answer']!r}, p(clean)={tr['corrupted_prob']:.2f}\n"
+               f"cells: {what}, percent, with\nthat one (layer, position) restored")
+    if tr["note"]:
+        caption += f"\n{tr['note']}"
+    table = Table(title=f"Causal tracing: {tr['field']}, {tr['flipped'] or 'nothing'} flipped",
+                  title_justify="left", box=None, pad_edge=False, padding=(0, 0), header_style="bold",
+                  caption=caption, caption_justify="left")
+    table.add_column("", no_wrap=True)
+    for tok in tr["tokens"]:
+        table.add_column(tok, justify="center", width=3)
+    for layer, row in zip(tr["layers"], values):
+        table.add_row(f"{layer:>3} ", *(Text(_percent(v), style=_heat(v)) for v in row))
+    return table

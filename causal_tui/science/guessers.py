@@ -1,0 +1,47 @@
+"""Reference guessers: what simple similarity, not rule learning, would answer
+on held-out states. Each takes the trained states and returns, per state and
+field, a prediction."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.systems.system import State, System
+
+
+def majority(system: System, trained, field: str) -> int:
+    """The most common value of a field over the trained states (ties: the smaller)."""
+    counts = Counter(system.truth(s)[field] for s in trained)
+    return max(sorted(counts), key=lambda v: counts[v])
+
+
+def nearest_neighbour(system: System, trained, state: State, field: str) -> int:
+    """Vote of the trained states nearest in Hamming distance (ties: the smaller value)."""
+    dist = {t: sum(a != b for a, b in zip(t, state)) for t in trained}
+    nearest = min(dist.values())
+    votes = Counter(system.truth(t)[field] for t, d in dist.items() if d == nearest)
+    return max(sorted(votes), key=lambda v: votes[v])
+
+
+def interpolator(system: System, trained, field: str):
+    """The family of lowest-degree polynomials in the inputs that fit the
+    trained states exactly (exact_fit.Fit): `.degree`, and `.predict(state)`
+    saying whether every such fit agrees there."""
+    from causal_tui.science.exact_fit import lowest_degree_fit
+
+    return lowest_degree_fit(trained, [system.truth(s)[field] for s in trained], len(system.inputs))
+
+
+def predictions(system: System, held_out) -> dict[State, dict[str, dict]]:
+    """For each held-out state and field: the majority and nearest-neighbour
+    answers, and the interpolator's exact_fit.Prediction."""
+    trained = HeldOut(held_out).trained(system)
+    fits = {f: interpolator(system, trained, f) for f in system.fields}
+    return {
+        s: {f: {"majority": majority(system, trained, f),
+                "nearest_neighbour": nearest_neighbour(system, trained, s, f),
+                "interpolator": fits[f].predict(s)}
+            for f in system.fields}
+        for s in held_out
+    }

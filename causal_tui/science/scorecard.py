@@ -1,0 +1,227 @@
+"""The multi-seed held-out scorecard: per held-out state and field, how often
+the model is right, against reference guessers, with intervals that treat the
+seed (one independently trained model) as the unit (see intervals.py)."""
+
+from __future__ import annotations
+
+from causal_tui.science import guessers
+from causal_tui.science.intervals import (
+    INTERVAL_METHOD,
+    INTERVAL_METHOD_TEXT,
+    newcombe_difference,
+    seed_summary,
+    wilson,
+)
+from causal_tui.systems.catalog import manifest_entry
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.systems.system import System
+
+
+def level(fraction: float | None) -> str:
+    """How a cell reads: 'right' when (nearly) every seed is right, 'wrong' when
+    (nearly) none is, 'mixed' between, 'none' without data."""
+    if fraction is None:
+        return "none"
+    return "right" if fraction >= 0.9 else "wrong" if fraction <= 0.1 else "mixed"
+
+
+def _own_rule(system: System, field: str, held_out, runs: list[dict]) -> dict | None:
+    """For a field whose rule reads other fields (sum2 = newA+...+newD): how
+    often, on held-out states, the model's answer is that rule applied to its
+    own answers for them. High while its accuracy is low: it composes, but from
+    wrong parts. Only informative cells count: those where the rule's value
+    depends on the answers it reads (not newD = A OR newB where A = 1)."""
+    if field not in system.composed:
+        return None
+    informative = [s for s in held_out if system.informative(field, s)]
+    per_seed = []
+    readable = 0
+    for r in runs:
+        k = m = 0
+        for s in informative:
+            answers = r["predictions"][system.format_state(s)]
+            expected = system.rule_on(field, s, answers)
+            if expected is not None and answers[field] is not None:
+                m += 1
+                k += answers[field] == expected
+        per_seed.append((k, m))
+        readable += m
+    summary = seed_summary(per_seed)
+    return {"reads": list(system.reads[field]),
+            "total": len(held_out) * len(runs),
+            "informative": len(informative) * len(runs),
+            "readable": readable,
+            "consistent": summary["right"],
+            "fraction": summary["accuracy"],
+            **{k: summary[k] for k in ("per_seed", "effective_n", "interval95", "interval_method")}}
+
+
+def _cell(key: str, field: str, truth: int, preds: list, guess: dict, unseen: bool) -> dict:
+    n = len(preds)
+    k = sum(p == truth for p in preds)
+    interp = guess["interpolator"]
+    answers = {"majority": guess["majority"], "nearest_neighbour": guess["nearest_neighbour"],
+               "interpolator": interp.answer}
+    return {
+        "state": key, "field": field, "truth": truth,
+        "right": k, "seeds": n, "fraction": k / n if n else None, "wilson95": wilson(k, n),
+        "unseen_label": unseen,
+        "model_values": preds,
+        "guessers": {"majority": guess["majority"], "nearest_neighbour": guess["nearest_neighbour"],
+                     "interpolator": None if interp.value is None else float(interp.value)},
+        "interpolator_determined": interp.determined,
+        "interpolator_range": None if interp.range is None else list(interp.range),
+        "agree": {name: (sum(p == a for p in preds) / n if n else None) if a is not None else None
+                  for name, a in answers.items()},
+    }
+
+
+def build(system: System, held_out, runs: list[dict]) -> dict:
+    """`runs`: one per seed, {"seed": k, "predictions": {state: {field: value or None}}}
+    over at least the held-out states. Returns the scorecard as plain data."""
+    held_out = HeldOut(held_out)
+    trained = held_out.trained(system)
+    guesses = guessers.predictions(system, held_out)
+    unseen = held_out.unseen_labels(system)
+    cells = []
+    for s in held_out:
+        truth = system.truth(s)
+        key = system.format_state(s)
+        for f in system.fields:
+            preds = [r["predictions"][key][f] for r in runs]
+            cells.append(_cell(key, f, truth[f], preds, guesses[s][f], f in unseen[s]))
+
+    def per_seed(selected: list[dict]) -> list[tuple[int, int]]:
+        return [(sum(c["model_values"][i] == c["truth"] for c in selected), len(selected)) for i in range(len(runs))]
+
+    fields = {}
+    for f in system.fields:
+        fc = [c for c in cells if c["field"] == f]
+        maj = guessers.majority(system, trained, f)
+        determined = [c for c in fc if c["interpolator_determined"]]
+        fields[f] = {
+            **seed_summary(per_seed(fc)),
+            "chance_value": maj,
+            "chance_accuracy": sum(system.truth(s)[f] == maj for s in held_out) / len(held_out),
+            "guesser_accuracy": {
+                "majority": sum(c["guessers"]["majority"] == c["truth"] for c in fc) / len(fc),
+                "nearest_neighbour": sum(c["guessers"]["nearest_neighbour"] == c["truth"] for c in fc) / len(fc),
+                # Over the cells where every lowest-degree fit agrees; None if there are none.
+                "interpolator": (sum(round(c["guessers"]["interpolator"]) == c["truth"] for c in determined)
+                                 / len(determined)) if determined else None,
+            },
+            "agreement": {name: _mean([c["agree"][name] for c in fc if c["agree"][name] is not None])
+                          for name in ("majority", "nearest_neighbour", "interpolator")},
+            "interpolator_degree": guessers.interpolator(system, trained, f).degree,
+            "interpolator_undetermined": len(fc) - len(determined),
+            "own_answers": _own_rule(system, f, held_out, runs),
+        }
+    groups = {}
+    for label, flag in (("unseen_label", True), ("seen_label", False)):
+        gc = [c for c in cells if c["unseen_label"] == flag]
+        groups[label] = {"cells": len(gc), **seed_summary(per_seed(gc))}
+    extra = {}
+    if runs and all("intervention_summary" in r for r in runs):
+        extra["interventions"] = interventions_over_seeds(runs)
+    if runs and all("graph" in r for r in runs):
+        extra["graph"] = graph_over_seeds(system, runs)
+    return {
+        **extra,
+        "system": manifest_entry(system),
+        "held_out": held_out.labels(system),
+        "seeds": [r["seed"] for r in runs],
+        "interval_method": {"name": INTERVAL_METHOD, "text": INTERVAL_METHOD_TEXT},
+        "cells": cells,
+        "fields": fields,
+        "by_label": groups,
+    }
+
+
+def interventions_over_seeds(runs: list[dict]) -> dict | None:
+    """Per (forced field, later field g), trained and held-out states apart:
+    how many seeds *follow* (their g equals its rule on the answers after the
+    forced change in at least 90% of their informative states), with a Wilson
+    interval over those seeds, and the pooled follow rate with the seed-level
+    interval. None for learners without a sequence (nothing to force)."""
+    from causal_tui.interpret.interventions import FOLLOW_SHARE
+
+    if any("not_applicable" in r["intervention_summary"] for r in runs):
+        return None
+    out: dict = {}
+    first = runs[0]["intervention_summary"]
+    for forced, per_g in first.items():
+        for g in per_g:
+            for part in ("trained", "held_out"):
+                counts = [r["intervention_summary"][forced][g][part] for r in runs]
+                with_inf = [c for c in counts if c["informative"]]
+                k = sum(c["follows"] >= FOLLOW_SHARE * c["informative"] for c in with_inf)
+                out.setdefault(forced, {}).setdefault(g, {})[part] = {
+                    "seeds_following": k, "seeds_informative": len(with_inf),
+                    "wilson95": wilson(k, len(with_inf)),
+                    "follow_rate": seed_summary([(c["follows"], c["informative"]) for c in counts]),
+                }
+    return out
+
+
+def graph_over_seeds(system: System, runs: list[dict]) -> dict:
+    """Per field and input: in how many seeds the model's dependence on that
+    input matches the truth's on every pair of states (Wilson over seeds)."""
+    from causal_tui.interpret.graph import true_graph
+
+    truth = true_graph(system)
+    out: dict = {}
+    for f in system.fields:
+        for v in system.inputs:
+            cells = [r["graph"][f][v] for r in runs]
+            k = sum(c["matches_truth"] == c["pairs"] for c in cells)
+            out.setdefault(f, {})[v] = {
+                "seeds_matching": k, "seeds": len(cells), "wilson95": wilson(k, len(cells)),
+                "truth_depends": v in truth[f]["changes_with"],
+                "pairs_matching": seed_summary([(c["matches_truth"], c["pairs"]) for c in cells]),
+            }
+    return out
+
+
+def compare(configurations: list[dict]) -> dict:
+    """Configurations of a grid side by side: per field, each one's held-out
+    accuracy with its seed-level interval, and for every pair the difference
+    with Newcombe's interval built from those (the seeds of both being the
+    units). `configurations`: [{"id", "label", "scorecard"}, ...]."""
+    fields = list(configurations[0]["scorecard"]["fields"])
+    per_field = {
+        f: [{"id": c["id"], "label": c["label"], **{k: c["scorecard"]["fields"][f][k]
+                                                    for k in ("accuracy", "interval95", "per_seed", "effective_n")}}
+            for c in configurations]
+        for f in fields
+    }
+    differences = []
+    for i, a in enumerate(configurations):
+        for b in configurations[i + 1:]:
+            for f in fields:
+                fa, fb = a["scorecard"]["fields"][f], b["scorecard"]["fields"][f]
+                diff = None if fa["accuracy"] is None or fb["accuracy"] is None else fa["accuracy"] - fb["accuracy"]
+                differences.append({"a": a["id"], "b": b["id"], "field": f, "difference": diff,
+                                    "interval95": newcombe_difference(fa, fb)})
+    return {"fields": per_field, "differences": differences,
+            "interval_method": "Newcombe's hybrid score interval on the two seed-level intervals"}
+
+
+def interpolator_mark(cell: dict) -> str:
+    """The interpolator's prediction for a cell as shown: its value, or ? where
+    the lowest-degree fits disagree (or it is exactly a half)."""
+    value = cell["guessers"]["interpolator"]
+    return f"{value:g}" if cell["interpolator_determined"] else "?"
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def is_grid(card: dict) -> bool:
+    """Whether a scorecard.json is a grid's (configurations compared) or one configuration's."""
+    return "configurations" in card
+
+
+def configuration_cards(card: dict) -> list[dict]:
+    """The one-configuration scorecards a scorecard.json holds: itself, or each of a grid's."""
+    return [c["scorecard"] for c in card["configurations"]] if is_grid(card) else [card]

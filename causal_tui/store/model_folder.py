@@ -1,0 +1,79 @@
+"""The model folder: a standard Hugging Face folder plus our manifest (its
+paths, saving it atomically, reading the manifest; loading the model is
+learners/loading.py's).
+
+`out/tiny-gpt2-causal/final/` holds `save_pretrained` of model and tokenizer
+and `causal-tui.json`, which records what the model was trained on, so the
+Probe knows which states were held out for *this* model whatever dataset/
+holds today."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from causal_tui.errors import UserError
+from causal_tui.store import atomic
+from causal_tui.systems.catalog import from_manifest
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.systems.system import System
+
+DEFAULT_OUT = Path("out")
+RUN_NAME = "tiny-gpt2-causal"
+MANIFEST = "causal-tui.json"
+
+
+def run_dir(out_dir: Path = DEFAULT_OUT) -> Path:
+    """Where checkpoints go."""
+    return Path(out_dir) / RUN_NAME
+
+
+def prepare_run_dir(out_dir: Path = DEFAULT_OUT) -> Path:
+    """Create the run folder, or say on one line why it cannot be."""
+    folder = run_dir(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise UserError(f"cannot write to {folder}/: {e.strerror or e}") from None
+    return folder
+
+
+def final_dir(out_dir: Path = DEFAULT_OUT) -> Path:
+    return run_dir(out_dir) / "final"
+
+
+def system_of(manifest: dict | None) -> System:
+    """The system a model was trained on; models from before systems were
+    recorded are the seed's."""
+    return from_manifest((manifest or {}).get("system"))
+
+
+def held_out_states(manifest: dict, system: System | None = None) -> HeldOut:
+    """The states the model in a folder was trained without, as its manifest says."""
+    system = system or system_of(manifest)
+    return HeldOut.from_labels(manifest.get("dataset", {}).get("omitted", []), system)
+
+
+def save(folder: Path, model, tokenizer, manifest: dict) -> Path:
+    """Replace `folder` atomically: the previous model stays whole until the new one is."""
+    try:
+        with atomic.replace_dir(folder) as staging:
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
+            (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    except OSError as e:
+        raise UserError(f"cannot write the model to {folder}/: {e.strerror or e}") from None
+    return Path(folder)
+
+
+def read_manifest(folder: Path) -> dict | None:
+    """The manifest alone (no torch import), or None if there is no model."""
+    folder = Path(folder)
+    atomic.recover(folder)
+    path = folder / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as e:
+        raise UserError(f"{path} is unreadable ({e}); retrain with `causal-experiment --train`") from None

@@ -1,0 +1,235 @@
+"""Run history: every training is a run with an id and a folder of its own.
+
+    out/runs/<id>/run.json      what it was: when, where from, system, learner,
+                                held out, configuration, steps, seconds, status,
+                                trained exact, held-out accuracy per field
+    out/runs/<id>/probe.json    every state's answers
+    out/runs/<id>/losses.json   {"train": [[step, loss], ...], "eval": [...]}
+    out/runs/<id>/model/        the model folder (hard links to final/'s files
+                                where the filesystem allows: no second copy)
+    out/runs/<id>/tensorboard/  event files, with --report-to tensorboard
+
+`out/tiny-gpt2-causal/final/` stays the current model (the original's path);
+`use` makes an older run current again. Deleting a run is the caller's to
+confirm: nothing here deletes without being asked to."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+from causal_tui.errors import UserError
+from causal_tui.store import atomic, locks, model_folder
+from causal_tui.systems.catalog import from_manifest
+
+RUNS = "runs"
+RUN_FILE = "run.json"
+PROBE_FILE = "probe.json"
+LOSSES_FILE = "losses.json"
+MODEL = "model"
+TENSORBOARD = "tensorboard"
+
+
+def runs_dir(out_dir: Path) -> Path:
+    return Path(out_dir) / RUNS
+
+
+def new_id(out_dir: Path) -> str:
+    """A sortable, unique id: the UTC time to the second and a counter."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    base = runs_dir(out_dir)
+    for n in range(1, 10_000):
+        run_id = f"{stamp}-{n}"
+        try:
+            (base / run_id).mkdir(parents=True)
+            return run_id
+        except FileExistsError:
+            continue
+        except OSError as e:
+            raise UserError(f"cannot write to {base}/: {e.strerror or e}") from None
+    raise UserError(f"{base}/ has too many runs in one second")
+
+
+def start(out_dir: Path, source: str, config: dict, system_entry: dict, held_out: list[str]) -> str:
+    """Open a run (status 'running'); its folder exists from now on."""
+    run_id = new_id(out_dir)
+    write_record(out_dir, run_id, {
+        "id": run_id, "status": "running", "source": source,
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "system": system_entry, "arch": config.get("arch", "gpt2"), "held_out": held_out, "config": config,
+    })
+    return run_id
+
+
+def write_record(out_dir: Path, run_id: str, record: dict) -> None:
+    atomic.write_text(runs_dir(out_dir) / run_id / RUN_FILE, json.dumps(record, indent=2) + "\n")
+
+
+def finish(out_dir: Path, run_id: str, status: str, *, model_dir: Path | None = None, manifest: dict | None = None,
+           predictions: dict | None = None, losses: dict | None = None, steps: int | None = None,
+           seconds: float | None = None) -> dict:
+    """Close a run: its status, numbers, probe, losses and (finished) its model."""
+    folder = runs_dir(out_dir) / run_id
+    record = read(out_dir, run_id)
+    record.update(status=status, finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  steps=steps, seconds=None if seconds is None else round(seconds, 2))
+    if manifest is not None:
+        probe = manifest.get("probe", {})
+        record.update(trained_exact=probe.get("trained_exact"),
+                      held_out_field_accuracy=probe.get("held_out_field_accuracy"),
+                      held_out_exact=probe.get("held_out_exact"), precision=manifest.get("precision"))
+    if losses is not None:
+        atomic.write_text(folder / LOSSES_FILE, json.dumps(losses) + "\n")
+    if predictions is not None:
+        atomic.write_text(folder / PROBE_FILE, json.dumps(predictions) + "\n")
+    if model_dir is not None:
+        link_tree(Path(model_dir), folder / MODEL)
+    write_record(out_dir, run_id, record)
+    return record
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """`target` becomes a copy of `source`, by hard links where possible."""
+    with atomic.replace_dir(target) as staging:
+        for p in source.rglob("*"):
+            if p.is_file():
+                dest = staging / p.relative_to(source)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.link(p, dest)
+                except OSError:
+                    shutil.copy2(p, dest)
+
+
+def read(out_dir: Path, run_id: str) -> dict:
+    path = runs_dir(out_dir) / run_id / RUN_FILE
+    if not (runs_dir(out_dir) / run_id).is_dir():
+        raise UserError(f"no run {run_id!r} in {runs_dir(out_dir)}/ (see causal-tui --runs)")
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise UserError(f"{path} is unreadable ({getattr(e, 'strerror', None) or e})") from None
+
+
+def listing(out_dir: Path) -> list[dict]:
+    """Every run, newest first, with its folder's size on disk ("bytes"); unreadable ones are skipped."""
+    base = runs_dir(out_dir)
+    out = []
+    for folder in sorted(base.glob("*"), reverse=True) if base.is_dir() else []:
+        if not (folder / RUN_FILE).exists():
+            continue
+        try:
+            record = json.loads((folder / RUN_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        record["bytes"] = disk_use(folder)
+        out.append(record)
+    return out
+
+
+def disk_use(folder: Path) -> int:
+    """Bytes a folder holds on disk, hard-linked files counted once."""
+    seen, total = set(), 0
+    for p in Path(folder).rglob("*"):
+        try:
+            st = p.stat()
+        except OSError:
+            continue
+        if p.is_file() and (st.st_dev, st.st_ino) not in seen:
+            seen.add((st.st_dev, st.st_ino))
+            total += st.st_blocks * 512
+    return total
+
+
+def model_of(out_dir: Path, run_id: str) -> Path:
+    read(out_dir, run_id)
+    folder = runs_dir(out_dir) / run_id / MODEL
+    if not (folder / model_folder.MANIFEST).exists():
+        raise UserError(f"run {run_id} has no model (it {read(out_dir, run_id).get('status', 'did not finish')})")
+    return folder
+
+
+def use(out_dir: Path, run_id: str) -> Path:
+    """Make a run's model the current one: final/ replaced atomically by it,
+    under the model folder's lock (locks.Busy while another process writes it)."""
+    source = model_of(out_dir, run_id)
+    final = model_folder.final_dir(out_dir)
+    with locks.writing(model_folder.run_dir(out_dir)):
+        try:
+            link_tree(source, final)
+        except OSError as e:
+            raise UserError(f"cannot write {final}/: {e.strerror or e}") from None
+    return final
+
+
+def current_id(out_dir: Path) -> str | None:
+    """The run the current model came from (its manifest says), if any."""
+    manifest = model_folder.read_manifest(model_folder.final_dir(out_dir)) if \
+        model_folder.final_dir(out_dir).is_dir() else None
+    return (manifest or {}).get("run_id")
+
+
+def delete(out_dir: Path, run_id: str) -> None:
+    """Remove a run's folder (ask first: this does not), under the model
+    folder's lock (a training writes its run there)."""
+    read(out_dir, run_id)
+    with locks.writing(model_folder.run_dir(out_dir)):
+        shutil.rmtree(runs_dir(out_dir) / run_id)
+
+
+def predictions_of(out_dir: Path, run_id: str) -> dict:
+    path = runs_dir(out_dir) / run_id / PROBE_FILE
+    if not path.exists():
+        raise UserError(f"run {run_id} has no probe (it {read(out_dir, run_id).get('status')})")
+    return json.loads(path.read_text())
+
+
+def compare(system, a: dict, b: dict) -> dict:
+    """Where two runs' answers differ: per state and field, with counts.
+    `a`, `b`: predictions {state: {field: value or None}} of the same system."""
+    differ: dict[str, list[str]] = {}
+    a_right = b_right = both_wrong = 0
+    for s in system.all_states:
+        key = system.format_state(s)
+        truth = system.truth(s)
+        for f in system.fields:
+            va, vb = a[key][f], b[key][f]
+            if va == vb:
+                continue
+            differ.setdefault(key, []).append(f)
+            if va == truth[f]:
+                a_right += 1
+            elif vb == truth[f]:
+                b_right += 1
+            else:
+                both_wrong += 1
+    return {"differ": differ, "cells": sum(len(v) for v in differ.values()), "states": len(differ),
+            "only_first_right": a_right, "only_second_right": b_right, "both_wrong": both_wrong}
+
+
+def compare_runs(out_dir: Path, first: str, second: str) -> tuple[object, dict]:
+    """(system, comparison) of two runs; refused if their systems differ."""
+    ra, rb = read(out_dir, first), read(out_dir, second)
+    sa, sb = from_manifest(ra.get("system")), from_manifest(rb.get("system"))
+    if sa != sb:
+        raise UserError(f"run {first} is of the {sa.label()} system and run {second} of {sb.label()}: "
+                        "only runs of one system compare")
+    return sa, compare(sa, predictions_of(out_dir, first), predictions_of(out_dir, second))
+
+
+def disk_summary(out_dir: Path, count: int) -> str:
+    """'2 runs, 184 KB on disk in out/runs/': the line under every listing."""
+    folder = runs_dir(out_dir)
+    total = disk_use(folder) if count else 0
+    return f"{count} run{'' if count == 1 else 's'}, {size_text(total)} on disk in {folder}/"
+
+
+def size_text(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" or n >= 100 else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"

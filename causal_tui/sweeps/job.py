@@ -1,0 +1,95 @@
+"""One seed of a sweep: train it on its own dataset, save it, write its probe
+and what the scorecard needs from inside the model; then record it as a run.
+
+A SeedJob is what a worker process or a Ray task receives."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from causal_tui.data import dataset as data
+from causal_tui.store import atomic, model_folder, runs
+from causal_tui.store.runs import LOSSES_FILE, PROBE_FILE
+from causal_tui.sweeps import pool
+from causal_tui.systems.catalog import manifest_entry
+from causal_tui.systems.holdout import HeldOut
+from causal_tui.systems.system import System
+from causal_tui.training.config import TrainingConfig
+from causal_tui.training.progress import Progress
+
+
+@dataclass(frozen=True)
+class SeedJob:
+    """What one seed's training needs; sent to a worker process or a Ray task."""
+
+    seed: int
+    system: System
+    held_out: HeldOut
+    config: TrainingConfig
+    sizes: dict
+
+
+def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None = None,
+               on_step: Callable[[int, int], None] | None = None) -> dict | None:
+    """One seed: train, save, write its probe. Returns its summary, or None when
+    it was stopped (nothing written but a checkpoint). In a worker process the
+    stop flag and step reports go through pool.py."""
+    from causal_tui.training import run as training
+
+    should_stop = should_stop or pool.stop_requested
+    on_step = on_step or pool.report_step
+
+    def report(event) -> None:
+        if isinstance(event, Progress):
+            on_step(event.step, event.total_steps)
+
+    ds = data.generate(job.held_out, seed=job.seed, sizes=job.sizes, system=job.system)
+    # resume: a seed stopped midway (Ctrl+C) left a checkpoint; go on from it.
+    result = training.train(ds, replace(job.config, seed=job.seed), Path(folder), report=report,
+                            should_stop=should_stop, resume=True)
+    if result.stopped:
+        return None
+    probe = {
+        "seed": job.seed,
+        "predictions": result.report.predictions(),
+        "summary": result.report.summary(),
+        "steps": result.steps,
+        "perfect": result.perfect,
+        **look_inside(result.model, result.tokenizer, job.system, job.held_out),
+    }
+    atomic.write_text(Path(folder) / LOSSES_FILE, json.dumps(result.losses) + "\n")
+    # Written last: a probe.json marks the seed done.
+    atomic.write_text(Path(folder) / PROBE_FILE, json.dumps(probe) + "\n")
+    return probe
+
+
+def look_inside(model, tokenizer, system: System, held_out) -> dict:
+    """What the scorecard needs from interpret/: the intervention summary and
+    the input-output graph of one seed's model."""
+    from causal_tui.interpret.inspect import overview
+
+    found = overview(model, tokenizer, system, held_out)
+    return {"intervention_summary": found["intervention_summary"], "graph": found["graph"]}
+
+
+def threads_per_job(jobs: int) -> int:
+    """The cores shared out among the seeds trained at once."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
+def record_seed(out_dir: Path, name: str, seed_folder: Path, job: SeedJob) -> str:
+    """A finished seed joins the run history (out/runs/), model linked, not copied."""
+    final = model_folder.final_dir(seed_folder)
+    manifest = model_folder.read_manifest(final) or {}
+    probe = json.loads((seed_folder / PROBE_FILE).read_text())
+    run_id = runs.start(out_dir, f"sweep {name}", {**asdict(job.config), "seed": job.seed},
+                        manifest_entry(job.system), job.held_out.labels(job.system))
+    losses_path = seed_folder / LOSSES_FILE
+    losses = json.loads(losses_path.read_text()) if losses_path.exists() else None
+    runs.finish(out_dir, run_id, "finished", model_dir=final, manifest=manifest, predictions=probe["predictions"],
+                losses=losses, steps=probe.get("steps"), seconds=(manifest.get("metrics") or {}).get("seconds"))
+    return run_id

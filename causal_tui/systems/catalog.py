@@ -1,0 +1,68 @@
+"""The systems that come with the tool, loading a system by name or path, and
+the entry a manifest records of a system (and reading it back).
+
+`SEED` is the original experiment's system, the default everywhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from causal_tui.systems.reader import SystemFileError, parse
+from causal_tui.systems.system import System
+
+BUNDLED_DIR = Path(__file__).parent
+"""Where the bundled *.toml files live (beside this module)."""
+
+
+def load(path_or_name: str | Path) -> System:
+    """A system from a TOML file, or a bundled one by bare name (`seed`, `chain`, ...)."""
+    text = str(path_or_name)
+    if text in bundled_names():
+        return bundled(text)
+    path = Path(text)
+    if not path.exists():
+        raise SystemFileError(f"--system {text}: no such file, and no bundled system of that name "
+                          f"(bundled: {', '.join(bundled_names())})")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise SystemFileError(f"{path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+    return parse(source, str(path), default_name=path.stem)
+
+
+def bundled_names() -> list[str]:
+    return sorted(p.stem for p in BUNDLED_DIR.glob("*.toml"))
+
+
+def bundled(name: str) -> System:
+    path = BUNDLED_DIR / f"{name}.toml"
+    return parse(path.read_text(encoding="utf-8"), f"bundled system {name}", default_name=name)
+
+
+def from_manifest(entry: dict | None) -> System:
+    """The system a manifest records; manifests written before systems existed
+    (no entry) are the seed's. UserError if it no longer parses."""
+    if not entry:
+        return SEED
+    source = entry.get("toml")
+    if source:
+        return parse(source, f"the system recorded in the manifest ({entry.get('name', '?')})")
+    lines = [f"name = {_toml_string(entry.get('name', 'custom'))}",
+             f"inputs = [{', '.join(map(_toml_string, entry['inputs']))}]",
+             f"equations = [{', '.join(map(_toml_string, entry['equations']))}]",
+             f"sums = [{', '.join(map(_toml_string, entry.get('sums', [])))}]"]
+    return parse("\n".join(lines) + "\n", "the system recorded in the manifest")
+
+
+def _toml_string(text: str) -> str:
+    return json.dumps(text)
+
+
+def manifest_entry(system: System) -> dict:
+    """What a manifest records of a system: the summary plus the TOML it came from."""
+    return {**system.summary(), "toml": system.source or None}
+
+
+SEED: System = bundled("seed")
+"""The original experiment's system: five inputs, four equations, two sums."""

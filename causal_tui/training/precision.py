@@ -1,0 +1,47 @@
+"""Which precision a training uses: fp32, or bfloat16 autocast where the hardware has it.
+
+`auto` picks bf16 on CPUs with bfloat16 instructions (AVX512-BF16 or AMX)
+and on CUDA devices that support it, fp32 elsewhere. Training in bf16 uses
+the Trainer's own `bf16=True` (torch.autocast; the weights stay fp32); the
+model remembers it (learners/runtime.py)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+CHOICES = ("auto", "fp32", "bf16")
+
+
+@lru_cache(maxsize=1)
+def cpu_has_bf16() -> bool:
+    """AVX512-BF16 or AMX (bf16 tiles), from /proc/cpuinfo's flags (Linux)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    flags = set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags.update(line.split(":", 1)[1].split())
+            break
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def cuda_has_bf16() -> bool:
+    import torch
+
+    return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+
+
+def resolve(requested: str) -> str:
+    """'auto' -> 'bf16' or 'fp32' for this machine; the others as they are."""
+    if requested not in CHOICES:
+        raise ValueError(f"precision must be one of {', '.join(CHOICES)}, got {requested!r}")
+    if requested != "auto":
+        return requested
+    import torch
+
+    if torch.cuda.is_available():
+        return "bf16" if cuda_has_bf16() else "fp32"
+    return "bf16" if cpu_has_bf16() else "fp32"

@@ -1,0 +1,281 @@
+"""Train a learner with the Hugging Face Trainer, save it, probe it, record the run.
+
+torch and transformers are imported inside the functions: a front end that
+imports this module paints before they load."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from causal_tui.data.dataset import Dataset
+from causal_tui.data.dataset import summary as dataset_summary
+from causal_tui.evaluation import probe
+from causal_tui.learners import registry, runtime
+from causal_tui.store import logs, model_folder, runs
+from causal_tui.systems.catalog import manifest_entry
+from causal_tui.systems.system import System
+from causal_tui.training import precision
+from causal_tui.training.config import TrainingConfig
+from causal_tui.training.encode import TensorExamples, collate, encode_split
+from causal_tui.training.progress import Reporter, Status
+
+
+@dataclass
+class TrainResult:
+    stopped: bool
+    """Stopped early on request: nothing was saved as final."""
+    steps: int
+    seconds: float
+    train_loss: float | None
+    eval_loss: float | None
+    final_dir: Path | None
+    report: object | None
+    """The probe of the saved model (probe.ProbeReport)."""
+    perfect: tuple[int, float] | None = None
+    """With until_perfect: (step, seconds) when every trained state became exact."""
+    model: object | None = None
+    """The trained model and its tokenizer, in memory (not set when stopped)."""
+    tokenizer: object | None = None
+    losses: dict | None = None
+    """{"train": [[step, loss], ...], "eval": [[step, loss], ...]}."""
+    run_id: str | None = None
+    """Its id in the run history (out/runs/), where it was recorded."""
+    manifest: dict | None = None
+    """The manifest saved beside the model."""
+
+
+def build_model(config: TrainingConfig, tokenizer, system: System):
+    return registry.build(config.arch, config, tokenizer, system)
+
+
+@dataclass
+class Run:
+    """A Trainer ready to go, with what it was built from."""
+
+    trainer: object
+    model: object
+    tokenizer: object
+    run_dir: Path
+    reporting: object
+    """The ReportingCallback (stopped, last losses)."""
+    perfection: object | None
+    """The PerfectionCallback with --until-perfect, else None."""
+
+
+def make_run(
+    dataset: Dataset,
+    config: TrainingConfig,
+    out_dir: Path = model_folder.DEFAULT_OUT,
+    report: Reporter | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    extra_callbacks: tuple = (),
+    logging_dir: Path | None = None,
+) -> Run:
+    """Build the model, the tensors and the Trainer: the one training path that
+    the front ends and the benchmarks share."""
+    import torch
+    from transformers import Trainer, TrainingArguments
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    from causal_tui.data import tokenizer as tok_mod
+    from causal_tui.training.callbacks import PerfectionCallback, ReportingCallback
+
+    logs.route_transformers()
+    torch.manual_seed(config.seed)
+    system = dataset.system
+    tokenizer = tok_mod.build(system)
+    model = build_model(config, tokenizer, system)
+    used = precision.resolve(config.precision)
+    runtime.mark(model, used)
+    train_set = TensorExamples(*encode_split(tokenizer, dataset.splits["train"], system))
+    valid_set = TensorExamples(*encode_split(tokenizer, dataset.splits["valid"], system))
+    run_dir = model_folder.prepare_run_dir(out_dir)
+
+    args = TrainingArguments(
+        output_dir=str(run_dir),
+        num_train_epochs=config.epochs,
+        max_steps=config.max_steps,
+        learning_rate=config.learning_rate,
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=256,
+        seed=config.seed,
+        eval_strategy="epoch",
+        save_strategy="epoch",
+        save_total_limit=2,
+        logging_strategy="steps",
+        logging_steps=config.logging_steps,
+        report_to="none",  # TensorBoard is added below with the folder it writes to
+        disable_tqdm=True,
+        use_cpu=not torch.cuda.is_available(),
+        bf16=used == "bf16",
+        dataloader_num_workers=0,
+        remove_unused_columns=False,
+    )
+    reporting = ReportingCallback(report, should_stop)
+    perfection = None
+    callbacks = [reporting, *extra_callbacks]
+    if config.report_to == "tensorboard":
+        # The Trainer's own TensorBoard integration, writing into the run's folder.
+        from torch.utils.tensorboard import SummaryWriter
+        from transformers.integrations import TensorBoardCallback
+
+        callbacks.append(TensorBoardCallback(SummaryWriter(log_dir=str(logging_dir or Path(out_dir) / "tensorboard"))))
+    if config.until_perfect:
+        trained = dataset.trained_states
+        perfection = PerfectionCallback(model, *encode_split(tokenizer, trained, system), config.check_every, report)
+        callbacks.append(perfection)
+    trainer = Trainer(
+        model=model,
+        args=args,
+        data_collator=collate,
+        train_dataset=train_set,
+        eval_dataset=valid_set,
+        callbacks=callbacks,
+    )
+    # They print to the terminal; progress goes through our callback only.
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    return Run(trainer, model, tokenizer, run_dir, reporting, perfection)
+
+
+def train(
+    dataset: Dataset,
+    config: TrainingConfig,
+    out_dir: Path = model_folder.DEFAULT_OUT,
+    report: Reporter | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    resume: bool = False,
+    record_as: str | None = None,
+    runs_out: Path | None = None,
+) -> TrainResult:
+    """Train on `dataset`, save `final/` atomically with its manifest, probe it.
+
+    `report` receives progress events; `should_stop` is polled every step.
+    Stopped runs leave the previous final/ untouched. With `record_as` (where
+    the run comes from: 'train-only', 'dashboard', ...) the training is a run
+    in the history under `runs_out` (default `out_dir`)/runs/."""
+    config.validate()
+    runs_out = Path(runs_out or out_dir)
+    run_id = runs.start(runs_out, record_as, asdict(config), manifest_entry(dataset.system),
+                        dataset.omitted.labels(dataset.system)) if record_as else None
+    try:
+        result = _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_out)
+    except BaseException as e:
+        if run_id:
+            runs.finish(runs_out, run_id, "stopped" if isinstance(e, KeyboardInterrupt) else "failed")
+        raise
+    if run_id:
+        runs.finish(runs_out, run_id, "stopped" if result.stopped else "finished",
+                    model_dir=result.final_dir, manifest=result.manifest,
+                    predictions=result.report.predictions() if result.report else None,
+                    losses=result.losses, steps=result.steps, seconds=result.seconds)
+    return result
+
+
+def _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_out) -> TrainResult:
+    """Build the run, train it, and (unless stopped) probe and save the model."""
+    from loguru import logger
+
+    report = report or (lambda event: None)
+    report(Status("loading torch and transformers"))
+    logger.info(f"training config: {asdict(config)}")
+    logger.info(f"dataset: {dataset_summary(dataset)}")
+    manifest_of_data = dataset.manifest or dataset.build_manifest()
+    logger.debug(f"dataset manifest: {json.dumps(manifest_of_data, separators=(',', ':'))}")
+    logging_dir = runs.runs_dir(runs_out) / run_id / runs.TENSORBOARD if run_id else None
+    run = make_run(dataset, config, out_dir, report, should_stop, logging_dir=logging_dir)
+
+    report(Status("training"))
+    seconds = _fit(run, resume)
+    callback = run.reporting
+    steps = run.trainer.state.global_step
+    losses = {"train": callback.losses, "eval": callback.evals}
+    if callback.stopped:
+        logger.info(f"training stopped at step {steps}; the previous model is kept")
+        return TrainResult(True, steps, seconds, callback.last_loss, callback.last_eval_loss, None, None,
+                           losses=losses, run_id=run_id)
+    perfect = _perfection(run)
+
+    report(Status("probing"))
+    run.model.eval()
+    result = probe.run(run.model, run.tokenizer, dataset.system, dataset.omitted)
+    metrics = {
+        "steps": steps,
+        "seconds": round(seconds, 2),
+        "train_loss": callback.last_loss,
+        "eval_loss": callback.last_eval_loss,
+        "perfect_at_step": perfect[0] if perfect else None,
+        "perfect_after_s": round(perfect[1], 2) if perfect else None,
+    }
+    manifest = build_manifest(dataset, config, runtime.of(run.model), metrics, result.summary(), run_id)
+    report(Status("saving"))
+    final = model_folder.save(model_folder.final_dir(out_dir), run.model, run.tokenizer, manifest)
+    logger.info(f"saved {final}/ after {steps} steps in {seconds:.1f}s; {result.summary_line()}")
+    logger.info(f"result: {json.dumps(manifest['metrics'])} probe {json.dumps(manifest['probe'])}")
+    return TrainResult(False, steps, seconds, callback.last_loss, callback.last_eval_loss, final, result,
+                       perfect, run.model, run.tokenizer, losses, run_id, manifest)
+
+
+def _fit(run: Run, resume: bool) -> float:
+    """Run the Trainer (from the last checkpoint with `resume`); its seconds."""
+    from loguru import logger
+
+    start = time.perf_counter()
+    checkpoint = _last_checkpoint(run.run_dir) if resume else None
+    if resume and checkpoint is None:
+        logger.info("no checkpoint to resume from; starting afresh")
+    if not resume:
+        # Checkpoints belong to one run: an older run's would be what --resume picks up.
+        for old in run.run_dir.glob("checkpoint-*"):
+            shutil.rmtree(old, ignore_errors=True)
+    run.trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    return time.perf_counter() - start
+
+
+def _perfection(run: Run) -> tuple[int, float] | None:
+    """With --until-perfect, when every trained state became exact (logged either way)."""
+    from loguru import logger
+
+    if run.perfection is None:
+        return None
+    perfect = run.perfection.reached
+    if perfect:
+        logger.info(f"every trained state exact at step {perfect[0]} after {perfect[1]:.1f}s")
+    else:
+        logger.info("--until-perfect: not every trained state was exact by the end of training")
+    return perfect
+
+
+def build_manifest(dataset: Dataset, config: TrainingConfig, precision_used: str, metrics: dict,
+                   probe_summary: dict, run_id: str | None = None, trained_at: str | None = None) -> dict:
+    """The manifest saved beside a model (causal-tui.json): what it was trained
+    on and how, and how it did. The one place that builds it."""
+    return {
+        "format": 1,
+        "trained_at": trained_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "run_id": run_id,
+        "system": manifest_entry(dataset.system),
+        "dataset": {
+            "folder": str(dataset.folder) if dataset.folder else None,
+            "seed": dataset.seed,
+            "sizes": dataset.sizes,
+            "omitted": dataset.omitted.labels(dataset.system),
+        },
+        "config": asdict(config),
+        "precision": precision_used,
+        "metrics": metrics,
+        "probe": probe_summary,
+    }
+
+
+def _last_checkpoint(run_dir: Path) -> Path | None:
+    from transformers.trainer_utils import get_last_checkpoint
+
+    found = get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
+    return Path(found) if found else None

@@ -1,0 +1,105 @@
+"""Inspect screen: look inside the current model at the state under the Probe
+cursor: do() on its own answers, its input-output graph, attention, logit
+lens, causal tracing (one tab each)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import Static, TabbedContent, TabPane
+
+from causal_tui.report import inspect_tables
+from causal_tui.tui.screens.base import CausalScreen
+
+TABS = (("do", "do()"), ("graph", "graph"), ("attention", "attention"), ("lens", "lens"), ("tracing", "tracing"))
+
+
+class InspectScreen(CausalScreen):
+    BINDINGS = [
+        Binding("f", "next_field", "Field", id="next-field"),
+        Binding("v", "next_flip", "Flip input", id="next-flip"),
+        Binding("r", "app.inspect", "Recompute", id="reinspect"),
+        Binding("left", "previous_tab", "Tab", show=False),
+        Binding("right", "next_tab", "Tab", show=False),
+    ]
+
+    def body(self) -> ComposeResult:
+        yield Static(id="inspect-head")
+        with TabbedContent(id="inspect-tabs"):
+            for key, title in TABS:
+                with TabPane(title, id=f"tab-{key}"):
+                    with VerticalScroll():
+                        yield Static(id=f"inspect-{key}")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.set_focus(self.query_one(TabbedContent).query_one("Tabs"))
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        s = self.session
+        if s.inspect.stale_for(s.system_of_inspection) and not s.inspect.busy:
+            self.app.action_inspect()
+
+    def _cycle(self, items, current: str, step: int = 1) -> str:
+        items = list(items)
+        return items[(items.index(current) + step) % len(items)] if current in items else items[0]
+
+    def action_next_field(self) -> None:
+        s = self.session
+        system = s.system_of_inspection
+        s.inspect.field = self._cycle(system.fields, s.inspect.field)
+        s.inspect.flip = None  # the default for the new field
+        self.app.action_inspect()
+
+    def action_next_flip(self) -> None:
+        s = self.session
+        s.inspect.flip = self._cycle(s.system_of_inspection.inputs, s.inspect.flip or "")
+        self.app.action_inspect()
+
+    def _tab_step(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        keys = [f"tab-{k}" for k, _ in TABS]
+        tabs.active = keys[(keys.index(tabs.active) + step) % len(keys)]
+
+    def action_next_tab(self) -> None:
+        self._tab_step(1)
+
+    def action_previous_tab(self) -> None:
+        self._tab_step(-1)
+
+    def sync(self) -> None:
+        s = self.session
+        system = s.system_of_inspection
+        head = Text()
+        if s.model.manifest is None:
+            head.append(" no model yet: train one first (t, then s)", style="yellow")
+        else:
+            head.append(f" {system.format_state(s.inspect.state)}", style="bold")
+            head.append(" (from the Probe cursor)  ", style="dim")
+            head.append(f"field {s.inspect.field}", style="bold")
+            head.append(" (f)  ", style="dim")
+            head.append(f"flip {s.inspect.flip or '?'}", style="bold")
+            head.append(" (v)  ←/→ tabs", style="dim")
+            if s.inspect.busy:
+                head.append("  inspecting…", style="cyan")
+        self.query_one("#inspect-head", Static).update(head)
+        report = s.inspect.report
+        if report is None:
+            for key, _ in TABS:
+                self.query_one(f"#inspect-{key}", Static).update(
+                    Text(s.inspect.error or ("inspecting…" if s.inspect.busy else ""), style="dim"))
+            return
+        # What the report holds (a newer choice of field shows when its report arrives).
+        field, flip = report["field"], report["flip"]
+        parts = {
+            "do": inspect_tables.intervention_table(report),
+            "graph": inspect_tables.graph_table(report, system),
+            "attention": inspect_tables.attention_table(report["attention"][field]),
+            "lens": inspect_tables.lens_table(report["logit_lens"]),
+            "tracing": inspect_tables.tracing_table(report["tracing"][field][flip]),
+        }
+        for key, part in parts.items():
+            self.query_one(f"#inspect-{key}", Static).update(part)

@@ -1,0 +1,107 @@
+"""Every input state of a system as a grid of cells with a cursor (arrow keys move)."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+
+from causal_tui.systems.system import State, System
+
+COMPACT_FROM = 6
+"""From this many inputs a state is written as bare bits (01101101), no commas."""
+
+
+def state_label(system: System, state: State) -> str:
+    """How a cell names its state: 0,1,1,0,1 or, for 6 to 8 inputs, 01101101."""
+    if len(system.inputs) >= COMPACT_FROM:
+        return "".join(str(b) for b in state)
+    return system.format_state(state)
+
+
+def compact(system: System) -> bool:
+    return len(system.inputs) >= COMPACT_FROM
+
+
+class StateGrid(DataTable):
+    """A cell per state; the owner supplies the states and how a cell looks.
+
+    Four states a row where they fit (each row then shares its leading bits),
+    else two or one; a tall grid scrolls."""
+
+    DEFAULT_CSS = """
+    StateGrid { height: auto; width: auto; }
+    """
+
+    def __init__(self, render_cell: Callable[[State], Text], states=(), **kwargs):
+        super().__init__(show_header=False, cursor_type="cell", zebra_stripes=False, **kwargs)
+        self.render_cell = render_cell
+        self.states: tuple[State, ...] = tuple(states)
+        self.columns_wanted = 4
+        self.max_width: int | None = None
+        """Columns the grid may use; set by the owning screen as it is resized."""
+        self._layout: tuple[tuple[State, ...], int] | None = None
+
+    def on_mount(self) -> None:
+        self._build()
+
+    def _columns(self) -> int:
+        if not self.states:
+            return 1
+        # Each cell is padded by one column either side; the last column's
+        # right padding may fall off the edge.
+        width = max(self.render_cell(self.states[0]).cell_len, self.render_cell(self.states[-1]).cell_len) + 2
+        columns = min(self.columns_wanted, len(self.states))
+        while columns > 1 and self.max_width and columns * width - 2 > self.max_width:
+            columns //= 2
+        return columns
+
+    def _build(self) -> None:
+        current = self.current_state if self._layout and self.row_count else None
+        columns = self._columns()
+        if self._layout == (self.states, columns):
+            return
+        self._layout = (self.states, columns)
+        self.clear(columns=True)
+        for c in range(columns):
+            self.add_column(str(c), key=str(c))
+        for r in range(0, len(self.states), columns):
+            self.add_row(*(self.render_cell(s) for s in self.states[r:r + columns]), key=str(r))
+        if current in self.states:
+            self.move_to(current)
+
+    def set_states(self, states) -> None:
+        """Show another set of states (another system); keeps the cursor where it can."""
+        states = tuple(states)
+        if states != self.states:
+            self.states = states
+            self._build()
+
+    def fit(self, max_width: int) -> None:
+        """Re-layout for the width available."""
+        self.max_width = max_width
+        if self.is_mounted:
+            self._build()
+
+    @property
+    def columns_shown(self) -> int:
+        return self._layout[1] if self._layout else 1
+
+    @property
+    def current_state(self) -> State:
+        c = self.cursor_coordinate
+        i = min(c.row * self.columns_shown + c.column, len(self.states) - 1)
+        return self.states[i]
+
+    def move_to(self, state: State) -> None:
+        i = self.states.index(state)
+        self.cursor_coordinate = Coordinate(i // self.columns_shown, i % self.columns_shown)
+
+    def redraw(self) -> None:
+        """Re-render every cell from the current data."""
+        self._build()
+        columns = self.columns_shown
+        for i, state in enumerate(self.states):
+            self.update_cell_at(Coordinate(i // columns, i % columns), self.render_cell(state))
