@@ -289,7 +289,7 @@ def sweep_rate(workdir: Path, tiny: bool, seeds: int) -> dict:
     exe = str(Path(sys.executable).parent / "causal-tui")
     folder = workdir / "sweep-rate"
     folder.mkdir()
-    seconds = _timed([exe, "--sweep", "--seeds", str(seeds), "--holdout", "A=1&C=1", "--until-perfect",
+    seconds = _timed([exe, "sweep", "--seeds", str(seeds), "--holdout", "A=1&C=1", "--until-perfect",
                       "--jobs", "2", *small], folder)
     return {"seeds": seeds, "seconds": round(seconds, 1), "seeds_per_minute": round(seeds / seconds * 60, 1)}
 

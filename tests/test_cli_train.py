@@ -132,4 +132,4 @@ def test_train_only_ctrl_c_keeps_the_previous_model_and_exits_130(trained, workd
 
 def test_python_dash_m_runs_the_same_command_line():
     r = subprocess.run([sys.executable, "-m", "causal_tui", "--help"], capture_output=True, text=True, timeout=60)
-    assert r.returncode == 0 and "--train-only" in r.stdout and "--sweep" in r.stdout
+    assert r.returncode == 0 and "--train-only" in r.stdout and "sweep" in r.stdout

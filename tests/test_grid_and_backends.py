@@ -38,7 +38,7 @@ def test_grid_parsing():
 
 
 def test_a_2x2_grid_of_2_seeds_gives_a_complete_comparison(workdir, capsys):
-    code = tui_main(["--sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1",
+    code = tui_main(["sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1",
                      "--grid", "arch=gpt2,mlp lr=3e-3,1e-2", *FLAGS])
     out = capsys.readouterr().out
     assert code == 0, out
@@ -63,7 +63,7 @@ def test_a_2x2_grid_of_2_seeds_gives_a_complete_comparison(workdir, capsys):
     assert "Held-out accuracy, 2 seeds each" in out and "Difference from configuration 1" in out
     # Resumable like any sweep: nothing is trained again.
     before = {p: p.stat().st_mtime_ns for p in folder.glob("*/seed-*/probe.json")}
-    assert tui_main(["--sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1",
+    assert tui_main(["sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1",
                      "--grid", "arch=gpt2,mlp lr=3e-3,1e-2", *FLAGS]) == 0
     assert {p: p.stat().st_mtime_ns for p in folder.glob("*/seed-*/probe.json")} == before
 
@@ -94,7 +94,7 @@ SLOW = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--epochs", "1", "-
 
 
 def test_a_killed_local_worker_fails_its_seed_only_and_a_rerun_finishes(workdir):
-    argv = [str(BIN / "causal-tui"), "--sweep", "--seeds", "3", "--jobs", "2", "--holdout", "A=1&C=1", *SLOW]
+    argv = [str(BIN / "causal-tui"), "sweep", "--seeds", "3", "--jobs", "2", "--holdout", "A=1&C=1", *SLOW]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 60
     workers = []
@@ -128,7 +128,7 @@ def comparable(card: dict) -> dict:
 def test_a_sweep_on_a_local_ray_instance_gives_the_local_scorecard(workdir, capsys):
     import ray
 
-    common = ["--sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1", *FLAGS]
+    common = ["sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1", *FLAGS]
     assert tui_main([*common, "--name", "local"]) == 0
     assert tui_main([*common, "--name", "on-ray", "--backend", "ray"]) == 0
     out = capsys.readouterr().out
@@ -143,7 +143,7 @@ def test_a_sweep_on_a_local_ray_instance_gives_the_local_scorecard(workdir, caps
 
 
 def test_a_killed_ray_worker_is_retried_and_every_seed_finishes(workdir):
-    argv = [str(BIN / "causal-tui"), "--sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1",
+    argv = [str(BIN / "causal-tui"), "sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1",
             "--backend", "ray", *SLOW]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120
@@ -163,20 +163,20 @@ def test_ray_is_optional_for_the_app_and_local_sweeps(workdir):
     # With ray and tensorboard unimportable, training and a local sweep still run.
     code = ("import sys; sys.modules['ray'] = None; sys.modules['tensorboard'] = None\n"
             "from causal_tui.cli.main import tui_main\n"
-            f"sys.exit(tui_main(['--sweep', '--seeds', '1', '--holdout', '1,0,1,0,1', *{FLAGS!r}]) or "
+            f"sys.exit(tui_main(['sweep', '--seeds', '1', '--holdout', '1,0,1,0,1', *{FLAGS!r}]) or "
             f"tui_main(['--train-only', '--max-steps', '2', *{FLAGS!r}]))")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=workdir)
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     r = subprocess.run([sys.executable, "-c", "import sys; sys.modules['ray'] = None\n"
                         "from causal_tui.cli.main import tui_main\n"
-                        "sys.exit(tui_main(['--sweep', '--seeds', '1', '--holdout', '0,0,0,0,1', '--backend', 'ray']))"],
+                        "sys.exit(tui_main(['sweep', '--seeds', '1', '--holdout', '0,0,0,0,1', '--backend', 'ray']))"],
                        capture_output=True, text=True, timeout=120, cwd=workdir)
     assert r.returncode == 2 and "uv sync --extra ray" in r.stderr
     assert not (workdir / "out" / "sweeps" / "0_0_0_0_1").exists()  # refused before writing anything
 
 
 def test_ctrl_c_cancels_the_ray_tasks_and_exits_130(workdir):
-    argv = [str(BIN / "causal-tui"), "--sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1",
+    argv = [str(BIN / "causal-tui"), "sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1",
             "--backend", "ray", *SLOW, "--train-size", "200000"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     deadline = time.monotonic() + 120

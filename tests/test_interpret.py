@@ -148,7 +148,7 @@ def test_tracing_with_nothing_flipped_restores_everything(trained):
 def test_inspect_json_from_the_command_line(trained, capsys):
     from causal_tui.cli.main import tui_main
 
-    assert tui_main(["--inspect", "1,0,1,0,1", "--json", "--out-dir", str(trained.out)]) == 0
+    assert tui_main(["inspect", "1,0,1,0,1", "--format", "json", "--out-dir", str(trained.out)]) == 0
     data = json.loads(capsys.readouterr().out)
     assert {"interventions", "graph", "attention", "logit_lens", "tracing", "intervention_summary"} <= set(data)
     e = data["interventions"][0]
@@ -162,13 +162,13 @@ def test_inspect_json_from_the_command_line(trained, capsys):
 def test_inspect_tables_and_bad_input(trained, capsys):
     from causal_tui.cli.main import tui_main
 
-    assert tui_main(["--inspect", "0,0,0,1,0", "--out-dir", str(trained.out), "--field", "newD"]) == 0
+    assert tui_main(["inspect", "0,0,0,1,0", "--out-dir", str(trained.out), "--field", "newD"]) == 0
     out = capsys.readouterr().out
     for title in ("do() on its own answers", "Input-output graph", "Attention → newD", "Logit lens",
                   "Causal tracing: newD, A flipped"):
         assert title in out, title
-    for argv, fragment in ((["--inspect", "1,0,1"], "has 3 values"), (["--inspect", "--field", "newZ"], "--field newZ"),
-                           (["--inspect", "--flip", "Q"], "--flip Q"), (["--inspect", "--model", "nowhere"], "no model at")):
+    for argv, fragment in ((["inspect", "1,0,1"], "has 3 values"), (["inspect", "--field", "newZ"], "--field newZ"),
+                           (["inspect", "--flip", "Q"], "--flip Q"), (["inspect", "--model", "nowhere"], "no model at")):
         assert tui_main([*argv, "--out-dir", str(trained.out)]) == 2
         err = capsys.readouterr().err
         assert fragment in err and len(err.strip().splitlines()) == 1, err

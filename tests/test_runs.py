@@ -47,17 +47,17 @@ def test_two_trainings_leave_two_runs_with_manifests(two_runs):
 def test_making_an_older_run_current_changes_the_probe(two_runs, capsys):
     workdir, (old, new) = two_runs
     capsys.readouterr()
-    assert tui_main(["--probe", "--format", "json"]) == 0
+    assert tui_main(["probe", "--format", "json"]) == 0
     before = json.loads(capsys.readouterr().out)
     assert before["held_out"] == ["0,0,0,0,0"]
-    assert tui_main(["--runs", "use", old]) == 0
+    assert tui_main(["runs", "use", old]) == 0
     capsys.readouterr()
-    assert tui_main(["--probe", "--format", "json"]) == 0
+    assert tui_main(["probe", "--format", "json"]) == 0
     after = json.loads(capsys.readouterr().out)
     assert after["held_out"] == ["1,1,1,1,1"] and after["predictions"] != before["predictions"]
     assert after["predictions"] == json.loads((workdir / "out" / "runs" / old / "probe.json").read_text())
     assert runs.current_id(workdir / "out") == old
-    assert tui_main(["--runs"]) == 0
+    assert tui_main(["runs"]) == 0
     assert f"*{old}" in capsys.readouterr().out
 
 
@@ -95,8 +95,8 @@ def test_plot_writes_png_and_svg_that_show_the_grid(trained, tmp_path, capsys):
     import matplotlib.image
 
     png, svg = tmp_path / "probe.png", tmp_path / "probe.svg"
-    assert tui_main(["--plot", str(png), "--out-dir", str(trained.out)]) == 0
-    assert tui_main(["--plot", str(svg), "--out-dir", str(trained.out)]) == 0
+    assert tui_main(["plot", str(png), "--out-dir", str(trained.out)]) == 0
+    assert tui_main(["plot", str(svg), "--out-dir", str(trained.out)]) == 0
     pixels = matplotlib.image.imread(png)
     assert pixels.shape[0] > 300 and pixels.shape[1] > 300
     greenish = ((pixels[..., 1] > 0.5) & (pixels[..., 0] < 0.35)).sum()
@@ -104,31 +104,31 @@ def test_plot_writes_png_and_svg_that_show_the_grid(trained, tmp_path, capsys):
     text = svg.read_text()
     for label in ("newA", "sum2", "0,0,0,0,0", "1,0,1,0,1  held out", "trained exact 31/31"):
         assert label in text, label
-    assert tui_main(["--plot", str(tmp_path / "probe.gif"), "--out-dir", str(trained.out)]) == 2
+    assert tui_main(["plot", str(tmp_path / "probe.gif"), "--out-dir", str(trained.out)]) == 2
     assert ".png, .svg or .pdf" in capsys.readouterr().err
 
 
 def test_plot_and_probe_of_a_sweep(workdir, capsys):
     flags = [f for f in TINY if f not in ("--precision", "fp32")]
-    assert tui_main(["--sweep", "--seeds", "2", "--holdout", "A=1&C=1", *flags]) == 0
+    assert tui_main(["sweep", "--seeds", "2", "--holdout", "A=1&C=1", *flags]) == 0
     capsys.readouterr()
-    assert tui_main(["--plot", "card.svg", "--sweep-name", "A1_C1"]) == 0
+    assert tui_main(["plot", "card.svg", "--sweep", "A1_C1"]) == 0
     assert "1,1,1,1,1" in Path("card.svg").read_text() and "fraction of seeds right" in Path("card.svg").read_text()
-    assert tui_main(["--probe", "--format", "markdown", "--sweep-name", "A1_C1"]) == 0
+    assert tui_main(["probe", "--format", "markdown", "--sweep", "A1_C1"]) == 0
     out = capsys.readouterr().out
     assert "| field | model [95% interval]" in out and "| newA |" in out
-    assert tui_main(["--probe", "--format", "json", "--sweep-name", "A1_C1"]) == 0
+    assert tui_main(["probe", "--format", "json", "--sweep", "A1_C1"]) == 0
     assert json.loads(capsys.readouterr().out)["held_out"][0] == "1,0,1,0,0"
-    assert tui_main(["--probe", "--sweep-name", "nothing"]) == 2
+    assert tui_main(["probe", "--sweep", "nothing"]) == 2
     # every sweep seed is a run too
     assert sum(r["source"] == "sweep A1_C1" for r in runs.listing(workdir / "out")) == 2
 
 
 def test_probe_formats_of_the_current_model(trained, capsys):
-    assert tui_main(["--probe", "--format", "markdown", "--out-dir", str(trained.out)]) == 0
+    assert tui_main(["probe", "--format", "markdown", "--out-dir", str(trained.out)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("| state | held out | newA") and "| `1,0,1,0,1` | yes |" in out
-    assert tui_main(["--probe", "--out-dir", str(trained.out)]) == 0
+    assert tui_main(["probe", "--out-dir", str(trained.out)]) == 0
     assert "Probe: all 32 input states" in capsys.readouterr().out
 
 
@@ -142,12 +142,12 @@ def test_bad_run_input_is_one_line_exit_2_and_changes_nothing(two_runs, capsys):
     os.chdir(workdir)
     before = snapshot_files(workdir / "out")
     capsys.readouterr()
-    for argv, fragment in ((["--runs", "use", "nope"], "no run 'nope'"),
-                           (["--runs", "compare", old, "nope"], "no run 'nope'"),
-                           (["--runs", "compare", old, chain_run], "only runs of one system compare"),
-                           (["--runs", "delete", old], "needs a yes"),
-                           (["--runs", "frobnicate"], "--runs takes"),
-                           (["--runs", "use"], "--runs takes")):
+    for argv, fragment in ((["runs", "use", "nope"], "no run 'nope'"),
+                           (["runs", "compare", old, "nope"], "no run 'nope'"),
+                           (["runs", "compare", old, chain_run], "only runs of one system compare"),
+                           (["runs", "delete", old], "needs a yes"),
+                           (["runs", "frobnicate"], "No such command 'frobnicate'"),
+                           (["runs", "use"], "Missing argument 'RUN_ID'")):
         assert tui_main(argv) == 2, argv
         err = capsys.readouterr().err
         assert fragment in err and len(err.strip().splitlines()) == 1, err
@@ -155,9 +155,9 @@ def test_bad_run_input_is_one_line_exit_2_and_changes_nothing(two_runs, capsys):
     import shutil
 
     shutil.rmtree(workdir / "out" / "runs" / old / "model")  # a run folder damaged by hand
-    assert tui_main(["--runs", "use", old]) == 2
+    assert tui_main(["runs", "use", old]) == 2
     assert "has no model" in capsys.readouterr().err
-    assert tui_main(["--runs", "delete", old, "--yes"]) == 0
+    assert tui_main(["runs", "delete", old, "--yes"]) == 0
     assert not (workdir / "out" / "runs" / old).exists()
     # While another writer holds the model folder, neither use nor delete touches it.
     from causal_tui.store import locks
@@ -167,7 +167,7 @@ def test_bad_run_input_is_one_line_exit_2_and_changes_nothing(two_runs, capsys):
         with pytest.raises(locks.Busy):
             runs.use(workdir / "out", chain_run)
         capsys.readouterr()
-        assert tui_main(["--runs", "delete", new, "--yes"]) == 2
+        assert tui_main(["runs", "delete", new, "--yes"]) == 2
         assert "is being written by" in capsys.readouterr().err
         assert snapshot_files(workdir / "out") == before
 

@@ -32,7 +32,7 @@ def test_bad_presets(preset, fragment):
 def test_a_bad_condition_on_the_command_line_is_one_line_and_exit_2(workdir, capsys):
     from causal_tui.cli.main import tui_main
 
-    assert tui_main(["--sweep", "--seeds", "1", "--holdout", "A=1&A=0"]) == 2
+    assert tui_main(["sweep", "--seeds", "1", "--holdout", "A=1&A=0"]) == 2
     err = capsys.readouterr().err
     assert "contradicts itself on A" in err and len(err.strip().splitlines()) == 1
     assert not (workdir / "out").exists()

@@ -18,7 +18,7 @@ FLAGS = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--epochs", "1", "
 
 
 def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsys):
-    code = tui_main(["--sweep", "--seeds", "3", "--jobs", "2", "--holdout", "A=1&C=1&E=1", *FLAGS])
+    code = tui_main(["sweep", "--seeds", "3", "--jobs", "2", "--holdout", "A=1&C=1&E=1", *FLAGS])
     out = capsys.readouterr().out
     assert code == 0, out
     folder = workdir / "out" / "sweeps" / "A1_C1_E1"
@@ -53,18 +53,18 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
 
     # Resume: a fourth seed is trained, the first three are not.
     before = {k: (folder / f"seed-{k}" / "probe.json").stat().st_mtime_ns for k in range(3)}
-    assert tui_main(["--sweep", "--seeds", "4", "--holdout", "A=1&C=1&E=1", *FLAGS]) == 0
+    assert tui_main(["sweep", "--seeds", "4", "--holdout", "A=1&C=1&E=1", *FLAGS]) == 0
     assert {k: (folder / f"seed-{k}" / "probe.json").stat().st_mtime_ns for k in range(3)} == before
     assert sorted(json.loads((folder / "scorecard.json").read_text())["seeds"]) == [0, 1, 2, 3]
 
     # The same name with another holdout is refused rather than mixed.
     capsys.readouterr()
-    assert tui_main(["--sweep", "--seeds", "1", "--holdout", "A=1&C=1&E=0", "--name", "A1_C1_E1", *FLAGS]) == 2
+    assert tui_main(["sweep", "--seeds", "1", "--holdout", "A=1&C=1&E=0", "--name", "A1_C1_E1", *FLAGS]) == 2
     assert "another system, holdout or configuration" in capsys.readouterr().err
 
 
 def test_sweep_needs_a_holdout(workdir, capsys):
-    assert tui_main(["--sweep", "--seeds", "2"]) == 2
+    assert tui_main(["sweep", "--seeds", "2"]) == 2
     assert "needs held-out states" in capsys.readouterr().err
 
 

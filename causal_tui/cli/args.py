@@ -1,79 +1,70 @@
-"""What the command lines share: a parser with one-line errors, the argument
-groups (system, dataset, training), reading them into engine values, exit codes."""
+"""What the command lines share: reading flags into engine values (the
+system, the held-out states, sizes, the training config, a model folder),
+one-line errors, exit codes."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable
 
 from causal_tui.data import dataset as data
 from causal_tui.errors import UserError
 
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_CODES = {EXIT_OK: "done", EXIT_FAILED: "some seeds failed", EXIT_USAGE: "bad input",
+              EXIT_INTERRUPTED: "interrupted"}
 
 
-class Parser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage dump) and exit code 2."""
-
-    def error(self, message: str):  # type: ignore[override]
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return n
-
-
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-
-
-def add_system_arg(p: argparse.ArgumentParser) -> None:
-    from causal_tui.systems.catalog import bundled_names
-
-    p.add_argument("--system", metavar="FILE_OR_NAME", default=None,
-                   help="the causal system: a TOML file, or a bundled one by name "
-                        f"({', '.join(bundled_names())}; default: dataset/'s, or seed)")
-
-
-def chosen_system(args: argparse.Namespace):
+def chosen_system(args):
     """The system --system names, or None where it was not given."""
     from causal_tui.systems.catalog import load
 
-    return load(args.system) if args.system is not None else None
+    return load(args.system) if getattr(args, "system", None) is not None else None
 
 
-def add_dataset_args(p: argparse.ArgumentParser, omit_flags: Sequence[str]) -> None:
-    g = p.add_argument_group("dataset")
-    g.add_argument(*omit_flags, dest="omit", metavar="STATES", default=None,
-                   help="states to leave out of every split, e.g. '1,1,1,1,1;0,0,0,0,0'")
-    g.add_argument("--seed", type=_int, default=None,
-                   help=f"random seed for the dataset and training (default {data.DEFAULT_SEED})")
-    for split, n in data.DEFAULT_SIZES.items():
-        g.add_argument(f"--{split}-size", type=_positive_int, default=None, metavar="N",
-                       help=f"lines in {split}.jsonl (default {n:,})")
-    g.add_argument("--dataset-dir", type=Path, default=data.DEFAULT_DIR, metavar="DIR",
-                   help="where the JSONL files live (default dataset/)")
+def held_out_of(args, system):
+    """The held-out states the flags give: --holdout (a list, random-K or a
+    condition) or the original's --omit list; none where neither is given."""
+    from causal_tui.systems.holdout import HeldOut
+
+    preset = getattr(args, "holdout", None)
+    if preset is not None:
+        return HeldOut.parse(preset, system, seed=getattr(args, "holdout_seed", None) or 0)
+    return HeldOut.parse_list(getattr(args, "omit", None), system)
 
 
-def dataset_sizes(args: argparse.Namespace) -> dict[str, int]:
-    return {s: getattr(args, f"{s}_size") or n for s, n in data.DEFAULT_SIZES.items()}
+def dataset_sizes(args) -> dict[str, int]:
+    return {s: getattr(args, f"{s}_size", None) or n for s, n in data.DEFAULT_SIZES.items()}
 
 
-def seed_of(args: argparse.Namespace) -> int:
+def seed_of(args) -> int:
     """--seed, or the default seed where it was not given."""
-    return data.DEFAULT_SEED if args.seed is None else args.seed
+    seed = getattr(args, "seed", None)
+    return data.DEFAULT_SEED if seed is None else seed
+
+
+def training_config(args):
+    """The checked TrainingConfig of the training flags given (defaults for the rest)."""
+    from causal_tui.training.config import FLAGS, TrainingConfig
+
+    return TrainingConfig.from_flags({k: getattr(args, k, None) for k in FLAGS}, seed=seed_of(args))
+
+
+def model_folder_of(model: str | None, out_dir: Path) -> Path:
+    """The folder --model names: a model folder, or a run id under out/runs/;
+    the current model (final/) without one. Reads only."""
+    from causal_tui.store import model_folder, runs
+
+    if model is None:
+        return model_folder.final_dir(out_dir)
+    path = Path(model)
+    if (path / model_folder.MANIFEST).exists() or (path.is_dir() and (path / "config.json").exists()):
+        return path
+    if (runs.runs_dir(out_dir) / model).is_dir():
+        return runs.model_of(out_dir, model)
+    raise UserError(f"--model {model}: no model at {model}/ and no run of that id in {runs.runs_dir(out_dir)}/ "
+                    "(see causal-tui runs list)")
 
 
 def run_reporting_errors(main: Callable[[], int | None]) -> int:
@@ -86,67 +77,3 @@ def run_reporting_errors(main: Callable[[], int | None]) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-
-
-def _positive_float(text: str) -> float:
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not x > 0 or x != x or x == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return x
-
-
-def add_training_args(p: argparse.ArgumentParser) -> None:
-    from causal_tui.learners.registry import ARCH_SIZES, ARCHS
-    from causal_tui.training.config import REPORT_TO, TrainingConfig
-    from causal_tui.training.precision import CHOICES
-
-    d = TrainingConfig()
-
-    g = p.add_argument_group("training (defaults: the original experiment's)")
-    g.add_argument("--arch", choices=ARCHS, default="gpt2",
-                   help="the learner: gpt2 (the original's), lstm or mlp; each sized to about GPT-2 128/4/4's "
-                        "parameters (default gpt2)")
-    g.add_argument("--epochs", type=_positive_float, default=d.epochs, help=f"passes over train.jsonl (default {d.epochs:g})")
-    g.add_argument("--lr", type=_positive_float, default=d.learning_rate, help=f"learning rate (default {d.learning_rate:g})")
-    g.add_argument("--batch-size", type=_positive_int, default=d.batch_size, help=f"examples per step (default {d.batch_size})")
-    sizes = "; ".join(f"{a} {s['n_embd']}" for a, s in ARCH_SIZES.items())
-    g.add_argument("--n-embd", type=_positive_int, default=None, help=f"model width (default by arch: {sizes})")
-    g.add_argument("--n-layer", type=_positive_int, default=None, help=f"layers (default {d.n_layer})")
-    g.add_argument("--n-head", type=_positive_int, default=None, help=f"GPT-2 attention heads (default {d.n_head})")
-    g.add_argument("--report-to", choices=REPORT_TO, default="none",
-                   help="tensorboard: event files in the run's folder (uv sync --extra tensorboard); "
-                        "see them with `tensorboard --logdir out/runs`")
-    g.add_argument("--precision", choices=CHOICES, default="auto",
-                   help="bf16 trains under bfloat16 autocast; auto (the default) picks bf16 where the CPU has "
-                        "AVX512-BF16 or AMX or the GPU supports it, fp32 elsewhere")
-    g.add_argument("--max-steps", type=_positive_int, default=None, help="stop after N steps whatever the epochs")
-    g.add_argument("--until-perfect", action="store_true",
-                   help="stop as soon as every trained state is exact under greedy decoding")
-    g.add_argument("--resume", action="store_true", help="continue from the last checkpoint in out/")
-    add_out_arg(p)
-
-
-def add_out_arg(p: argparse.ArgumentParser) -> None:
-    from causal_tui.store.model_folder import DEFAULT_OUT
-
-    p.add_argument("--out-dir", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                   help="where checkpoints and tiny-gpt2-causal/final/ go (default out/)")
-
-
-def training_config(args: argparse.Namespace):
-    from causal_tui.training.config import TrainingConfig
-
-    sizes = {k: getattr(args, k) for k in ("n_embd", "n_layer", "n_head") if getattr(args, k) is not None}
-    config = TrainingConfig.for_arch(
-        args.arch, epochs=args.epochs, learning_rate=args.lr, batch_size=args.batch_size, **sizes,
-        seed=seed_of(args),
-        max_steps=args.max_steps or -1,
-        until_perfect=args.until_perfect,
-        precision=args.precision,
-        report_to=args.report_to,
-    )
-    config.validate()
-    return config

@@ -78,6 +78,14 @@ class ProbeReport:
         return {self.system.format_state(r.state): {f: fr.predicted for f, fr in r.fields.items()}
                 for r in self.states}
 
+    def rows(self) -> list[dict]:
+        """One row per state and field (a tidy table): state, held_out, field,
+        truth, answer (None where the text is not a number), correct, probability."""
+        fmt = self.system.format_state
+        return [{"state": fmt(r.state), "held_out": r.held_out, "field": f, "truth": fr.truth,
+                 "answer": fr.predicted, "correct": fr.correct, "probability": fr.prob}
+                for r in self.states for f, fr in r.fields.items()]
+
     def summary(self) -> dict:
         """Plain numbers for manifests and logs."""
         t_n, t_total = self.exact(False)

@@ -1,4 +1,4 @@
-"""Everything `--inspect` and the Inspect screen show, as one plain-data report.
+"""Everything `causal-tui inspect` and the Inspect screen show, as one plain-data report.
 
     {"system": ..., "model": folder, "arch": "gpt2",
      "interventions": [{"state", "forced", "value", "before", "after",
@@ -97,7 +97,7 @@ def inspect_saved(folder, state_text: str | None = None, field: str | None = Non
         try:
             state = loaded.system.parse_state(state_text)
         except ValueError as e:
-            raise UserError(f"--inspect: {e}") from None
+            raise UserError(f"inspect {state_text}: {e}") from None
     system = loaded.system
     field = field if field in system.fields else system.default_field
     flip = flip if flip in system.inputs else default_flip(system, state, field)

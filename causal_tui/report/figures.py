@@ -26,7 +26,7 @@ def _pyplot():
 def _format_of(path: Path) -> str:
     fmt = Path(path).suffix.lstrip(".").lower()
     if fmt not in FORMATS:
-        raise UserError(f"--plot {path}: the file must end in .png, .svg or .pdf")
+        raise UserError(f"{path}: a figure file must end in .png, .svg or .pdf")
     return fmt
 
 

@@ -1,4 +1,4 @@
-"""The inspect report as rich tables and heatmaps: printed by `--inspect` and
+"""The inspect report as rich tables and heatmaps: printed by `causal-tui inspect` and
 drawn by the dashboard's Inspect screen (rich renderables fit both)."""
 
 from __future__ import annotations

@@ -57,3 +57,25 @@ def comparison_text(system, first: str, second: str, comparison: dict) -> str:
     for state, fields in comparison["differ"].items():
         lines.append(f"  {state}: {', '.join(fields)}")
     return "\n".join(lines)
+
+
+def record_table(record: dict) -> Table:
+    """A run's record as key / value rows, nested keys written a.b."""
+    table = Table(title=f"Run {record.get('id')}", title_justify="left", box=None, show_header=False,
+                  pad_edge=False)
+    table.add_column("key", style="bold", no_wrap=True)
+    table.add_column("value", overflow="fold")
+
+    def add(prefix: str, value) -> None:
+        if isinstance(value, dict) and value and prefix not in ("held_out_field_accuracy",):
+            for k, v in value.items():
+                add(f"{prefix}.{k}" if prefix else k, v)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            table.add_row(prefix, "; ".join(value))
+        else:
+            table.add_row(prefix, "" if value is None else str(value))
+
+    add("", {k: v for k, v in record.items() if k != "system"})
+    system = record.get("system") or {}
+    table.add_row("system", f"{system.get('name', '?')} ({str(system.get('digest', ''))[:8]})")
+    return table

@@ -225,3 +225,19 @@ def is_grid(card: dict) -> bool:
 def configuration_cards(card: dict) -> list[dict]:
     """The one-configuration scorecards a scorecard.json holds: itself, or each of a grid's."""
     return [c["scorecard"] for c in card["configurations"]] if is_grid(card) else [card]
+
+
+def field_rows(card: dict) -> list[dict]:
+    """A scorecard's per-field table as rows (one per configuration and field):
+    the model's held-out accuracy with its seed-level interval, chance, the guessers."""
+    rows = []
+    configurations = card["configurations"] if is_grid(card) else [{"id": "", "scorecard": card}]
+    for c in configurations:
+        for f, s in c["scorecard"]["fields"].items():
+            ga = s["guesser_accuracy"]
+            rows.append({"configuration": c["id"], "field": f, "accuracy": s["accuracy"],
+                         "low": s["interval95"][0], "high": s["interval95"][1], "right": s["right"],
+                         "cells": s["total"], "seeds": len(s["per_seed"]), "chance": s["chance_accuracy"],
+                         "majority": ga["majority"], "nearest_neighbour": ga["nearest_neighbour"],
+                         "interpolator": ga["interpolator"]})
+    return rows

@@ -6,6 +6,7 @@ would draw over the screen."""
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -45,16 +46,18 @@ def setup(console: bool = True, folder: Path = DEFAULT_DIR, level: str = "INFO")
         logger.add(lambda msg: sys.stderr.write(msg), level=level, format=CONSOLE_FORMAT,
                    colorize=sys.stderr.isatty())
     _log_file = None
-    try:
-        Path(folder).mkdir(parents=True, exist_ok=True)
+    existing = next(p for p in (Path(folder).absolute(), *Path(folder).absolute().parents) if p.exists())
+    if existing.is_dir() and os.access(existing, os.W_OK | os.X_OK):
         # One name, so an error message can point at the very file; loguru
-        # renames it with a timestamp when it rotates.
+        # renames it with a timestamp when it rotates. Created (with its
+        # folder) at the first line logged: a command that logs nothing, or
+        # refuses its flags, leaves no file behind.
         path = Path(folder) / FILE_NAME
-        logger.add(path, level="DEBUG", rotation=ROTATION, retention=RETENTION, encoding="utf-8", enqueue=False)
+        logger.add(path, level="DEBUG", rotation=ROTATION, retention=RETENTION, encoding="utf-8", enqueue=False,
+                   delay=True)
         _log_file = path.resolve()
-    except OSError as e:
-        if console:
-            logger.warning(f"not logging to {folder}/: {e.strerror}")
+    elif console:
+        logger.warning(f"not logging to {folder}/: it is not writable")
     logging.basicConfig(handlers=[_InterceptHandler()], level=logging.INFO, force=True)
     return _log_file
 

@@ -107,7 +107,7 @@ def link_tree(source: Path, target: Path) -> None:
 def read(out_dir: Path, run_id: str) -> dict:
     path = runs_dir(out_dir) / run_id / RUN_FILE
     if not (runs_dir(out_dir) / run_id).is_dir():
-        raise UserError(f"no run {run_id!r} in {runs_dir(out_dir)}/ (see causal-tui --runs)")
+        raise UserError(f"no run {run_id!r} in {runs_dir(out_dir)}/ (see causal-tui runs list)")
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError) as e:
@@ -127,6 +127,25 @@ def listing(out_dir: Path) -> list[dict]:
             continue
         record["bytes"] = disk_use(folder)
         out.append(record)
+    return out
+
+
+def rows(listing: list[dict]) -> list[dict]:
+    """Runs as flat rows (for csv, markdown and data frames): one per run."""
+    out = []
+    for r in listing:
+        acc = r.get("held_out_field_accuracy") or {}
+        exact = r.get("trained_exact") or [None, None]
+        c = r.get("config") or {}
+        out.append({
+            "id": r["id"], "status": r.get("status"), "source": r.get("source"), "started_at": r.get("started_at"),
+            "finished_at": r.get("finished_at"), "system": (r.get("system") or {}).get("name"), "arch": r.get("arch"),
+            "held_out": ";".join(r.get("held_out") or []), "seed": c.get("seed"), "epochs": c.get("epochs"),
+            "learning_rate": c.get("learning_rate"), "precision": r.get("precision"), "steps": r.get("steps"),
+            "seconds": r.get("seconds"), "trained_exact": exact[0], "trained_states": exact[1],
+            "held_out_right": sum(k for k, _ in acc.values()) if acc else None,
+            "held_out_cells": sum(n for _, n in acc.values()) if acc else None, "bytes": r.get("bytes"),
+        })
     return out
 
 

@@ -44,28 +44,62 @@ def _value(key: str, text: str, kind: type):
 
 
 def parse(text: str, base: TrainingConfig, explicit: frozenset[str] = frozenset()) -> list[Cell]:
-    """Every combination of the grid's values, applied to `base`. Where the
-    grid changes the learner but not its size, each learner gets its default
-    size (about GPT-2 128/4/4's parameters), except for the size fields named
-    in `explicit` (given on the command line), which stay as in `base`."""
-    axes: list[tuple[str, list]] = []
+    """Every combination of the values of a --grid text, applied to `base` (see cells)."""
+    return cells(parse_axes(text), base, explicit)
+
+
+def parse_axes(text: str) -> dict[str, list]:
+    """'arch=gpt2,lstm n_layer=1,4' -> {"arch": ["gpt2", "lstm"], "n_layer": [1, 4]}."""
+    axes: dict[str, list] = {}
     for part in text.split():
         m = re.fullmatch(r"([a-z_]+)=(.+)", part)
         if not m:
             raise UserError(f"--grid: {part!r} is not like key=value,value (e.g. 'arch=gpt2,lstm n_layer=1,4')")
         key, values = m.group(1), m.group(2).split(",")
-        if key not in KEYS:
-            raise UserError(f"--grid: unknown key {key!r} (keys: {', '.join(sorted(set(KEYS) - {'learning_rate'}))})")
-        if any(key == k or KEYS[key][0] == KEYS[k][0] for k, _ in axes):
-            raise UserError(f"--grid: {key} is given twice")
-        if "" in values or len(set(values)) != len(values):
-            raise UserError(f"--grid {part}: empty or repeated value")
-        axes.append((key, [_value(key, v, KEYS[key][1]) for v in values]))
+        _check_key(key, axes)
+        axes[key] = [_value(key, v, KEYS[key][1]) for v in values]
+    return axes
+
+
+def _check_key(key: str, axes: dict) -> None:
+    if key not in KEYS:
+        raise UserError(f"--grid: unknown key {key!r} (keys: {', '.join(sorted(set(KEYS) - {'learning_rate'}))})")
+    if any(key == k or KEYS[key][0] == KEYS[k][0] for k in axes):
+        raise UserError(f"--grid: {key} is given twice")
+
+
+def check_axes(axes: dict) -> dict[str, list]:
+    """A grid given as a table (an experiment file's [grid]): known keys, a
+    list of values each of the key's type. Returns it with floats as floats."""
+    checked: dict[str, list] = {}
+    for key, values in axes.items():
+        _check_key(key, checked)
+        kind = KEYS[key][1]
+        if not isinstance(values, list) or not values:
+            example = '"gpt2", "lstm"' if kind is str else "1, 2"
+            raise UserError(f"grid {key}: give a list of values, e.g. {key} = [{example}]")
+        ok = all(isinstance(v, str) if kind is str else isinstance(v, (int, float)) and not isinstance(v, bool)
+                 and (kind is float or isinstance(v, int)) for v in values)
+        if not ok:
+            what = {str: "a string", int: "a whole number", float: "a number"}[kind]
+            raise UserError(f"grid {key}: every value must be {what}, got {values!r}")
+        checked[key] = [kind(v) for v in values]
+    return checked
+
+
+def cells(axes: dict[str, list], base: TrainingConfig, explicit: frozenset[str] = frozenset()) -> list[Cell]:
+    """Every combination of the grid's values, applied to `base`. Where the
+    grid changes the learner but not its size, each learner gets its default
+    size (about GPT-2 128/4/4's parameters), except for the size fields named
+    in `explicit` (given on the command line), which stay as in `base`."""
     if not axes:
         raise UserError("--grid is empty: give key=value,value pairs, e.g. 'arch=gpt2,lstm'")
-    cells = []
-    for combo in itertools.product(*(values for _, values in axes)):
-        settings = {key: value for (key, _), value in zip(axes, combo)}
+    for key, values in axes.items():
+        if "" in values or len(set(values)) != len(values):
+            raise UserError(f"--grid {key}={','.join(map(str, values))}: empty or repeated value")
+    found = []
+    for combo in itertools.product(*axes.values()):
+        settings = dict(zip(axes, combo))
         fields = {KEYS[k][0]: v for k, v in settings.items()}
         if "arch" in fields:
             sizes = {k: v for k, v in ARCH_SIZES.get(fields["arch"], {}).items()
@@ -73,8 +107,8 @@ def parse(text: str, base: TrainingConfig, explicit: frozenset[str] = frozenset(
             fields = {**sizes, **fields}
         config = replace(base, **fields)
         config.validate()
-        cells.append(Cell(cell_id(settings), settings, config))
-    return cells
+        found.append(Cell(cell_id(settings), settings, config))
+    return found
 
 
 def cell_id(settings: dict) -> str:

@@ -20,9 +20,12 @@ from typing import Callable
 from causal_tui.data import dataset as data
 from causal_tui.errors import UserError
 from causal_tui.store import atomic, locks, model_folder
+from causal_tui.store.provenance import version
 from causal_tui.store.runs import PROBE_FILE
 from causal_tui.sweeps import pool
-from causal_tui.sweeps.grid import Cell, settings_of, single
+from causal_tui.sweeps.experiment import FILE as EXPERIMENT_FILE
+from causal_tui.sweeps.experiment import SIZE_FIELDS, Experiment
+from causal_tui.sweeps.grid import Cell, settings_of
 from causal_tui.sweeps.job import SeedJob, record_seed, threads_per_job, train_seed
 from causal_tui.sweeps.layout import SWEEP_FILE, cell_dir, seed_dir, sweep_dir
 from causal_tui.sweeps.scorecards import write_scorecards
@@ -82,45 +85,58 @@ StepReporter = Callable[[str, int, int], None]
 """(seed key such as 'seed 3' or 'arch-lstm seed 3', step, total steps) while it trains."""
 
 
-def run(name: str, system: System, held_out, seeds: int, jobs: int, cells: list[Cell] | TrainingConfig,
+def run(name: str, system: System, held_out, seeds: int, jobs: int, config: TrainingConfig,
         sizes: dict, out_dir: Path = model_folder.DEFAULT_OUT,
         report: Callable[[int, int, dict | None], None] | None = None,
         should_stop: Callable[[], bool] | None = None,
         on_step: StepReporter | None = None,
         backend: str = "local", address: str | None = None) -> dict:
+    """A sweep of one configuration from plain values (see run_experiment)."""
+    if seeds < 1 or jobs < 1:
+        raise UserError("--seeds and --jobs must be at least 1")
+    experiment = Experiment(name=name, system=system, holdout=HeldOut(held_out), config=config,
+                            explicit=frozenset(SIZE_FIELDS), sizes=sizes, seeds=seeds, jobs=jobs, backend=backend,
+                            address=address)
+    return run_experiment(experiment, out_dir, report, should_stop, on_step)
+
+
+def run_experiment(experiment: Experiment, out_dir: Path = model_folder.DEFAULT_OUT,
+                   report: Callable[[int, int, dict | None], None] | None = None,
+                   should_stop: Callable[[], bool] | None = None,
+                   on_step: StepReporter | None = None) -> dict:
     """Train the seeds not yet done (up to `jobs` at once), then build and save
-    the scorecard(s). `report(done, total, probe_or_None)` is called as seeds
+    the scorecard(s); the experiment, fully resolved, goes to experiment.toml
+    beside them. `report(done, total, probe_or_None)` is called as seeds
     finish, `on_step` as they train. When `should_stop` turns true, running
     seeds stop at their next step, the rest are not started, and Interrupted
     is raised; seeds that fail raise SeedsFailed once the others are done."""
-    if isinstance(cells, TrainingConfig):
-        cells = single(cells)
-    if backend == "ray":
+    e = experiment
+    if e.backend == "ray":
         from causal_tui.sweeps import ray_backend
 
         ray_backend.require()  # before anything is written
-    elif backend != "local":
-        raise UserError(f"unknown backend {backend!r}: local or ray")
-    if seeds < 1 or jobs < 1:
+    elif e.backend != "local":
+        raise UserError(f"unknown backend {e.backend!r}: local or ray")
+    if e.seeds < 1 or e.jobs < 1:
         raise UserError("--seeds and --jobs must be at least 1")
+    cells = e.cells()
     for cell in cells:
         cell.config.validate()
-    data.check_sizes(sizes)
-    held_out = HeldOut(held_out)
-    if not held_out:
-        raise UserError("a sweep needs held-out states: give --holdout or --omit")
-    folder = sweep_dir(out_dir, name)
+    data.check_sizes(e.sizes)
+    if not e.holdout:
+        raise UserError("a sweep needs held-out states: give --holdout")
+    folder = sweep_dir(out_dir, e.name)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise UserError(f"cannot write to {folder}/: {e.strerror or e}") from None
-    with locks.writing(folder, f"sweep {name} ({folder}/)"):
-        return _run_locked(name, system, held_out, seeds, jobs, cells, sizes, out_dir, folder, report,
-                           should_stop, on_step, backend, address)
+    except OSError as err:
+        raise UserError(f"cannot write to {folder}/: {err.strerror or err}") from None
+    with locks.writing(folder, f"sweep {e.name} ({folder}/)"):
+        return _run_locked(e.name, e.system, e.holdout, e.seeds, e.jobs, cells, e.sizes, out_dir, folder, report,
+                           should_stop, on_step, e.backend, e.address, e)
 
 
 def _run_locked(name, system, held_out, seeds, jobs, cells, sizes, out_dir, folder, report, should_stop,
-                on_step, backend, address) -> dict:
+                on_step, backend, address, experiment: Experiment) -> dict:
     described = _describe(system, held_out, cells, sizes)
     existing = folder / SWEEP_FILE
     if existing.exists():
@@ -130,6 +146,7 @@ def _run_locked(name, system, held_out, seeds, jobs, cells, sizes, out_dir, fold
                             "configuration: pick another --name")
     else:
         atomic.write_text(existing, json.dumps(described, indent=2) + "\n")
+    atomic.write_text(folder / EXPERIMENT_FILE, experiment.to_toml(version()))
 
     total = seeds * len(cells)
     todo = [(cell, k) for cell in cells for k in range(seeds)

@@ -3,7 +3,7 @@ original experiment's) and its checks, in one place."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from causal_tui.data.dataset import DEFAULT_SEED
 from causal_tui.errors import UserError
@@ -11,6 +11,14 @@ from causal_tui.learners.registry import ARCH_SIZES, ARCHS
 from causal_tui.training.precision import CHOICES
 
 REPORT_TO = ("none", "tensorboard")
+
+FLAGS: dict[str, str] = {
+    "arch": "arch", "epochs": "epochs", "lr": "learning_rate", "batch_size": "batch_size", "n_embd": "n_embd",
+    "n_layer": "n_layer", "n_head": "n_head", "report_to": "report_to", "precision": "precision",
+    "max_steps": "max_steps", "until_perfect": "until_perfect",
+}
+"""The training flags of the command lines (and keys of an experiment file's
+[training] table, '-' written '_') -> the TrainingConfig field each sets."""
 
 
 @dataclass
@@ -48,6 +56,7 @@ class TrainingConfig:
 
     def validate(self) -> None:
         """UserError for values the Trainer would choke on later."""
+        self._check_types()
         if not self.epochs > 0:
             raise UserError(f"epochs must be positive, got {self.epochs}")
         if not self.learning_rate > 0:
@@ -72,8 +81,40 @@ class TrainingConfig:
                 raise UserError(f"{name.replace('_', ' ')} must be at least 1, got {getattr(self, name)}")
         if self.arch == "gpt2" and self.n_embd % self.n_head:
             raise UserError(f"n_head ({self.n_head}) must divide n_embd ({self.n_embd})")
+        if self.max_steps != -1 and self.max_steps < 1:
+            raise UserError(f"max steps must be at least 1, got {self.max_steps}")
+
+    def _check_types(self) -> None:
+        """Each field of the type it is declared (values from a file may be anything)."""
+        kinds = {"float": (int, float), "int": (int,), "str": (str,), "bool": (bool,)}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            ok = isinstance(value, kinds[f.type]) and (f.type == "bool" or not isinstance(value, bool))
+            if not ok:
+                flag = next((k for k, v in FLAGS.items() if v == f.name), f.name)
+                what = {"float": "a number", "int": "a whole number", "str": "a string", "bool": "true or false"}
+                raise UserError(f"{flag} must be {what[f.type]}, got {value!r}")
 
     @classmethod
     def for_arch(cls, arch: str, **settings) -> "TrainingConfig":
         """A config for `arch` with its default size (learners' ARCH_SIZES) unless given."""
         return cls(**{"arch": arch, **ARCH_SIZES.get(arch, {}), **settings})
+
+    @classmethod
+    def from_flags(cls, flags: dict, seed: int | None = None) -> "TrainingConfig":
+        """A checked config from training flags by name ({"lr": 1e-3, "arch": "lstm"});
+        flags left out (or None) take their defaults, sizes the learner's.
+        UserError names an unknown flag or a bad value."""
+        unknown = sorted(set(flags) - set(FLAGS))
+        if unknown:
+            raise UserError(f"unknown training setting {unknown[0]!r} (settings: {', '.join(FLAGS)})")
+        settings = {FLAGS[k]: v for k, v in flags.items() if v is not None}
+        if seed is not None:
+            settings["seed"] = seed
+        config = cls.for_arch(settings.pop("arch", "gpt2"), **settings)
+        config.validate()
+        return config
+
+    def flags(self) -> dict:
+        """Every training flag's value for this config (what from_flags reads back; the seed apart)."""
+        return {flag: getattr(self, name) for flag, name in FLAGS.items()}

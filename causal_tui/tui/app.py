@@ -272,7 +272,7 @@ class CausalApp(App):
 
         self.session.model.begin_probe()
         try:
-            report, manifest = self.offload.call(probe.probe_saved, self.session.model.final_dir)
+            report, manifest = self.offload.call(probe.probe_saved, self.session.model.folder)
         except UserError as e:
             self.post_message(ProbeDone(None, None, str(e)))
             return
@@ -285,7 +285,7 @@ class CausalApp(App):
         from causal_tui.interpret.inspect import inspect_saved
 
         try:
-            report = self.offload.call(inspect_saved, self.session.model.final_dir, state, field, flip)
+            report = self.offload.call(inspect_saved, self.session.model.folder, state, field, flip)
         except UserError as e:
             self.post_message(InspectDone(None, str(e)))
             return
@@ -339,9 +339,10 @@ class CausalApp(App):
         self.notify(f"{text}{where}", title=title, severity="error", timeout=12)
 
 
-def run(dataset_dir: Path, out_dir: Path, config=None, omit=None, system=None) -> int:
-    """Start the dashboard (logging must be set up with console=False first)."""
-    session = Session(dataset_dir=dataset_dir, out_dir=out_dir, config=config, chosen_system=system)
+def run(dataset_dir: Path, out_dir: Path, config=None, omit=None, system=None, model=None) -> int:
+    """Start the dashboard (logging must be set up with console=False first); `model`:
+    a model folder to show instead of the current one (it is only read)."""
+    session = Session(dataset_dir=dataset_dir, out_dir=out_dir, config=config, chosen_system=system, model=model)
     helper = HelperProcess()
     helper.start()
     try:

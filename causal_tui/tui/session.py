@@ -140,6 +140,8 @@ class CurrentModel:
     """The model in out/tiny-gpt2-causal/final/: its manifest and its probe."""
 
     out_dir: Path = model_folder.DEFAULT_OUT
+    chosen: Path | None = None
+    """A model folder shown instead of final/ (--model DIR|RUN_ID), until a training or `use` replaces it."""
     manifest: dict | None = None
     """The current model's manifest (None: no model yet)."""
     report: ProbeReport | None = None
@@ -147,8 +149,9 @@ class CurrentModel:
     changed: Callable[[], None] = dc_field(default=_nothing, repr=False)
 
     @property
-    def final_dir(self) -> Path:
-        return model_folder.final_dir(self.out_dir)
+    def folder(self) -> Path:
+        """The model the dashboard shows: --model's, else the current one (final/)."""
+        return self.chosen or model_folder.final_dir(self.out_dir)
 
     @property
     def system(self) -> System | None:
@@ -163,7 +166,7 @@ class CurrentModel:
 
     def load_manifest(self) -> None:
         try:
-            self.manifest = model_folder.read_manifest(self.final_dir)
+            self.manifest = model_folder.read_manifest(self.folder)
         except UserError:
             self.manifest = None
         self.changed()
@@ -232,7 +235,7 @@ class SweepView:
         """Load the newest out/sweeps/*/scorecard.json; the reason, if none."""
         cards = sorted((out_dir / "sweeps").glob("*/scorecard.json"), key=lambda p: p.stat().st_mtime)
         if not cards:
-            return "no sweep yet: run causal-tui --sweep --seeds 10 --holdout 'A=1&C=1'"
+            return "no sweep yet: run causal-tui sweep --seeds 10 --holdout 'A=1&C=1'"
         try:
             card = json.loads(cards[-1].read_text())
         except (OSError, ValueError) as e:
@@ -250,7 +253,7 @@ class SweepView:
     def next_configuration(self) -> str | None:
         """In a grid sweep's view: the next configuration's scorecard; the reason, if none."""
         if self.grid is None:
-            return "this sweep has one configuration (a grid sweep has more: --sweep --grid ...)"
+            return "this sweep has one configuration (a grid sweep has more: causal-tui sweep --grid ...)"
         cards = configuration_cards(self.grid)
         self.index = (self.index + 1) % len(cards)
         self.card = cards[self.index]
@@ -330,10 +333,10 @@ class Session:
     touch more than one of them."""
 
     def __init__(self, dataset_dir: Path = data.DEFAULT_DIR, out_dir: Path = model_folder.DEFAULT_OUT,
-                 config: TrainingConfig | None = None, chosen_system: System | None = None):
+                 config: TrainingConfig | None = None, chosen_system: System | None = None, model: Path | None = None):
         self.version = 0
         self.data = DatasetChoice(folder=Path(dataset_dir), chosen_system=chosen_system, changed=self.changed)
-        self.model = CurrentModel(out_dir=Path(out_dir), changed=self.changed)
+        self.model = CurrentModel(out_dir=Path(out_dir), chosen=Path(model) if model else None, changed=self.changed)
         self.inspect = InspectView(changed=self.changed)
         self.sweep = SweepView(changed=self.changed)
         self.training = TrainingState(config=config or TrainingConfig(), changed=self.changed)
@@ -380,6 +383,7 @@ class Session:
 
     def model_replaced(self) -> None:
         """Another model became current (a run was made current): forget the old one's views."""
+        self.model.chosen = None
         self.model.load_manifest()
         self.model.report, self.inspect.report = None, None
         self.changed()
@@ -396,6 +400,7 @@ class Session:
             t.last_run = told = f"stopped at step {result.steps}; the previous model is unchanged"
         elif result is not None:
             self.model.report, self.inspect.report = result.report, None
+            self.model.chosen = None  # the new model in final/ is the one to show
             self.model.load_manifest()
             perfect = (f"; every trained state exact at step {result.perfect[0]} ({result.perfect[1]:.1f} s)"
                        if result.perfect else "")

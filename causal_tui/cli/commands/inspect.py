@@ -1,11 +1,10 @@
-"""`causal-tui --inspect [STATE]`: look inside a trained model (see interpret/)."""
+"""`causal-tui inspect [STATE]`: look inside a trained model (see interpret/)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
-
+from causal_tui.cli.args import model_folder_of
 from causal_tui.errors import UserError
 
 
@@ -15,29 +14,28 @@ def run(args: argparse.Namespace) -> int:
     from causal_tui.interpret import inspect as report_mod
     from causal_tui.learners import loading
     from causal_tui.report import inspect_tables
-    from causal_tui.store import model_folder
 
-    folder = Path(args.model) if args.model else model_folder.final_dir(args.out_dir)
+    folder = model_folder_of(args.model, args.out_dir)
     loaded = loading.load(folder)
     system = loaded.system
     state = None
-    if args.inspect:
+    if args.state:
         try:
-            state = system.parse_state(args.inspect)
+            state = system.parse_state(args.state)
         except ValueError as e:
-            raise UserError(f"--inspect: {e}") from None
+            raise UserError(f"inspect {args.state}: {e}") from None
     field = args.field or system.default_field
     if field not in system.fields:
         raise UserError(f"--field {field}: the model's system has fields {', '.join(system.fields)}")
     if args.flip is not None and args.flip not in system.inputs:
         raise UserError(f"--flip {args.flip}: the model's system has inputs {', '.join(system.inputs)}")
     # JSON holds every field and input for others to check; the tables show one.
-    fields = None if args.json else [field]
+    fields = None if args.format == "json" else [field]
     flip = args.flip or report_mod.default_flip(system, state, field)
-    flips = None if args.json else [flip]
+    flips = None if args.format == "json" else [flip]
     report = report_mod.inspect(loaded.model, loaded.tokenizer, system, loaded.held_out, state, fields, flips)
     report["model"] = str(folder)
-    if args.json:
+    if args.format == "json":
         print(json.dumps(report, indent=1))
         return 0
     console = Console()

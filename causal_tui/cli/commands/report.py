@@ -1,5 +1,5 @@
-"""`causal-tui --probe [--format table|markdown|json]` and `--plot FILE`: the
-current model's probe (or, with --sweep-name, a sweep's scorecard) for a
+"""`causal-tui probe` and `causal-tui plot FILE`: a model's probe (the current
+one, or --model DIR|RUN_ID) or a sweep's scorecard (--sweep NAME), for a
 notebook or a paper."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import argparse
 import json
 from pathlib import Path
 
+from causal_tui.cli.args import model_folder_of
 from causal_tui.errors import UserError
 from causal_tui.science.scorecard import configuration_cards, is_grid
 
@@ -27,23 +28,26 @@ def _scorecard(args) -> dict:
 def _probe(args):
     from causal_tui.evaluation import probe
     from causal_tui.learners import loading
-    from causal_tui.store import model_folder
 
-    loaded = loading.load(model_folder.final_dir(args.out_dir))
+    loaded = loading.load(model_folder_of(args.model, args.out_dir))
     return probe.run(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out)
 
 
 def probe_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
+    from causal_tui.report.csv_text import csv_text
     from causal_tui.report.probe_tables import probe_markdown, probe_table
     from causal_tui.report.scorecard_tables import grid_tables, scorecard_markdown, scorecard_tables
+    from causal_tui.science.scorecard import field_rows
 
     console = Console()
     if args.sweep_name:
         card = _scorecard(args)
         if args.format == "json":
             print(json.dumps(card, indent=1))
+        elif args.format == "csv":
+            print(csv_text(field_rows(card)), end="")
         elif args.format == "markdown":
             print("\n\n".join(scorecard_markdown(c) for c in configuration_cards(card)))
         else:
@@ -60,6 +64,8 @@ def probe_command(args: argparse.Namespace) -> int:
                          indent=1))
     elif args.format == "markdown":
         print(probe_markdown(report))
+    elif args.format == "csv":
+        print(csv_text(report.rows()), end="")
     else:
         console.print(probe_table(report))
         console.print(report.summary_line())

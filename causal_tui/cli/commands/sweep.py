@@ -1,35 +1,40 @@
-"""`causal-tui --sweep`: many seeds (of one configuration or a grid) on one
-holdout, then the scorecard."""
+"""`causal-tui sweep [EXPERIMENT.toml]`: many seeds (of one configuration or a
+grid) on one holdout, then the scorecard."""
 
 from __future__ import annotations
 
-import argparse
 import time
+from pathlib import Path
 
-from causal_tui.cli.args import EXIT_INTERRUPTED, chosen_system, dataset_sizes, training_config
-from causal_tui.errors import UserError
+from causal_tui.cli.args import EXIT_FAILED, EXIT_INTERRUPTED
 from causal_tui.science.scorecard import is_grid
 
-EXIT_FAILED = 1
 
-
-def run(args: argparse.Namespace) -> int:
+def run(path: Path | None, flags: dict, out_dir: Path) -> int:
+    """Run the sweep an experiment file describes (flags replacing its values),
+    or the one the flags alone describe; print the scorecard."""
     from rich.console import Console
 
     from causal_tui.report.scorecard_tables import grid_tables, scorecard_tables
     from causal_tui.sweeps import run as sweep
+    from causal_tui.sweeps.experiment import Experiment, merge, read_file
     from causal_tui.sweeps.layout import SCORECARD_FILE, sweep_dir
 
-    plan = _plan(args)
     console = Console()
-    _announce(console, plan, args)
+    if path is not None:
+        values, replaced = merge(read_file(path), flags)
+        experiment = Experiment.from_values(values, str(path), Path(path).parent)
+        for line in replaced:
+            console.print(f"[yellow]{line}[/]", soft_wrap=True)
+    else:
+        experiment = Experiment.from_values(flags)
+    _announce(console, experiment)
     started = time.perf_counter()
-    live = _LiveSeeds(console, plan["total"])
+    live = _LiveSeeds(console, experiment.seeds * len(experiment.cells()))
     try:
         with live:
-            card = sweep.run(plan["name"], plan["system"], plan["held_out"], args.seeds, args.jobs, plan["cells"],
-                             dataset_sizes(args), args.out_dir, report=live.report, should_stop=live.stopping,
-                             on_step=live.on_step, backend=args.backend, address=args.address)
+            card = sweep.run_experiment(experiment, out_dir, report=live.report, should_stop=live.stopping,
+                                        on_step=live.on_step)
     except sweep.Interrupted as e:
         console.print(f"[yellow]stopped[/]: {e.done} of {e.total} seeds done, kept in {e.folder}/. "
                       "Run the same command again to go on.")
@@ -37,48 +42,25 @@ def run(args: argparse.Namespace) -> int:
     except sweep.SeedsFailed as e:
         console.print(f"[red]error[/]: {e}", soft_wrap=True)
         return EXIT_FAILED
-    _rate(console, live.trained_here, started, args.jobs)
+    _rate(console, live.trained_here, started, experiment.jobs)
     for table in grid_tables(card) if is_grid(card) else scorecard_tables(card):
         console.print()
         console.print(table)
-    console.print(f"scorecard: {sweep_dir(args.out_dir, plan['name']) / SCORECARD_FILE}")
+    folder = sweep_dir(out_dir, experiment.name)
+    console.print(f"scorecard: {folder / SCORECARD_FILE}; the experiment, to run again: {folder / 'experiment.toml'}",
+                  soft_wrap=True)
     return 0
 
 
-def _plan(args: argparse.Namespace) -> dict:
-    """What the flags ask for: the system, the held-out states, the
-    configurations and the sweep's name (UserError on bad or missing flags)."""
-    from causal_tui.sweeps import grid
-    from causal_tui.sweeps.layout import default_name
-    from causal_tui.systems.catalog import SEED
-    from causal_tui.systems.holdout import HeldOut
-
-    if args.holdout and args.omit:
-        raise UserError("give --holdout or --omit, not both")
-    preset = args.holdout or args.omit
-    if not preset:
-        raise UserError("a sweep needs held-out states: --holdout 'A=1&C=1', 'random-3' or a list like '1,0,1,0,1'")
-    if args.address and args.backend != "ray":
-        raise UserError("--address is for --backend ray")
-    system = chosen_system(args) or SEED
-    held_out = HeldOut.parse(preset, system, seed=args.holdout_seed)
-    config = training_config(args)
-    explicit = frozenset(k for k in ("n_embd", "n_layer", "n_head") if getattr(args, k) is not None)
-    cells = grid.parse(args.grid, config, explicit) if args.grid else grid.single(config)
-    name = args.name or default_name(preset, system, args.grid)
-    return {"system": system, "held_out": held_out, "cells": cells, "name": name,
-            "total": args.seeds * len(cells), "grid": bool(args.grid)}
-
-
-def _announce(console, plan: dict, args: argparse.Namespace) -> None:
+def _announce(console, experiment) -> None:
     from causal_tui.systems.catalog import SEED
     from causal_tui.systems.holdout import unseen_label_lines
 
-    system, held_out = plan["system"], plan["held_out"]
-    what = f"{len(plan['cells'])} configurations x {args.seeds} seeds" if plan["grid"] else \
-        f"{args.seeds} seed{'s' * (args.seeds != 1)}"
-    console.print(f"sweep [bold]{plan['name']}[/]: {what}, {len(held_out)} held-out state{'s' * (len(held_out) != 1)}"
-                  + (" on Ray" if args.backend == "ray" else ""))
+    e = experiment
+    system, held_out, cells = e.system, e.holdout, e.cells()
+    what = f"{len(cells)} configurations x {e.seeds} seeds" if e.grid else f"{e.seeds} seed{'s' * (e.seeds != 1)}"
+    console.print(f"sweep [bold]{e.name}[/]: {what}, {len(held_out)} held-out state{'s' * (len(held_out) != 1)}"
+                  + (" on Ray" if e.backend == "ray" else ""))
     if system != SEED:
         console.print(f"system: {system.label()}: {system.description}", soft_wrap=True)
     console.print(f"holding out: {held_out.text()}", soft_wrap=True)

@@ -1,14 +1,13 @@
-"""`causal-experiment --train` and `causal-tui --train-only`: train, save, probe."""
+"""`causal-experiment --train` and `causal-tui train` (`--train-only`): train, save, probe."""
 
 from __future__ import annotations
 
 import argparse
 
-from causal_tui.cli.args import EXIT_INTERRUPTED, chosen_system, dataset_sizes, seed_of, training_config
+from causal_tui.cli.args import EXIT_INTERRUPTED, chosen_system, dataset_sizes, held_out_of, seed_of, training_config
 from causal_tui.data import dataset as data
 from causal_tui.errors import UserError
 from causal_tui.systems.catalog import SEED
-from causal_tui.systems.holdout import HeldOut
 
 
 def prepare_dataset(args: argparse.Namespace, console, regenerate: bool) -> data.Dataset:
@@ -28,7 +27,7 @@ def prepare_dataset(args: argparse.Namespace, console, regenerate: bool) -> data
         return current
     current = data.load(folder) if exists else None
     system = asked_system or (current.system if current is not None else SEED)
-    omit = HeldOut.parse_list(args.omit, system)
+    omit = held_out_of(args, system)
     seed = seed_of(args)
     sizes = dataset_sizes(args)
     if current is None:

@@ -1,0 +1,303 @@
+"""`causal-tui`'s subcommands on Typer: each reads its options (options.py)
+and hands them to its module in commands/. No task logic here."""
+
+from argparse import Namespace
+from pathlib import Path
+from typing import Annotated, Literal, Optional
+
+import typer
+
+from causal_tui.cli.args import EXIT_CODES
+from causal_tui.cli.options import (FORMATS, OUTPUT, TRAINING, DatasetDirFlag, HoldoutFlags, ModelFlag, OutDirFlag,
+                                    SeedFlag, SizeFlags, SystemFlag, TrainingFlags, format_type, takes)
+from causal_tui.errors import UserError
+
+EXIT_TEXT = "Exit codes: " + ", ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
+
+
+def _examples(*lines: str) -> str:
+    return "Examples:\n\n```\n" + "\n".join(lines) + "\n```"
+
+
+app = typer.Typer(
+    name="causal-tui",
+    help="Does a small model learn the rules of a causal system, or memorise? Without a command: the "
+         "dashboard (it takes train's flags too); `--train-only` is `train`.",
+    epilog=EXIT_TEXT,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    no_args_is_help=False,
+    add_completion=True,
+)
+runs_app = typer.Typer(help="The run history: list, show, use, compare, delete.",
+                       rich_markup_mode="markdown", invoke_without_command=True)
+systems_app = typer.Typer(help="Causal systems: list, show, check a file.",
+                          rich_markup_mode="markdown", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+app.add_typer(systems_app, name="systems")
+
+
+def _headless() -> None:
+    """Log warnings to the terminal (and everything to logs/) for a command without the dashboard."""
+    from causal_tui.store import logs
+
+    logs.setup(console=True, level="WARNING")
+
+
+def _args(*groups, **extra) -> Namespace:
+    """The options as the command modules read them, with the folders' defaults."""
+    from causal_tui.data.dataset import DEFAULT_DIR
+    from causal_tui.store.model_folder import DEFAULT_OUT
+
+    values = {}
+    for g in groups:
+        values.update(vars(g))
+    values.update(extra)
+    if "out_dir" in values:
+        values["out_dir"] = values["out_dir"] or DEFAULT_OUT
+    if "dataset_dir" in values:
+        values["dataset_dir"] = values["dataset_dir"] or DEFAULT_DIR
+    return Namespace(**values)
+
+
+def _given(*groups) -> list[str]:
+    """The option names given in these groups, as flags."""
+    return [f"--{k.replace('_', '-')}" for g in groups for k, v in vars(g).items() if v is not None]
+
+
+# -- the dashboard ------------------------------------------------------------
+@app.callback(invoke_without_command=True)
+@takes(hidden=(TrainingFlags, SeedFlag, SizeFlags, "holdout_seed"), panel="Dashboard")
+def dashboard(ctx: typer.Context, *, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: SizeFlags,
+              data: DatasetDirFlag, model: ModelFlag, training: TrainingFlags, out: OutDirFlag):
+    given = _given(system, holdout, seed, sizes, data, model, training, out)
+    if ctx.invoked_subcommand is not None:
+        if given:
+            raise UserError(f"{given[0]} before `{ctx.invoked_subcommand}` is the dashboard's: put it after the "
+                            f"subcommand (causal-tui {ctx.invoked_subcommand} {given[0]} ...)")
+        return None
+    if model.model is not None and holdout.holdout is not None:
+        raise UserError("--model shows a saved model and --holdout picks the states of the next training: give one")
+    from causal_tui.cli.commands import dashboard as command
+
+    return command.run(_args(system, holdout, seed, sizes, data, model, training, out), ctx.obj["start_dashboard"])
+
+
+# -- training and sweeps ------------------------------------------------------
+@app.command(epilog=_examples("causal-tui train --holdout 1,0,1,0,1 --until-perfect",
+                              "causal-tui train --holdout 'A=1&C=1' --arch lstm --epochs 5",
+                              "causal-tui train --system chain --holdout random-4 --seed 3"))
+@takes()
+def train(*, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: SizeFlags, data: DatasetDirFlag,
+          training: TrainingFlags, out: OutDirFlag,
+          resume: Annotated[bool, typer.Option("--resume", rich_help_panel=TRAINING,
+                                               help="Continue from the last checkpoint in out/.")] = False):
+    """Train one model headless, then probe every state.
+
+    dataset/ is regenerated where the system, holdout, seed or sizes asked for differ from it."""
+    _headless()
+    from causal_tui.cli.commands import train as command
+
+    return command.run(_args(system, holdout, seed, sizes, data, training, out, resume=resume), regenerate=True)
+
+
+@app.command(epilog=_examples("causal-tui sweep --holdout 'A=1&C=1' --seeds 10 --jobs 2 --until-perfect",
+                              "causal-tui sweep examples/A1_C1-lr.toml --seeds 3",
+                              "causal-tui sweep --holdout 1,0,1,0,1 --grid 'arch=gpt2,lstm,mlp' --seeds 5"))
+@takes()
+def sweep(experiment: Annotated[Optional[Path], typer.Argument(
+              metavar="[EXPERIMENT.toml]", show_default=False,
+              help="An experiment file; flags given here replace its values (and say so).")] = None,
+          *, system: SystemFlag, holdout: HoldoutFlags, sizes: SizeFlags, training: TrainingFlags, out: OutDirFlag,
+          seeds: Annotated[Optional[int], typer.Option("--seeds", metavar="N",
+                                                       help="Seeds 0 to N-1, one model each (default 10).")] = None,
+          jobs: Annotated[Optional[int], typer.Option("--jobs", metavar="N",
+                                                      help="Seeds trained at once (default 1).")] = None,
+          name: Annotated[Optional[str], typer.Option("--name", metavar="NAME",
+                                                      help="Its folder under out/sweeps/ (default: from the holdout).")] = None,
+          grid: Annotated[Optional[str], typer.Option("--grid", metavar="'KEY=V,V ...'",
+                                                      help="Every combination for every seed, e.g. 'arch=gpt2,lstm "
+                                                           "n_layer=1,4' (keys: arch, n_embd, n_layer, n_head, lr, "
+                                                           "batch_size, epochs, precision).")] = None,
+          backend: Annotated[Optional[Literal["local", "ray"]], typer.Option("--backend",
+                                                         help="Local worker processes (default) or Ray tasks.")] = None,
+          address: Annotated[Optional[str], typer.Option("--address", metavar="ADDR",
+                                                         help="With --backend ray: a running cluster "
+                                                              "(ray://head:10001); default a local instance.")] = None):
+    """Train many seeds on one holdout and score them: a scorecard.
+
+    Resumable: seeds already done are kept. The experiment, fully resolved, is written to
+    out/sweeps/NAME/experiment.toml; running that file again reproduces (and resumes) it."""
+    _headless()
+    from causal_tui.cli.commands import sweep as command
+
+    flags = {"system": system.system, "holdout": holdout.holdout, "holdout_seed": holdout.holdout_seed,
+             "seeds": seeds, "jobs": jobs, "name": name, "backend": backend, "address": address}
+    flags = {k: v for k, v in flags.items() if v is not None}
+    table = {**training.given(), **{k: v for k, v in vars(sizes).items() if v is not None}}
+    if table:
+        flags["training"] = table
+    if grid is not None:
+        from causal_tui.sweeps.grid import parse_axes
+
+        flags["grid"] = parse_axes(grid)
+    return command.run(experiment, flags, _args(out).out_dir)
+
+
+# -- reading what was made ------------------------------------------------------
+@app.command(epilog=_examples("causal-tui inspect", "causal-tui inspect 0,1,0,1,1 --field newD --flip D",
+                              "causal-tui inspect --model RUN_ID --format json"))
+@takes()
+def inspect(state: Annotated[Optional[str], typer.Argument(
+                metavar="[STATE]", show_default=False,
+                help="With a state such as 0,1,0,1,1: also attention, logit lens and causal tracing there.")] = None,
+            *, model: ModelFlag, out: OutDirFlag,
+            field: Annotated[Optional[str], typer.Option("--field", metavar="FIELD",
+                                                         help="The field whose attention and tracing to show "
+                                                              "(default: the first whose rule reads other fields).")] = None,
+            flip: Annotated[Optional[str], typer.Option("--flip", metavar="INPUT",
+                                                        help="The input tracing flips (default: the first "
+                                                             "the field depends on).")] = None,
+            format: format_type(("table", "json")) = None):
+    """Look inside a model: do() on its answers, its graph, one state."""
+    _headless()
+    from causal_tui.cli.commands import inspect as command
+
+    return command.run(_args(model, out, state=state, field=field, flip=flip, format=format or "table"))
+
+
+@app.command(epilog=_examples("causal-tui probe", "causal-tui probe --model RUN_ID --format csv",
+                              "causal-tui probe --sweep A1_C1 --format markdown"))
+@takes()
+def probe(*, model: ModelFlag, out: OutDirFlag,
+          sweep: Annotated[Optional[str], typer.Option("--sweep", metavar="NAME", rich_help_panel=OUTPUT,
+                                                       help="A sweep under out/sweeps/: print its scorecard.")] = None,
+          format: format_type(FORMATS) = None):
+    """Print a model's probe or a sweep's scorecard."""
+    _headless()
+    from causal_tui.cli.commands import report as command
+
+    return command.probe_command(_read_args(model, out, sweep, format=format or "table"))
+
+
+@app.command(epilog=_examples("causal-tui plot probe.png", "causal-tui plot probe.svg --model RUN_ID",
+                              "causal-tui plot scorecard.pdf --sweep A1_C1"))
+@takes()
+def plot(file: Annotated[Path, typer.Argument(metavar="FILE.png|svg|pdf", help="Where to draw it.")],
+         *, model: ModelFlag, out: OutDirFlag,
+         sweep: Annotated[Optional[str], typer.Option("--sweep", metavar="NAME", rich_help_panel=OUTPUT,
+                                                      help="A sweep under out/sweeps/: draw its scorecard.")] = None):
+    """Draw a model's probe, or a sweep's scorecard, to a file."""
+    _headless()
+    from causal_tui.cli.commands import report as command
+
+    return command.plot_command(_read_args(model, out, sweep, plot=str(file)))
+
+
+def _read_args(model: ModelFlag, out: OutDirFlag, sweep: str | None, **extra) -> Namespace:
+    if model.model is not None and sweep is not None:
+        raise UserError("--model reads one model and --sweep a sweep's scorecard: give one")
+    return _args(model, out, sweep_name=sweep, **extra)
+
+
+# -- runs ---------------------------------------------------------------------------
+RunId = Annotated[str, typer.Argument(metavar="RUN_ID", help="A run's id (see causal-tui runs list).")]
+
+
+@runs_app.callback()
+@takes()
+def runs(ctx: typer.Context, *, out: OutDirFlag):
+    """The run history under out/runs/: every training is a run (list is the default)."""
+    ctx.obj = {**(ctx.obj or {}), "out_dir": _args(out).out_dir}
+    if ctx.invoked_subcommand is None:
+        _headless()
+        from causal_tui.cli.commands import runs as command
+
+        return command.listing(ctx.obj["out_dir"], "table")
+    return None
+
+
+def _out(ctx: typer.Context, out: OutDirFlag) -> Path:
+    """--out-dir given after the action, or before it (causal-tui runs --out-dir DIR list)."""
+    return out.out_dir or ctx.obj["out_dir"]
+
+
+@runs_app.command("list", epilog=_examples("causal-tui runs list", "causal-tui runs list --format csv"))
+@takes()
+def runs_list(ctx: typer.Context, *, out: OutDirFlag,
+              format: format_type(FORMATS) = None):
+    """Every run, newest first, with what it was and how it did."""
+    _headless()
+    from causal_tui.cli.commands import runs as command
+
+    return command.listing(_out(ctx, out), format or "table")
+
+
+@runs_app.command("show", epilog=_examples("causal-tui runs show RUN_ID", "causal-tui runs show RUN_ID --format json"))
+@takes()
+def runs_show(ctx: typer.Context, run_id: RunId, *, out: OutDirFlag,
+              format: format_type(("table", "json")) = None):
+    """One run's record: what it trained, how it did, and where it came from."""
+    _headless()
+    from causal_tui.cli.commands import runs as command
+
+    return command.show(_out(ctx, out), run_id, format or "table")
+
+
+@runs_app.command("use", epilog=_examples("causal-tui runs use RUN_ID"))
+@takes()
+def runs_use(ctx: typer.Context, run_id: RunId, *, out: OutDirFlag):
+    """Make a run's model the current one (out/tiny-gpt2-causal/final/ is replaced by it)."""
+    _headless()
+    from causal_tui.cli.commands import runs as command
+
+    return command.use(_out(ctx, out), run_id)
+
+
+@runs_app.command("compare", epilog=_examples("causal-tui runs compare RUN_ID RUN_ID"))
+@takes()
+def runs_compare(ctx: typer.Context, first: RunId, second: RunId, *, out: OutDirFlag):
+    """Where two runs' answers differ, state by state and field by field."""
+    _headless()
+    from causal_tui.cli.commands import runs as command
+
+    return command.compare(_out(ctx, out), first, second)
+
+
+@runs_app.command("delete", epilog=_examples("causal-tui runs delete RUN_ID", "causal-tui runs delete RUN_ID --yes"))
+@takes()
+def runs_delete(ctx: typer.Context, run_id: RunId, *, out: OutDirFlag,
+                yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False):
+    """Delete a run's folder (asks first)."""
+    _headless()
+    from causal_tui.cli.commands import runs as command
+
+    return command.delete(_out(ctx, out), run_id, yes)
+
+
+# -- systems --------------------------------------------------------------------------
+@systems_app.command("list", epilog=_examples("causal-tui systems list"))
+def systems_list():
+    """The bundled systems, with their inputs and fields."""
+    _headless()
+    from causal_tui.cli.commands import systems as command
+
+    return command.listing()
+
+
+@systems_app.command("show", epilog=_examples("causal-tui systems show seed", "causal-tui systems show chain"))
+def systems_show(name: Annotated[str, typer.Argument(metavar="NAME|FILE", help="A bundled system or a file.")]):
+    """A system's TOML and its truth table."""
+    _headless()
+    from causal_tui.cli.commands import systems as command
+
+    return command.show(name)
+
+
+@systems_app.command("check", epilog=_examples("causal-tui systems check my-system.toml"))
+def systems_check(file: Annotated[Path, typer.Argument(metavar="FILE", help="A system's TOML file.")]):
+    """Parse a system file: its truth table, or where it goes wrong (exit 2)."""
+    _headless()
+    from causal_tui.cli.commands import systems as command
+
+    return command.check(file)
