@@ -145,6 +145,10 @@ def sweep(experiment: Annotated[Optional[Path], typer.Argument(
 
 
 # -- reading what was made ------------------------------------------------------
+Recompute = Annotated[bool, typer.Option("--recompute", rich_help_panel=OUTPUT,
+                                         help="Probe the model again instead of reading the probe saved with it.")]
+
+
 @app.command(epilog=_examples("causal-tui inspect", "causal-tui inspect 0,1,0,1,1 --field newD --flip D",
                               "causal-tui inspect --model RUN_ID --format json"))
 @takes()
@@ -172,12 +176,12 @@ def inspect(state: Annotated[Optional[str], typer.Argument(
 def probe(*, model: ModelFlag, out: OutDirFlag,
           sweep: Annotated[Optional[str], typer.Option("--sweep", metavar="NAME", rich_help_panel=OUTPUT,
                                                        help="A sweep under out/sweeps/: print its scorecard.")] = None,
-          format: format_type(FORMATS) = None):
+          format: format_type(FORMATS) = None, recompute: Recompute = False):
     """Print a model's probe or a sweep's scorecard."""
     _headless()
     from causal_tui.cli.commands import report as command
 
-    return command.probe_command(_read_args(model, out, sweep, format=format or "table"))
+    return command.probe_command(_read_args(model, out, sweep, format=format or "table", recompute=recompute))
 
 
 @app.command(epilog=_examples("causal-tui plot probe.png", "causal-tui plot probe.svg --model RUN_ID",
@@ -186,12 +190,32 @@ def probe(*, model: ModelFlag, out: OutDirFlag,
 def plot(file: Annotated[Path, typer.Argument(metavar="FILE.png|svg|pdf", help="Where to draw it.")],
          *, model: ModelFlag, out: OutDirFlag,
          sweep: Annotated[Optional[str], typer.Option("--sweep", metavar="NAME", rich_help_panel=OUTPUT,
-                                                      help="A sweep under out/sweeps/: draw its scorecard.")] = None):
+                                                      help="A sweep under out/sweeps/: draw its scorecard.")] = None,
+         recompute: Recompute = False):
     """Draw a model's probe, or a sweep's scorecard, to a file."""
     _headless()
     from causal_tui.cli.commands import report as command
 
-    return command.plot_command(_read_args(model, out, sweep, plot=str(file)))
+    return command.plot_command(_read_args(model, out, sweep, plot=str(file), recompute=recompute))
+
+
+@app.command(epilog=_examples("causal-tui export --sweep A1_C1 --output a1c1.csv",
+                              "causal-tui export --sweep A1_C1 --output a1c1.parquet",
+                              "causal-tui export --model RUN_ID --output run.csv"))
+@takes()
+def export(*, model: ModelFlag, out: OutDirFlag,
+           sweep: Annotated[Optional[str], typer.Option("--sweep", metavar="NAME", rich_help_panel=OUTPUT,
+                                                        help="A sweep under out/sweeps/.")] = None,
+           output: Annotated[Path, typer.Option("--output", metavar="FILE", rich_help_panel=OUTPUT,
+                                                help="The file to write (.csv or .parquet).")] = ...,
+           format: Annotated[Optional[Literal["csv", "parquet"]], typer.Option(
+               "--format", rich_help_panel=OUTPUT, help="csv or parquet (default: from the file's name).")] = None,
+           recompute: Recompute = False):
+    """Write a sweep's or a model's tidy table (one row per seed, state, field) for pandas."""
+    _headless()
+    from causal_tui.cli.commands import export as command
+
+    return command.run(_read_args(model, out, sweep, output=output, format=format, recompute=recompute))
 
 
 def _read_args(model: ModelFlag, out: OutDirFlag, sweep: str | None, **extra) -> Namespace:

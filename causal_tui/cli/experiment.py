@@ -124,7 +124,21 @@ def experiment_parser() -> argparse.ArgumentParser:
 
 
 def experiment_main(argv: Sequence[str] | None = None) -> int:
+    import shlex
+    import sys
+
+    from causal_tui.store import provenance
+
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = experiment_parser().parse_args(argv)
+    call = provenance.set_call(shlex.join(["causal-experiment", *argv]))
+    try:
+        return _dispatch(args)
+    finally:
+        provenance.reset_call(call)
+
+
+def _dispatch(args) -> int:
     # Training and testing show their own progress; the details go to logs/.
     logs.setup(console=True, level="INFO" if args.generate else "WARNING")
     if args.generate:

@@ -35,14 +35,27 @@ WHY = {
 
 def tui_main(argv: Sequence[str] | None = None, start_dashboard: Callable[..., int] | None = None) -> int:
     """Run `causal-tui` with `argv`; the exit code."""
+    import shlex
+
+    import typer
+
+    from causal_tui.cli.app import app
+    from causal_tui.store import provenance
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = typer.main.get_command(app)
+    call = provenance.set_call(shlex.join(["causal-tui", *argv]))  # what every record says made it
+    try:
+        return _run(command, argv, start_dashboard)
+    finally:
+        provenance.reset_call(call)
+
+
+def _run(command, argv: list[str], start_dashboard) -> int:
     import typer
     # Typer 0.29 carries its own copy of click; its errors are these (pinned in pyproject.toml).
     from typer._click import exceptions as click
 
-    from causal_tui.cli.app import app
-
-    argv = list(sys.argv[1:] if argv is None else argv)
-    command = typer.main.get_command(app)
     # What comes before the subcommand (all of it, without one) is the dashboard's.
     head = argv[:next((i for i, a in enumerate(argv) if a in command.commands), len(argv))]
     old = next((a.split("=", 1)[0] for a in head if a.split("=", 1)[0] in {**OLD_MODES, **RENAMED}), None)

@@ -7,6 +7,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from causal_tui.errors import UserError
 from causal_tui.store import atomic, locks
@@ -121,6 +122,39 @@ def regenerate(folder: Path = DEFAULT_DIR, omit=(), seed: int = DEFAULT_SEED, si
     else:
         write(dataset, folder)
     return dataset
+
+
+def ensure(folder: Path, held_out: Callable[[System], HeldOut], seed: int, sizes: dict[str, int],
+           system: System | None = None, may_regenerate: bool = True,
+           system_text: str | None = None) -> tuple[Dataset, str | None]:
+    """dataset/ for a training: loaded as it is, or generated first where it is
+    absent; with `may_regenerate`, also where the system, held-out states (from
+    `held_out(system)`), seed or sizes asked for differ from the files; without,
+    a dataset of another system than `system` is refused. Returns the dataset
+    and why it was generated (None where it was loaded). The caller holds the
+    folder's lock."""
+    folder = Path(folder)
+    present = exists(folder)
+    if present and not may_regenerate:
+        current = load(folder)
+        if system is not None and current.system != system:
+            raise UserError(f"{folder}/ holds a dataset of the {current.system.label()} system, not of "
+                            f"{system.label()} asked for with --system: generate one with "
+                            f"`causal-experiment --generate --system {system_text or system.name}`")
+        return current, None
+    current = load(folder) if present else None
+    system = system or (current.system if current is not None else SEED)
+    omit = held_out(system)
+    if current is None:
+        reason = f"{folder}/ has no dataset"
+    else:
+        asked = {"system": system, "omitted": omit, "seed": seed, "sizes": sizes}
+        found = {"system": current.system, "omitted": current.omitted, "seed": current.seed, "sizes": current.sizes}
+        changed = [k for k in asked if asked[k] != found[k]]
+        if not changed:
+            return current, None
+        reason = f"the {', '.join(changed)} asked for differ from {folder}/"
+    return regenerate(folder, omit, seed=seed, sizes=sizes, system=system, lock=False), reason
 
 
 def _lines_for(states: list[State], system: System) -> str:

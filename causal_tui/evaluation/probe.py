@@ -78,6 +78,29 @@ class ProbeReport:
         return {self.system.format_state(r.state): {f: fr.predicted for f, fr in r.fields.items()}
                 for r in self.states}
 
+    def record(self) -> dict:
+        """What a model folder keeps of its probe (see from_record): each state's
+        completion and each field's probability."""
+        fmt = self.system.format_state
+        return {"format": 1, "held_out": self.held_out.labels(self.system),
+                "states": {fmt(r.state): {"completion": r.completion,
+                                          "probabilities": {f: fr.prob for f, fr in r.fields.items()}}
+                           for r in self.states}}
+
+    @classmethod
+    def from_record(cls, record: dict, system: System) -> "ProbeReport":
+        """The probe a record holds, rebuilt without the model (answers are read
+        off the completions, truths from the system)."""
+        held = HeldOut.from_labels(record["held_out"], system)
+        results = []
+        for state in system.all_states:
+            entry = record["states"][system.format_state(state)]
+            text, probs = entry["completion"], entry["probabilities"]
+            parsed, truth = system.read_fields(text), system.truth(state)
+            fields = {f: FieldResult(parsed[f], truth[f], probs[f]) for f in system.fields}
+            results.append(StateResult(state, state in held, text, fields, system.completion(state)))
+        return cls(results, system, held)
+
     def rows(self) -> list[dict]:
         """One row per state and field (a tidy table): state, held_out, field,
         truth, answer (None where the text is not a number), correct, probability."""

@@ -66,10 +66,17 @@ def record_table(record: dict) -> Table:
     table.add_column("key", style="bold", no_wrap=True)
     table.add_column("value", overflow="fold")
 
+    def fraction(pair) -> str:
+        return f"{pair[0]}/{pair[1]}"
+
     def add(prefix: str, value) -> None:
-        if isinstance(value, dict) and value and prefix not in ("held_out_field_accuracy",):
+        if prefix == "held_out_field_accuracy" and isinstance(value, dict):
+            table.add_row(prefix, "  ".join(f"{f} {fraction(v)}" for f, v in value.items()))
+        elif isinstance(value, dict) and value:
             for k, v in value.items():
                 add(f"{prefix}.{k}" if prefix else k, v)
+        elif prefix in ("trained_exact", "held_out_exact") and isinstance(value, list):
+            table.add_row(prefix, fraction(value))
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             table.add_row(prefix, "; ".join(value))
         else:

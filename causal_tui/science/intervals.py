@@ -69,6 +69,42 @@ def effective_n(per_seed: Sequence[tuple[int, int]]) -> float:
     return min(float(cells), max(float(s), p * (1 - p) / v))
 
 
+def seed_interval(correct: Sequence[int], total: Sequence[int], level: float = 0.95) -> tuple[float, float]:
+    """The interval the scorecard prints for a field's accuracy over seeds:
+    `correct[s]` right out of `total[s]` cells for seed s (one independently
+    trained model each). UserError where the lists do not fit.
+
+    >>> seed_interval(correct=[8, 8, 7], total=[8, 8, 8])
+    """
+    per_seed = _per_seed(correct, total)
+    cells = sum(m for _, m in per_seed)
+    if not cells:
+        return (0.0, 1.0)
+    return wilson_p(sum(k for k, _ in per_seed) / cells, effective_n(per_seed), _z(level))
+
+
+def _z(level: float) -> float:
+    from statistics import NormalDist
+
+    if not 0 < level < 1:
+        from causal_tui.errors import UserError
+
+        raise UserError(f"level must be between 0 and 1, got {level}")
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def _per_seed(correct: Sequence[int], total: Sequence[int]) -> list[tuple[int, int]]:
+    from causal_tui.errors import UserError
+
+    correct, total = list(correct), list(total)
+    if len(correct) != len(total):
+        raise UserError(f"correct has {len(correct)} seeds and total {len(total)}: give one count of each per seed")
+    for k, m in zip(correct, total):
+        if not (isinstance(k, int) and isinstance(m, int)) or not 0 <= k <= m:
+            raise UserError(f"each seed needs 0 <= correct <= total in whole numbers, got {k} of {m}")
+    return list(zip(correct, total))
+
+
 def seed_summary(per_seed: Sequence[tuple[int, int]]) -> dict:
     """Pooled accuracy over seeds, each seed's own, and the seed-level interval.
 

@@ -40,6 +40,7 @@ def setup(console: bool = True, folder: Path = DEFAULT_DIR, level: str = "INFO")
     (logging must never be the reason a run fails)."""
     global _log_file
     logger.remove()
+    logger.enable("causal_tui")  # the API disables it (a library keeps quiet unless asked)
     if console:
         # Looked up at each write, so a rich progress bar that swaps sys.stderr
         # for its own proxy keeps log lines above the bar.

@@ -2,10 +2,12 @@
 paths, saving it atomically, reading the manifest; loading the model is
 learners/loading.py's).
 
-`out/tiny-gpt2-causal/final/` holds `save_pretrained` of model and tokenizer
-and `causal-tui.json`, which records what the model was trained on, so the
-Probe knows which states were held out for *this* model whatever dataset/
-holds today."""
+`out/tiny-gpt2-causal/final/` holds `save_pretrained` of model and tokenizer,
+`causal-tui.json`, which records what the model was trained on (so the Probe
+knows which states were held out for *this* model whatever dataset/ holds
+today), and `causal-tui-probe.json`, its probe as it was saved: every state's
+completion and each field's probability, with the digest of the weights it
+belongs to, so that showing it needs no torch."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from causal_tui.systems.system import System
 DEFAULT_OUT = Path("out")
 RUN_NAME = "tiny-gpt2-causal"
 MANIFEST = "causal-tui.json"
+PROBE = "causal-tui-probe.json"
 
 
 def run_dir(out_dir: Path = DEFAULT_OUT) -> Path:
@@ -54,16 +57,50 @@ def held_out_states(manifest: dict, system: System | None = None) -> HeldOut:
     return HeldOut.from_labels(manifest.get("dataset", {}).get("omitted", []), system)
 
 
-def save(folder: Path, model, tokenizer, manifest: dict) -> Path:
-    """Replace `folder` atomically: the previous model stays whole until the new one is."""
+def save(folder: Path, model, tokenizer, manifest: dict, probe: dict | None = None) -> Path:
+    """Replace `folder` atomically: the previous model stays whole until the new
+    one is. The manifest (and the probe record, if given) gets the model's digest."""
     try:
         with atomic.replace_dir(folder) as staging:
             model.save_pretrained(staging)
             tokenizer.save_pretrained(staging)
+            digest = model_digest(staging)
+            manifest["model_sha256"] = digest
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+            if probe is not None:
+                (staging / PROBE).write_text(json.dumps({**probe, "model_sha256": digest}) + "\n",
+                                             encoding="utf-8")
     except OSError as e:
         raise UserError(f"cannot write the model to {folder}/: {e.strerror or e}") from None
     return Path(folder)
+
+
+def model_digest(folder: Path) -> str:
+    """SHA-256 over a model folder's files (weights, config, tokenizer: all but
+    our own records), name by name: a few ms for our models. Any change to what
+    loads as the model changes it."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).iterdir() if p.is_file() and p.name not in (MANIFEST, PROBE)):
+        h.update(path.name.encode() + b"\0")
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def read_probe(folder: Path) -> dict | None:
+    """The probe saved with the model in `folder`, if it belongs to the model
+    there now (its digest matches); None where there is none or it is stale."""
+    path = Path(folder) / PROBE
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("model_sha256") != model_digest(folder):
+        return None
+    return record
 
 
 def read_manifest(folder: Path) -> dict | None:

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from causal_tui.errors import UserError
-from causal_tui.store import atomic, locks, model_folder
+from causal_tui.store import atomic, locks, model_folder, provenance
 from causal_tui.systems.catalog import from_manifest
 
 RUNS = "runs"
@@ -56,10 +56,11 @@ def new_id(out_dir: Path) -> str:
 def start(out_dir: Path, source: str, config: dict, system_entry: dict, held_out: list[str]) -> str:
     """Open a run (status 'running'); its folder exists from now on."""
     run_id = new_id(out_dir)
+    started = provenance.now()
     write_record(out_dir, run_id, {
-        "id": run_id, "status": "running", "source": source,
-        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "id": run_id, "status": "running", "source": source, "started_at": started,
         "system": system_entry, "arch": config.get("arch", "gpt2"), "held_out": held_out, "config": config,
+        "provenance": provenance.collect(started_at=started),
     })
     return run_id
 
@@ -74,13 +75,17 @@ def finish(out_dir: Path, run_id: str, status: str, *, model_dir: Path | None = 
     """Close a run: its status, numbers, probe, losses and (finished) its model."""
     folder = runs_dir(out_dir) / run_id
     record = read(out_dir, run_id)
-    record.update(status=status, finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    record.update(status=status, finished_at=provenance.now(),
                   steps=steps, seconds=None if seconds is None else round(seconds, 2))
+    record["provenance"] = {**(record.get("provenance") or provenance.collect()), "finished_at": record["finished_at"]}
     if manifest is not None:
         probe = manifest.get("probe", {})
         record.update(trained_exact=probe.get("trained_exact"),
                       held_out_field_accuracy=probe.get("held_out_field_accuracy"),
                       held_out_exact=probe.get("held_out_exact"), precision=manifest.get("precision"))
+        # The training's own record (made where it ran: a worker, a Ray node).
+        if manifest.get("provenance"):
+            record["provenance"] = manifest["provenance"]
     if losses is not None:
         atomic.write_text(folder / LOSSES_FILE, json.dumps(losses) + "\n")
     if predictions is not None:

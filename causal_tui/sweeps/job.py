@@ -31,6 +31,20 @@ class SeedJob:
     held_out: HeldOut
     config: TrainingConfig
     sizes: dict
+    vary: str = "both"
+    """What the seed changes: both the dataset and the initialisation, the data only, or the init only."""
+    call: str | None = None
+    """The command line or API call of the sweep, for the seed's provenance (it trains in another process)."""
+
+    @property
+    def data_seed(self) -> int:
+        """The seed that draws the dataset: the seed's own, or 0 for all (vary=init)."""
+        return self.seed if self.vary in ("both", "data") else 0
+
+    @property
+    def init_seed(self) -> int:
+        """The seed of the initialisation (and batch order): the seed's own, or 0 for all (vary=data)."""
+        return self.seed if self.vary in ("both", "init") else 0
 
 
 def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None = None,
@@ -38,8 +52,11 @@ def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None
     """One seed: train, save, write its probe. Returns its summary, or None when
     it was stopped (nothing written but a checkpoint). In a worker process the
     stop flag and step reports go through pool.py."""
+    from causal_tui.store import provenance
     from causal_tui.training import run as training
 
+    if job.call:
+        provenance.set_call(job.call)
     should_stop = should_stop or pool.stop_requested
     on_step = on_step or pool.report_step
 
@@ -47,15 +64,19 @@ def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None
         if isinstance(event, Progress):
             on_step(event.step, event.total_steps)
 
-    ds = data.generate(job.held_out, seed=job.seed, sizes=job.sizes, system=job.system)
+    ds = data.generate(job.held_out, seed=job.data_seed, sizes=job.sizes, system=job.system)
     # resume: a seed stopped midway (Ctrl+C) left a checkpoint; go on from it.
-    result = training.train(ds, replace(job.config, seed=job.seed), Path(folder), report=report,
+    result = training.train(ds, replace(job.config, seed=job.init_seed), Path(folder), report=report,
                             should_stop=should_stop, resume=True)
     if result.stopped:
         return None
     probe = {
         "seed": job.seed,
+        "data_seed": job.data_seed,
+        "init_seed": job.init_seed,
+        "precision": result.manifest["precision"],
         "predictions": result.report.predictions(),
+        "probabilities": {s: entry["probabilities"] for s, entry in result.report.record()["states"].items()},
         "summary": result.report.summary(),
         "steps": result.steps,
         "perfect": result.perfect,
@@ -82,14 +103,16 @@ def threads_per_job(jobs: int) -> int:
 
 
 def record_seed(out_dir: Path, name: str, seed_folder: Path, job: SeedJob) -> str:
-    """A finished seed joins the run history (out/runs/), model linked, not copied."""
+    """A finished seed joins the run history (out/runs/), model linked, not
+    copied; its probe.json then names the run (every row of an export traces back to one)."""
     final = model_folder.final_dir(seed_folder)
     manifest = model_folder.read_manifest(final) or {}
     probe = json.loads((seed_folder / PROBE_FILE).read_text())
-    run_id = runs.start(out_dir, f"sweep {name}", {**asdict(job.config), "seed": job.seed},
+    run_id = runs.start(out_dir, f"sweep {name}", {**asdict(job.config), "seed": job.init_seed},
                         manifest_entry(job.system), job.held_out.labels(job.system))
     losses_path = seed_folder / LOSSES_FILE
     losses = json.loads(losses_path.read_text()) if losses_path.exists() else None
     runs.finish(out_dir, run_id, "finished", model_dir=final, manifest=manifest, predictions=probe["predictions"],
                 losses=losses, steps=probe.get("steps"), seconds=(manifest.get("metrics") or {}).get("seconds"))
+    atomic.write_text(seed_folder / PROBE_FILE, json.dumps({**probe, "run_id": run_id}) + "\n")
     return run_id

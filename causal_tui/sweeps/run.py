@@ -19,8 +19,7 @@ from typing import Callable
 
 from causal_tui.data import dataset as data
 from causal_tui.errors import UserError
-from causal_tui.store import atomic, locks, model_folder
-from causal_tui.store.provenance import version
+from causal_tui.store import atomic, locks, model_folder, provenance
 from causal_tui.store.runs import PROBE_FILE
 from causal_tui.sweeps import pool
 from causal_tui.sweeps.experiment import FILE as EXPERIMENT_FILE
@@ -35,8 +34,10 @@ from causal_tui.systems.system import System
 from causal_tui.training.config import TrainingConfig
 
 
-def _describe(system: System, held_out: HeldOut, cells: list[Cell], sizes: dict) -> dict:
+def _describe(system: System, held_out: HeldOut, cells: list[Cell], sizes: dict, vary: str = "both") -> dict:
     described = {"system": manifest_entry(system), "held_out": held_out.labels(system), "sizes": sizes}
+    if vary != "both":  # sweeps from before --vary varied both
+        described["vary"] = vary
     if len(cells) == 1 and not cells[0].id:
         described["config"] = settings_of(cells[0].config)
     else:
@@ -51,6 +52,8 @@ def same_sweep(previous: dict, described: dict) -> bool:
     if from_manifest(previous.get("system")) != from_manifest(described.get("system")):
         return False
     if previous.get("held_out") != described["held_out"] or previous.get("sizes") != described["sizes"]:
+        return False
+    if previous.get("vary", "both") != described.get("vary", "both"):
         return False
 
     def full(config: dict) -> dict:
@@ -137,7 +140,8 @@ def run_experiment(experiment: Experiment, out_dir: Path = model_folder.DEFAULT_
 
 def _run_locked(name, system, held_out, seeds, jobs, cells, sizes, out_dir, folder, report, should_stop,
                 on_step, backend, address, experiment: Experiment) -> dict:
-    described = _describe(system, held_out, cells, sizes)
+    started_at = provenance.now()
+    described = _describe(system, held_out, cells, sizes, experiment.vary)
     existing = folder / SWEEP_FILE
     if existing.exists():
         previous = json.loads(existing.read_text())
@@ -146,7 +150,7 @@ def _run_locked(name, system, held_out, seeds, jobs, cells, sizes, out_dir, fold
                             "configuration: pick another --name")
     else:
         atomic.write_text(existing, json.dumps(described, indent=2) + "\n")
-    atomic.write_text(folder / EXPERIMENT_FILE, experiment.to_toml(version()))
+    atomic.write_text(folder / EXPERIMENT_FILE, experiment.to_toml(provenance.version()))
 
     total = seeds * len(cells)
     todo = [(cell, k) for cell in cells for k in range(seeds)
@@ -157,8 +161,9 @@ def _run_locked(name, system, held_out, seeds, jobs, cells, sizes, out_dir, fold
     on_step = on_step or (lambda key, step, total: None)
     report(done, total, None)
     threads = threads_per_job(jobs)
+    call = provenance.command()
     tasks = [pool.Task(key=f"{cell.id} seed {k}".strip(), fn=train_seed,
-                       args=(SeedJob(k, system, held_out, cell.config, sizes),
+                       args=(SeedJob(k, system, held_out, cell.config, sizes, experiment.vary, call),
                              str(seed_dir(cell_dir(folder, cell), k))),
                        extra={"cell": cell, "seed": k})
              for cell, k in todo]
@@ -187,4 +192,4 @@ def _run_locked(name, system, held_out, seeds, jobs, cells, sizes, out_dir, fold
         raise Interrupted(finished_count[0], total, folder)
     if failures:
         raise SeedsFailed(failures, finished_count[0], total, folder)
-    return write_scorecards(folder, name, system, held_out, seeds, cells)
+    return write_scorecards(folder, name, system, held_out, seeds, cells, experiment.vary, started_at)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from causal_tui.learners import loading
 from causal_tui.science import scorecard
-from causal_tui.store import atomic, model_folder
+from causal_tui.store import atomic, model_folder, provenance
 from causal_tui.store.runs import PROBE_FILE
 from causal_tui.sweeps.grid import Cell, label, settings_of
 from causal_tui.sweeps.job import look_inside
@@ -33,27 +33,40 @@ def load_runs(folder: Path, seeds: int, system: System, held_out) -> list[dict]:
 
 
 def write_scorecard(folder: Path, name: str, system: System, held_out, seeds: int,
-                    settings: dict | None = None) -> dict:
-    card = scorecard.build(system, held_out, load_runs(folder, seeds, system, held_out))
+                    settings: dict | None = None, vary: str = "both", started_at: str | None = None) -> dict:
+    runs = load_runs(folder, seeds, system, held_out)
+    card = scorecard.build(system, held_out, runs)
     card["name"] = name
+    card["vary"] = vary
     card["settings"] = settings if settings is not None else json.loads((folder / SWEEP_FILE).read_text())
+    card["provenance"] = provenance.collect(_precision_of(runs), started_at, provenance.now())
     atomic.write_text(folder / SCORECARD_FILE, json.dumps(card, indent=2) + "\n")
     return card
 
 
-def write_scorecards(folder: Path, name: str, system: System, held_out, seeds: int, cells: list[Cell]) -> dict:
+def _precision_of(runs: list[dict]) -> str | None:
+    """The precision the seeds trained in ('fp32'; 'bf16, fp32' where they differ)."""
+    found = sorted({r["precision"] for r in runs if r.get("precision")})
+    return ", ".join(found) if found else None
+
+
+def write_scorecards(folder: Path, name: str, system: System, held_out, seeds: int, cells: list[Cell],
+                     vary: str = "both", started_at: str | None = None) -> dict:
     """The scorecard of each configuration, and for a grid the comparison."""
     if len(cells) == 1 and not cells[0].id:
-        return write_scorecard(folder, name, system, held_out, seeds)
+        return write_scorecard(folder, name, system, held_out, seeds, vary=vary, started_at=started_at)
     configurations = []
     for cell in cells:
         card = write_scorecard(cell_dir(folder, cell), f"{name}/{cell.id}", system, held_out, seeds,
-                               {"grid": cell.settings, "config": settings_of(cell.config)})
+                               {"grid": cell.settings, "config": settings_of(cell.config)}, vary, started_at)
         configurations.append({"id": cell.id, "label": label(cell.settings), "settings": cell.settings,
                                "scorecard": card})
     top = {"name": name, "settings": json.loads((folder / SWEEP_FILE).read_text()),
            "system": configurations[0]["scorecard"]["system"], "held_out": configurations[0]["scorecard"]["held_out"],
-           "seeds": list(range(seeds)), "configurations": configurations,
-           "comparison": scorecard.compare(configurations)}
+           "seeds": list(range(seeds)), "vary": vary, "configurations": configurations,
+           "comparison": scorecard.compare(configurations),
+           "provenance": provenance.collect(", ".join(sorted({c["scorecard"]["provenance"]["precision"] or "?"
+                                                               for c in configurations})),
+                                            started_at, provenance.now())}
     atomic.write_text(folder / SCORECARD_FILE, json.dumps(top, indent=2) + "\n")
     return top

@@ -17,7 +17,7 @@ from causal_tui.data.dataset import Dataset
 from causal_tui.data.dataset import summary as dataset_summary
 from causal_tui.evaluation import probe
 from causal_tui.learners import registry, runtime
-from causal_tui.store import logs, model_folder, runs
+from causal_tui.store import logs, model_folder, provenance, runs
 from causal_tui.systems.catalog import manifest_entry
 from causal_tui.systems.system import System
 from causal_tui.training import precision
@@ -182,6 +182,7 @@ def _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_o
     """Build the run, train it, and (unless stopped) probe and save the model."""
     from loguru import logger
 
+    started_at = provenance.now()
     report = report or (lambda event: None)
     report(Status("loading torch and transformers"))
     logger.info(f"training config: {asdict(config)}")
@@ -213,9 +214,11 @@ def _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_o
         "perfect_at_step": perfect[0] if perfect else None,
         "perfect_after_s": round(perfect[1], 2) if perfect else None,
     }
-    manifest = build_manifest(dataset, config, runtime.of(run.model), metrics, result.summary(), run_id)
+    used = runtime.of(run.model)
+    manifest = build_manifest(dataset, config, used, metrics, result.summary(), run_id,
+                              provenance=provenance.collect(used, started_at, provenance.now()))
     report(Status("saving"))
-    final = model_folder.save(model_folder.final_dir(out_dir), run.model, run.tokenizer, manifest)
+    final = model_folder.save(model_folder.final_dir(out_dir), run.model, run.tokenizer, manifest, result.record())
     logger.info(f"saved {final}/ after {steps} steps in {seconds:.1f}s; {result.summary_line()}")
     logger.info(f"result: {json.dumps(manifest['metrics'])} probe {json.dumps(manifest['probe'])}")
     return TrainResult(False, steps, seconds, callback.last_loss, callback.last_eval_loss, final, result,
@@ -253,9 +256,10 @@ def _perfection(run: Run) -> tuple[int, float] | None:
 
 
 def build_manifest(dataset: Dataset, config: TrainingConfig, precision_used: str, metrics: dict,
-                   probe_summary: dict, run_id: str | None = None, trained_at: str | None = None) -> dict:
+                   probe_summary: dict, run_id: str | None = None, trained_at: str | None = None,
+                   provenance: dict | None = None) -> dict:
     """The manifest saved beside a model (causal-tui.json): what it was trained
-    on and how, and how it did. The one place that builds it."""
+    on and how, how it did, and where it came from. The one place that builds it."""
     return {
         "format": 1,
         "trained_at": trained_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -271,6 +275,7 @@ def build_manifest(dataset: Dataset, config: TrainingConfig, precision_used: str
         "precision": precision_used,
         "metrics": metrics,
         "probe": probe_summary,
+        "provenance": provenance,
     }
 
 

@@ -9,34 +9,26 @@ import json
 from pathlib import Path
 
 from causal_tui.cli.args import model_folder_of
-from causal_tui.errors import UserError
 from causal_tui.science.scorecard import configuration_cards, is_grid
 
 
 def _scorecard(args) -> dict:
-    from causal_tui.sweeps.layout import SCORECARD_FILE, sweep_dir
+    from causal_tui.sweeps.results import scorecard
 
-    path = sweep_dir(args.out_dir, args.sweep_name) / SCORECARD_FILE
-    if not path.exists():
-        raise UserError(f"no scorecard for sweep {args.sweep_name!r} at {path}")
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as e:
-        raise UserError(f"{path} is unreadable ({e})") from None
+    return scorecard(args.out_dir, args.sweep_name)
 
 
 def _probe(args):
-    from causal_tui.evaluation import probe
-    from causal_tui.learners import loading
+    """The model's probe: the one saved with it (no torch), unless --recompute."""
+    from causal_tui.sweeps.results import probe_of
 
-    loaded = loading.load(model_folder_of(args.model, args.out_dir))
-    return probe.run(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out)
+    return probe_of(model_folder_of(args.model, args.out_dir), getattr(args, "recompute", False))[0]
 
 
 def probe_command(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from causal_tui.report.csv_text import csv_text
+    from causal_tui.store.table_files import csv_text
     from causal_tui.report.probe_tables import probe_markdown, probe_table
     from causal_tui.report.scorecard_tables import grid_tables, scorecard_markdown, scorecard_tables
     from causal_tui.science.scorecard import field_rows

@@ -17,7 +17,7 @@ def _console():
 
 def listing(out: Path, format: str) -> int:
     """Every run, newest first (a table, or rows as csv, json or markdown)."""
-    from causal_tui.report.csv_text import csv_text, markdown_text
+    from causal_tui.store.table_files import csv_text, markdown_text
     from causal_tui.report.run_tables import runs_table
     from causal_tui.store import runs
 

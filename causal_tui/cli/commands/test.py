@@ -11,10 +11,9 @@ from causal_tui.errors import UserError
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from causal_tui.evaluation import probe
-    from causal_tui.learners import loading
     from causal_tui.report.probe_tables import state_verdict
     from causal_tui.store import model_folder
+    from causal_tui.sweeps.results import probe_of
 
     folder = model_folder.final_dir(args.out_dir)
     # The model's own system says what a state is; read it before loading torch.
@@ -28,10 +27,9 @@ def run(args: argparse.Namespace) -> int:
         state = system.parse_state(args.test)
     except ValueError as e:
         raise UserError(f"--test: {e}") from None
-    loaded = loading.load(folder)
+    report, _ = probe_of(folder)  # the probe saved with the model: no torch needed
     console = Console()
     console.print(system.explain(state), markup=False, highlight=False)
     console.print()
-    report = probe.run(loaded.model, loaded.tokenizer, system, loaded.held_out)
     console.print(state_verdict(report.result(state)), highlight=False)
     return 0

@@ -6,43 +6,26 @@ import argparse
 
 from causal_tui.cli.args import EXIT_INTERRUPTED, chosen_system, dataset_sizes, held_out_of, seed_of, training_config
 from causal_tui.data import dataset as data
-from causal_tui.errors import UserError
-from causal_tui.systems.catalog import SEED
 
 
 def prepare_dataset(args: argparse.Namespace, console, regenerate: bool) -> data.Dataset:
-    """Load dataset/, generating it first if absent; with `regenerate`, also
-    when the system, omit list, seed or sizes asked for differ from the files.
-    Without `regenerate`, a dataset of another system than --system names is
-    refused."""
-    asked_system = chosen_system(args)
-    folder = args.dataset_dir
-    exists = data.exists(folder)
-    if exists and not regenerate:
-        current = data.load(folder)
-        if asked_system is not None and current.system != asked_system:
-            raise UserError(f"{folder}/ holds a dataset of the {current.system.label()} system, not of "
-                            f"{asked_system.label()} asked for with --system: generate one with "
-                            f"`causal-experiment --generate --system {args.system}`")
-        return current
-    current = data.load(folder) if exists else None
-    system = asked_system or (current.system if current is not None else SEED)
-    omit = held_out_of(args, system)
-    seed = seed_of(args)
-    sizes = dataset_sizes(args)
-    if current is None:
-        reason = f"{folder}/ has no dataset"
-    else:
-        asked = {"system": system, "omitted": omit, "seed": seed, "sizes": sizes}
-        found = {"system": current.system, "omitted": current.omitted, "seed": current.seed, "sizes": current.sizes}
-        changed = [k for k in asked if asked[k] != found[k]]
-        if not changed:
-            return current
-        reason = f"the {', '.join(changed)} asked for differ from {folder}/"
-    # The caller holds dataset/'s lock for the whole training.
-    dataset = data.regenerate(folder, omit, seed=seed, sizes=sizes, system=system, lock=False)
-    console.print(f"{reason}: generated it ({data.summary(dataset)})")
+    """dataset/ as the flags ask for it (see data.ensure); says when it was generated."""
+    dataset, reason = data.ensure(args.dataset_dir, lambda system: held_out_of(args, system), seed_of(args),
+                                  dataset_sizes(args), chosen_system(args), regenerate, args.system)
+    if reason:
+        console.print(f"{reason}: generated it ({data.summary(dataset)})")
     return dataset
+
+
+def _check_holdout(args) -> None:
+    """Refuse a bad holdout before anything is written (it is read against the
+    system asked for, else dataset/'s)."""
+    from causal_tui.systems.catalog import SEED
+
+    system = chosen_system(args)
+    if system is None and data.exists(args.dataset_dir):
+        system = data.read_manifest(args.dataset_dir)[1]
+    held_out_of(args, system or SEED)
 
 
 def run(args: argparse.Namespace, regenerate: bool) -> int:
@@ -56,6 +39,7 @@ def run(args: argparse.Namespace, regenerate: bool) -> int:
 
     console = Console()
     config = training_config(args)
+    _check_holdout(args)
     model_folder.prepare_run_dir(args.out_dir)  # before anything is generated
     with locks.for_training(args.dataset_dir, args.out_dir):
         dataset = prepare_dataset(args, console, regenerate)

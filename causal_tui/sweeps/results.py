@@ -1,0 +1,84 @@
+"""What is on disk, read back as data: a sweep's scorecard and its tidy table
+(every configuration, seed, state and field), and a saved model's probe and
+tidy table. Recorded results are read as they are; a model's probe is
+computed again (with torch) only where none was recorded for its weights."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from causal_tui.errors import UserError
+from causal_tui.evaluation.probe import ProbeReport
+from causal_tui.science import tidy
+from causal_tui.science.scorecard import is_grid
+from causal_tui.store import model_folder
+from causal_tui.store.runs import PROBE_FILE
+from causal_tui.sweeps.layout import SCORECARD_FILE, SWEEP_FILE, seed_dir, sweep_dir
+from causal_tui.systems.catalog import from_manifest
+from causal_tui.systems.holdout import HeldOut
+
+
+def _json(path: Path, what: str) -> dict:
+    if not path.exists():
+        raise UserError(f"no {what} at {path}")
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError) as e:
+        raise UserError(f"{path} is unreadable ({e})") from None
+
+
+def scorecard(out_dir: Path, name: str) -> dict:
+    """A sweep's scorecard.json (a grid's holds every configuration's)."""
+    return _json(sweep_dir(out_dir, name) / SCORECARD_FILE, f"scorecard for sweep {name!r}")
+
+
+def sweep_rows(out_dir: Path, name: str) -> list[dict]:
+    """The sweep's tidy table, from its seeds' probe.json files (tidy.COLUMNS)."""
+    folder = sweep_dir(out_dir, name)
+    card = scorecard(out_dir, name)
+    described = _json(folder / SWEEP_FILE, f"sweep description for sweep {name!r}")
+    system = from_manifest(card["system"])
+    held_out = HeldOut.from_labels(card["held_out"], system)
+    if is_grid(card):
+        configurations = [(g["id"], g["config"], folder / g["id"]) for g in described["grid"]]
+    else:
+        configurations = [("", described["config"], folder)]
+    out = []
+    for config_id, config, config_folder in configurations:
+        models = [_seed_model(seed_dir(config_folder, k)) for k in card["seeds"]]
+        out += tidy.rows(system, held_out, models, sweep=name, configuration=config_id, config=config)
+    return out
+
+
+def _seed_model(folder: Path) -> dict:
+    probe = _json(folder / PROBE_FILE, "seed probe")
+    precision = probe.get("precision")
+    if precision is None:  # seeds from before probe.json named it
+        precision = (model_folder.read_manifest(model_folder.final_dir(folder)) or {}).get("precision", "fp32")
+    return {"seed": probe["seed"], "run_id": probe.get("run_id"), "precision": precision,
+            "predictions": probe["predictions"], "probabilities": probe.get("probabilities")}
+
+
+def probe_of(folder: Path, recompute: bool = False) -> tuple[ProbeReport, dict]:
+    """A saved model's probe and manifest: the recorded one where it belongs
+    to the weights in the folder (no torch), else computed from the model."""
+    folder = Path(folder)
+    manifest = model_folder.read_manifest(folder) if folder.is_dir() else None
+    record = None if recompute or manifest is None else model_folder.read_probe(folder)
+    if record is not None:
+        return ProbeReport.from_record(record, model_folder.system_of(manifest)), manifest
+    from causal_tui.evaluation.probe import probe_saved
+
+    return probe_saved(folder)  # loading says in one line what is missing or broken
+
+
+def model_rows(folder: Path, recompute: bool = False) -> list[dict]:
+    """One saved model's tidy table (tidy.COLUMNS; sweep and configuration empty)."""
+    report, manifest = probe_of(folder, recompute)
+    record = report.record()
+    config = manifest.get("config") or {}
+    model = {"seed": config.get("seed"), "run_id": manifest.get("run_id"),
+             "precision": manifest.get("precision", "fp32"), "predictions": report.predictions(),
+             "probabilities": {s: entry["probabilities"] for s, entry in record["states"].items()}}
+    return tidy.rows(report.system, report.held_out, [model], config=config)
