@@ -127,7 +127,7 @@ class Scorecard:
         configurations = self.raw["configurations"] if is_grid(self.raw) else [{"id": "", "scorecard": self.raw}]
         for c in configurations:
             for cell in c["scorecard"]["cells"]:
-                lo, hi = cell["wilson95"]
+                lo, hi = cell.get("interval95") or cell["wilson95"]
                 cells.append({"configuration": c["id"], "state": cell["state"], "field": cell["field"],
                               "truth": cell["truth"], "right": cell["right"], "seeds": cell["seeds"],
                               "fraction": cell["fraction"], "low": lo, "high": hi,

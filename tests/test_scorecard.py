@@ -65,8 +65,8 @@ def test_nearest_neighbour_by_hand():
 
 
 def test_majority_by_hand():
-    # Over all 32 states newB = NOT D is 1 for 16 states and 0 for 16: the tie goes to 0.
-    assert guessers.majority(SEED, SEED.all_states, "newB") == 0
+    # Over all 32 states newB = NOT D is 1 for 16 states and 0 for 16: a tie is no answer.
+    assert guessers.majority(SEED, SEED.all_states, "newB") is None
     # newD = A OR NOT D is 1 for 24 of 32 states.
     assert guessers.majority(SEED, SEED.all_states, "newD") == 1
 
@@ -123,46 +123,41 @@ def test_a_half_is_undetermined():
     assert Prediction(Fraction(4, 3)).determined and Prediction(Fraction(4, 3)).answer == 1
 
 
-@pytest.mark.parametrize("per_seed, n_eff, lo, hi", [
-    # 0 of 3 seeds right: the seeds are all there is, never [0, 0].
-    ([(0, 8), (0, 8), (0, 8)], 3, 0.0, 0.5615),
-    # every seed all right or all wrong: exactly the Wilson interval over seeds (2 of 5).
-    ([(8, 8), (8, 8), (0, 8), (0, 8), (0, 8)], 5, 0.1176, 0.7693),
-    # 7, 0, 0 of 8: p = 7/24, spread between seeds as large as all-or-nothing -> 3 seeds.
-    ([(7, 8), (0, 8), (0, 8)], 3, 0.0485, 0.7688),
-    # 6, 7, 5, 8 of 8: p = 26/32, v = 0.078125 / 12, n_eff = 0.15234375 / v = 23.4 cells' worth.
-    ([(6, 8), (7, 8), (5, 8), (8, 8)], 23.4, 0.6154, 0.9215),
-    # identical seeds at 4 of 8: no spread between them, every cell counts.
-    ([(4, 8), (4, 8)], 16, 0.2800, 0.7200),
-    # one seed: one unit of evidence.
-    ([(6, 8)], 1, 0.1179, 0.9854),
+@pytest.mark.parametrize("per_seed, lo, hi", [
+    # Each seed is one trial scored by its share of right cells; exact (Clopper-Pearson)
+    # over seeds, values checked against scipy.stats.beta.ppf.
+    ([(0, 8), (0, 8), (0, 8)], 0.0, 0.7076),      # 0 of 3 seeds: never [0, 0]
+    ([(8, 8), (8, 8), (8, 8)], 0.2924, 1.0),      # 3 of 3
+    ([(8, 8), (8, 8), (7, 8)], 0.2597, 1.0),      # a worse result never has a higher bound
+    ([(4, 8), (4, 8), (4, 8)], 0.0387, 0.9613),   # agreeing at 4 of 8 is still three seeds
+    ([(8, 8), (8, 8), (0, 8), (0, 8), (0, 8)], 0.0527, 0.8534),  # 2 of 5
+    ([(7, 8), (0, 8), (0, 8)], 0.0046, 0.8877),   # 0.875 of 3
+    ([(6, 8)], 0.0057, 1.0),                      # one seed: one unit of evidence
 ])
-def test_seed_level_interval_on_hand_computed_cases(per_seed, n_eff, lo, hi):
+def test_seed_level_interval_on_hand_computed_cases(per_seed, lo, hi):
     got = intervals.seed_summary(per_seed)
-    assert got["effective_n"] == pytest.approx(n_eff, abs=1e-3)
-    assert got["interval95"][0] == pytest.approx(lo, abs=1e-3) and got["interval95"][1] == pytest.approx(hi, abs=1e-3)
-    assert got["per_seed"] == [k / m for k, m in per_seed]
-    wilson_over_seeds = intervals.wilson(round(got["accuracy"] * len(per_seed)), len(per_seed))
-    if all(k in (0, m) for k, m in per_seed):  # all agree within each seed: never narrower than that
-        assert got["interval95"] == pytest.approx(wilson_over_seeds)
+    assert got["interval95"][0] == pytest.approx(lo, abs=1e-4) and got["interval95"][1] == pytest.approx(hi, abs=1e-4)
+    assert got["per_seed"] == [k / m for k, m in per_seed] and got["interval_method"] == "seed-exact"
+    assert intervals.seed_interval([k for k, _ in per_seed], [m for _, m in per_seed]) == got["interval95"]
 
 
 def test_the_pooled_interval_the_scorecard_used_to_print_is_too_narrow():
-    # The review's case: 7/24 pooled as independent cells gives [0.149, 0.492].
-    assert intervals.wilson(7, 24) == pytest.approx((0.149, 0.492), abs=1e-3)
+    # The review's case: 7/24 pooled as independent cells gives [0.149, 0.492] (exact: [0.126, 0.511]).
+    assert intervals.exact_bounds(7, 24) == pytest.approx((0.1262, 0.5109), abs=1e-3)
     lo, hi = intervals.seed_summary([(7, 8), (0, 8), (0, 8)])["interval95"]
     assert lo < 0.149 and hi > 0.492
 
 
 @pytest.mark.parametrize("k, n, lo, hi", [
-    (0, 10, 0.0, 0.2775),
-    (10, 10, 0.7225, 1.0),
-    (5, 10, 0.2366, 0.7634),
-    (81, 263, 0.2553, 0.3662),  # Wilson's classic example as given in Newcombe (1998)
+    (0, 10, 0.0, 0.3085),
+    (10, 10, 0.6915, 1.0),
+    (5, 10, 0.1871, 0.8129),
+    (81, 263, 0.2527, 0.3676),  # Wilson's classic example, exact bounds (scipy)
+    (2.875, 3, 0.2597, 1.0),    # fractional successes: the beta quantiles still apply
 ])
-def test_wilson_interval_against_known_values(k, n, lo, hi):
-    got = intervals.wilson(k, n)
-    assert got[0] == pytest.approx(lo, abs=1e-3) and got[1] == pytest.approx(hi, abs=1e-3)
+def test_exact_interval_against_known_values(k, n, lo, hi):
+    got = intervals.exact_bounds(k, n)
+    assert got[0] == pytest.approx(lo, abs=1e-4) and got[1] == pytest.approx(hi, abs=1e-4)
 
 
 def test_scorecard_from_hand_made_runs():

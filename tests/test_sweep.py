@@ -28,7 +28,7 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
     assert len(card["cells"]) == 4 * len(SEED.fields)
     for cell in card["cells"]:
         assert cell["seeds"] == 3 and 0 <= cell["right"] <= 3 and len(cell["model_values"]) == 3
-        lo, hi = cell["wilson95"]
+        lo, hi = cell["interval95"]
         assert 0 <= lo <= cell["fraction"] <= hi <= 1
         assert set(cell["guessers"]) == {"majority", "nearest_neighbour", "interpolator"}
     assert set(card["fields"]) == set(SEED.fields)
@@ -44,7 +44,7 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
     assert own["readable"] == readable and own["total"] == own["informative"] == 12
     assert card["fields"]["newD"]["own_answers"]["informative"] == 0  # A = 1 decides newD on every held-out state
     for f, stats in card["fields"].items():  # the seed is the unit of every field's interval
-        assert len(stats["per_seed"]) == 3 and stats["interval_method"] == "wilson-kish"
+        assert len(stats["per_seed"]) == 3 and stats["interval_method"] == "seed-exact"
         lo, hi = stats["interval95"]
         assert 0 <= lo <= stats["accuracy"] <= hi <= 1
         assert stats["accuracy"] == pytest.approx(sum(stats["per_seed"]) / 3)

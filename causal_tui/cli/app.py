@@ -123,7 +123,10 @@ def sweep(experiment: Annotated[Optional[Path], typer.Argument(
                                                          help="Local worker processes (default) or Ray tasks.")] = None,
           address: Annotated[Optional[str], typer.Option("--address", metavar="ADDR",
                                                          help="With --backend ray: a running cluster "
-                                                              "(ray://head:10001); default a local instance.")] = None):
+                                                              "(ray://head:10001); default a local instance.")] = None,
+          vary: Annotated[Optional[Literal["both", "data", "init"]], typer.Option(
+              "--vary", help="What differs between seeds: both their dataset and initialisation (default), "
+                             "the data only (one initialisation) or the init only (one dataset).")] = None):
     """Train many seeds on one holdout and score them: a scorecard.
 
     Resumable: seeds already done are kept. The experiment, fully resolved, is written to
@@ -132,7 +135,7 @@ def sweep(experiment: Annotated[Optional[Path], typer.Argument(
     from causal_tui.cli.commands import sweep as command
 
     flags = {"system": system.system, "holdout": holdout.holdout, "holdout_seed": holdout.holdout_seed,
-             "seeds": seeds, "jobs": jobs, "name": name, "backend": backend, "address": address}
+             "seeds": seeds, "jobs": jobs, "name": name, "backend": backend, "address": address, "vary": vary}
     flags = {k: v for k, v in flags.items() if v is not None}
     table = {**training.given(), **{k: v for k, v in vars(sizes).items() if v is not None}}
     if table:

@@ -9,6 +9,9 @@ from rich.table import Table
 
 from causal_tui.report.style import interval, num, shade
 
+VARY = {"both": "each seed its own dataset and initialisation", "data": "each seed its own dataset, one initialisation",
+        "init": "each seed its own initialisation, one dataset"}
+
 
 def scorecard_tables(card: dict) -> list[Table]:
     """Per held-out state and field: seeds right; per field: accuracy with its
@@ -18,11 +21,19 @@ def scorecard_tables(card: dict) -> list[Table]:
             _labels_table(card), *inside_tables(card)]
 
 
+def header(card: dict) -> str:
+    """What the scorecard is of: its name, seeds, what varies between them, the interval method."""
+    n = len(card["seeds"])
+    vary = card.get("vary", "both")
+    return (f"{card.get('name', 'sweep')}: {n} seed{'s' * (n != 1)} ({VARY.get(vary, vary)}), "
+            f"{len(card['held_out'])} held-out state{'s' * (len(card['held_out']) != 1)}")
+
+
 def _cells_table(card: dict) -> Table:
     n = len(card["seeds"])
     cells = {(c["state"], c["field"]): c for c in card["cells"]}
     any_unseen = any(c["unseen_label"] for c in card["cells"])
-    grid = Table(title=f"Held-out states: seeds right out of {n}", title_justify="left",
+    grid = Table(title=f"{header(card)}\nHeld-out states: seeds right out of {n}", title_justify="left",
                  caption="* the answer never occurs in that field in training" if any_unseen else None,
                  caption_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
     grid.add_column("state", no_wrap=True)
@@ -40,25 +51,38 @@ def _cells_table(card: dict) -> Table:
 
 def _fields_table(card: dict) -> Table:
     fields = Table(title="Per field on held-out states", title_justify="left",
-                   caption="model: accuracy over every seed's held-out cells [95% interval, seed as unit]\n"
-                           "chance: majority value of the trained states\n"
-                           "guessers: their accuracy / how often the model agrees with them;\n"
-                           "interpolator over cells where every lowest-degree fit agrees (N? where not)",
+                   caption="model: mean of the seeds' accuracies [95% exact interval over seeds]\n"
+                           "chance: the majority value of the trained states (? a tied vote)\n"
+                           "guessers: their accuracy / how often the model agrees with them, over\n"
+                           "the cells where they have an answer (N?: cells tied or undetermined)",
                    caption_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
     for col in ("field", "model", "chance", "nearest nbr", "interpolator"):
         fields.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
     for f, s in card["fields"].items():
         ga, ag = s["guesser_accuracy"], s["agreement"]
-        undetermined = s.get("interpolator_undetermined", 0)
+        undetermined = s.get("undetermined") or {"interpolator": s.get("interpolator_undetermined", 0)}
         fields.add_row(
             f,
-            f"[{shade(s['accuracy'])}]{s['accuracy']:.2f}[/] {interval(s['interval95'])}",
-            f"{s['chance_accuracy']:.2f} (={s['chance_value']})",
-            f"{ga['nearest_neighbour']:.2f} / {ag['nearest_neighbour']:.2f}",
-            f"{num(ga['interpolator'])} / {num(ag['interpolator'])} (deg {s['interpolator_degree']}"
-            + (f", {undetermined}?" if undetermined else "") + ")",
+            f"[{shade(s['accuracy'])}]{num(s['accuracy'])}[/] {interval(s['interval95'])}",
+            _chance(s),
+            _guesser(ga["nearest_neighbour"], ag["nearest_neighbour"], undetermined.get("nearest_neighbour", 0)),
+            _guesser(ga["interpolator"], ag["interpolator"], undetermined.get("interpolator", 0),
+                     f"deg {s['interpolator_degree']}"),
         )
     return fields
+
+
+def _chance(s: dict) -> str:
+    if s["chance_value"] is None:
+        votes = " vs ".join(str(n) for n in (s.get("chance_votes") or {}).values())
+        return f"? (tie {votes})" if votes else "? (tie)"
+    return f"{num(s['chance_accuracy'])} (={s['chance_value']})"
+
+
+def _guesser(accuracy: float | None, agreement: float | None, undetermined: int, note: str = "") -> str:
+    text = f"{num(accuracy)} / {num(agreement)}"
+    extra = ", ".join(x for x in (note, f"{undetermined}?" if undetermined else "") if x)
+    return f"{text} ({extra})" if extra else text
 
 
 def _seeds_table(card: dict) -> Table:
@@ -93,10 +117,12 @@ def _composed_table(card: dict) -> Table:
             continue
         row = [f, f"{own['informative']}/{own['total']}"]
         if own["readable"]:
-            row += [f"{own['consistent']}/{own['readable']} = {own['fraction']:.2f}", interval(own["interval95"])]
+            row += [f"{own['consistent']}/{own['readable']} = {num(own['fraction'])}", interval(own["interval95"])]
+        elif own["informative"]:
+            row += [f"informative {own['informative']}, none readable", ""]
         else:
             row += ["no informative cell", ""]
-        composed.add_row(*row, f"{s['accuracy']:.2f}")
+        composed.add_row(*row, num(s["accuracy"]))
     return composed
 
 
@@ -108,7 +134,7 @@ def _labels_table(card: dict) -> Table:
     groups.add_column("", justify="left")
     for label, g in card["by_label"].items():
         if g["cells"]:
-            groups.add_row(str(g["cells"]), f"{g['accuracy']:.2f}", interval(g["interval95"]),
+            groups.add_row(str(g["cells"]), num(g["accuracy"]), interval(g["interval95"]),
                            label.replace("_", " "))
     return groups
 
@@ -121,7 +147,7 @@ def inside_tables(card: dict) -> list[Table]:
         t = Table(title="Interventions over seeds: does the next field read it?", title_justify="left",
                   box=box.SIMPLE_HEAD, header_style="bold",
                   caption="seeds that follow (in >= 90% of their informative states) /\n"
-                          "seeds with an informative state [95% Wilson over seeds];\n"
+                          "seeds with an informative state [95% exact interval over seeds];\n"
                           "rate: follows / informative states, all seeds",
                   caption_justify="left")
         for col in ("forced", "then", "held out", "rate", "trained", "rate "):
@@ -134,9 +160,8 @@ def inside_tables(card: dict) -> list[Table]:
                     if not c["seeds_informative"]:
                         cells += ["no informative", ""]
                         continue
-                    lo, hi = c["wilson95"]
-                    cells += [f"{c['seeds_following']}/{c['seeds_informative']} [{lo:.2f}, {hi:.2f}]",
-                              num(c["follow_rate"]["accuracy"])]
+                    cells += [f"{c['seeds_following']}/{c['seeds_informative']} "
+                              f"{interval(c.get('interval95') or c['wilson95'])}", num(c["follow_rate"]["accuracy"])]
                 t.add_row(forced, g, *cells)
         tables.append(t)
     if card.get("graph"):
@@ -166,7 +191,9 @@ def grid_tables(card: dict) -> list[Table]:
     configs = card["configurations"]
     n = len(card["seeds"])
     legend = "\n".join(f"{i}: {c['label']}" for i, c in enumerate(configs, start=1))
-    acc = Table(title=f"Held-out accuracy, {n} seeds each [95% interval, seed as unit]", title_justify="left",
+    vary = VARY.get(card.get("vary", "both"), card.get("vary"))
+    acc = Table(title=f"{card.get('name', 'sweep')}\nHeld-out accuracy, {n} seeds each ({vary})\n"
+                      "[95% exact interval over seeds]", title_justify="left",
                 box=box.SIMPLE_HEAD, header_style="bold", caption=legend, caption_justify="left")
     acc.add_column("field", no_wrap=True)
     for i in range(1, len(configs) + 1):
@@ -174,16 +201,17 @@ def grid_tables(card: dict) -> list[Table]:
     for f in fields:
         cells = []
         for entry in comparison["fields"][f]:
-            lo, hi = entry["interval95"]
-            cells.append(f"[{shade(entry['accuracy'])}]{num(entry['accuracy'])}[/] [dim][{lo:.2f}, {hi:.2f}][/]")
+            cells.append(f"[{shade(entry['accuracy'])}]{num(entry['accuracy'])}[/] [dim]{interval(entry['interval95'])}[/]")
         acc.add_row(f, *cells)
     tables = [acc]
     if len(configs) > 1:
         base = configs[0]
-        diff = Table(title="Difference from configuration 1 [95% interval]", title_justify="left",
+        diff = Table(title="Difference from configuration 1, paired by seed [95% interval]", title_justify="left",
                      box=box.SIMPLE_HEAD, header_style="bold",
-                     caption="Newcombe's interval from the two seed-level intervals;\n"
-                             "green or red: the interval excludes 0", caption_justify="left")
+                     caption="seed k of every configuration trains on the same data from the same\n"
+                             "initialisation: the seeds' own differences, exact interval;\n"
+                             f"* it leaves out 0 after Holm's adjustment for the {comparison.get('comparisons', '')}\n"
+                             "comparisons of this table (blue: up, orange: down)", caption_justify="left")
         diff.add_column("field", no_wrap=True)
         for i in range(2, len(configs) + 1):
             diff.add_column(f"{i} - 1", justify="right", no_wrap=True)
@@ -191,15 +219,14 @@ def grid_tables(card: dict) -> list[Table]:
         for f in fields:
             cells = []
             for c in configs[1:]:
-                d = by[(base["id"], c["id"], f)]
+                d = by[(c["id"], base["id"], f)]
                 if d["difference"] is None:
                     cells.append("--")
                     continue
-                lo, hi = d["interval95"]
-                # shown as this one minus the first: flip the sign of first minus this
-                value, lo, hi = -d["difference"] + 0.0, -hi + 0.0, -lo + 0.0
-                style = "green" if lo > 0 else "red" if hi < 0 else "dim"
-                cells.append(f"[{style}]{value:+.2f}[/] [dim][{lo:+.2f}, {hi:+.2f}][/]")
+                marked = d.get("holm_excludes_0", False)
+                style = ("blue" if d["difference"] > 0 else "dark_orange") if marked else "dim"
+                cells.append(f"[{style}]{d['difference'] + 0.0:+.2f}{'*' if marked else ' '}[/] "
+                             f"[dim]{interval(d['interval95'], signed=True)}[/]")
             diff.add_row(f, *cells)
         tables.append(diff)
     return tables
@@ -207,13 +234,11 @@ def grid_tables(card: dict) -> list[Table]:
 
 def scorecard_markdown(card: dict) -> str:
     """A scorecard's per-field summary as a Markdown table."""
-    rows = [f"**{card.get('name', 'sweep')}**: {len(card['seeds'])} seeds, held out "
-            f"{', '.join(f'`{s}`' for s in card['held_out'])}", "",
+    rows = [f"**{header(card)}**, held out {', '.join(f'`{s}`' for s in card['held_out'])}", "",
             "| field | model [95% interval] | chance | nearest neighbour | interpolator |",
             "|---|---|---|---|---|"]
     for f, s in card["fields"].items():
-        lo, hi = s["interval95"]
         ga = s["guesser_accuracy"]
-        rows.append(f"| {f} | {s['accuracy']:.2f} [{lo:.2f}, {hi:.2f}] | {s['chance_accuracy']:.2f} | "
-                    f"{ga['nearest_neighbour']:.2f} | {num(ga['interpolator'])} |")
+        rows.append(f"| {f} | {num(s['accuracy'])} {interval(s['interval95'])} | {_chance(s)} | "
+                    f"{num(ga['nearest_neighbour'])} | {num(ga['interpolator'])} |")
     return "\n".join(rows)

@@ -18,9 +18,28 @@ def shade(fraction: float | None) -> str:
 
 
 def num(x: float | None) -> str:
-    return "--" if x is None else f"{x:.2f}"
+    """Two decimals, or three where two would round an exact half (1/8 is
+    0.125, not 0.12 half-to-even); '--' for none."""
+    if x is None:
+        return "--"
+    thousandths = x * 1000
+    if abs(thousandths - round(thousandths)) < 1e-9 and round(thousandths) % 10 == 5:
+        return f"{x:.3f}"
+    return f"{x:.2f}"
 
 
-def interval(pair) -> str:
+def bound(x: float, upper: bool) -> str:
+    """An interval's bound in two decimals, with more where two would print a
+    bound below 1 as 1.00 (or one above 0 as 0.00); past four, 0.9999 (0.0001)."""
+    for digits in (2, 3, 4):
+        text = f"{x:.{digits}f}"
+        if not ((upper and x < 1 and text.startswith("1.")) or (not upper and x > 0 and float(text) == 0)):
+            return text
+    return "0.9999" if upper else "0.0001"
+
+
+def interval(pair, signed: bool = False) -> str:
     lo, hi = pair
-    return f"[{lo:.2f}, {hi:.2f}]"
+    if signed:
+        return f"[{lo:+.2f}, {hi:+.2f}]"
+    return f"[{bound(lo, False)}, {bound(hi, True)}]"

@@ -10,18 +10,30 @@ from causal_tui.systems.holdout import HeldOut
 from causal_tui.systems.system import State, System
 
 
-def majority(system: System, trained, field: str) -> int:
-    """The most common value of a field over the trained states (ties: the smaller)."""
-    counts = Counter(system.truth(s)[field] for s in trained)
-    return max(sorted(counts), key=lambda v: counts[v])
+def _winner(votes: Counter) -> int | None:
+    """The value with the most votes; None where the vote is tied: which of the
+    tied values a guesser "answers" would be a tie-break, not a property of the data."""
+    ranked = votes.most_common()
+    if len(ranked) > 1 and ranked[0][1] == ranked[1][1]:
+        return None
+    return ranked[0][0]
 
 
-def nearest_neighbour(system: System, trained, state: State, field: str) -> int:
-    """Vote of the trained states nearest in Hamming distance (ties: the smaller value)."""
+def majority(system: System, trained, field: str) -> int | None:
+    """The most common value of a field over the trained states (None where tied)."""
+    return _winner(Counter(system.truth(s)[field] for s in trained))
+
+
+def majority_votes(system: System, trained, field: str) -> dict[int, int]:
+    """How many trained states have each value of the field (to say what a tie was)."""
+    return dict(sorted(Counter(system.truth(s)[field] for s in trained).items()))
+
+
+def nearest_neighbour(system: System, trained, state: State, field: str) -> int | None:
+    """Vote of the trained states nearest in Hamming distance (None where tied)."""
     dist = {t: sum(a != b for a, b in zip(t, state)) for t in trained}
     nearest = min(dist.values())
-    votes = Counter(system.truth(t)[field] for t, d in dist.items() if d == nearest)
-    return max(sorted(votes), key=lambda v: votes[v])
+    return _winner(Counter(system.truth(t)[field] for t, d in dist.items() if d == nearest))
 
 
 def interpolator(system: System, trained, field: str):

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from causal_tui.science import guessers
 from causal_tui.science.intervals import (
+    DIFFERENCE_METHOD,
+    DIFFERENCE_METHOD_TEXT,
     INTERVAL_METHOD,
     INTERVAL_METHOD_TEXT,
-    newcombe_difference,
+    holm,
+    paired_difference,
     seed_summary,
-    wilson,
+    seeds_interval,
+    unpaired_difference,
 )
 from causal_tui.systems.catalog import manifest_entry
 from causal_tui.systems.holdout import HeldOut
@@ -52,8 +56,9 @@ def _own_rule(system: System, field: str, held_out, runs: list[dict]) -> dict | 
             "informative": len(informative) * len(runs),
             "readable": readable,
             "consistent": summary["right"],
-            "fraction": summary["accuracy"],
-            **{k: summary[k] for k in ("per_seed", "effective_n", "interval95", "interval_method")}}
+            # The mean over seeds with a readable cell: what the interval is about.
+            "fraction": summary["seed_mean"],
+            **{k: summary[k] for k in ("per_seed", "seeds_counted", "interval95", "interval_method")}}
 
 
 def _cell(key: str, field: str, truth: int, preds: list, guess: dict, unseen: bool) -> dict:
@@ -64,7 +69,7 @@ def _cell(key: str, field: str, truth: int, preds: list, guess: dict, unseen: bo
                "interpolator": interp.answer}
     return {
         "state": key, "field": field, "truth": truth,
-        "right": k, "seeds": n, "fraction": k / n if n else None, "wilson95": wilson(k, n),
+        "right": k, "seeds": n, "fraction": k / n if n else None, "interval95": seeds_interval(k, n),
         "unseen_label": unseen,
         "model_values": preds,
         "guessers": {"majority": guess["majority"], "nearest_neighbour": guess["nearest_neighbour"],
@@ -74,6 +79,37 @@ def _cell(key: str, field: str, truth: int, preds: list, guess: dict, unseen: bo
         "agree": {name: (sum(p == a for p in preds) / n if n else None) if a is not None else None
                   for name, a in answers.items()},
     }
+
+
+def _guessers(system: System, trained, held_out, f: str, fc: list[dict]) -> dict:
+    """Chance and the reference guessers on a field's held-out cells. A tied
+    vote is no answer: its cells are left out of accuracy and agreement, and counted."""
+    maj = guessers.majority(system, trained, f)
+    determined = {name: [c for c in fc if _answer(c, name) is not None]
+                  for name in ("majority", "nearest_neighbour", "interpolator")}
+
+    def accuracy(name: str) -> float | None:
+        cells = determined[name]
+        return sum(_answer(c, name) == c["truth"] for c in cells) / len(cells) if cells else None
+
+    return {
+        "chance_value": maj,
+        "chance_votes": {str(v): n for v, n in guessers.majority_votes(system, trained, f).items()},
+        "chance_accuracy": None if maj is None else sum(system.truth(s)[f] == maj for s in held_out) / len(held_out),
+        "guesser_accuracy": {name: accuracy(name) for name in determined},
+        "agreement": {name: _mean([c["agree"][name] for c in fc if c["agree"][name] is not None])
+                      for name in determined},
+        "undetermined": {name: len(fc) - len(cells) for name, cells in determined.items()},
+        "interpolator_degree": guessers.interpolator(system, trained, f).degree,
+        "interpolator_undetermined": len(fc) - len(determined["interpolator"]),
+    }
+
+
+def _answer(cell: dict, name: str) -> int | None:
+    """A guesser's whole-number answer in a cell (None: tied or undetermined)."""
+    if name == "interpolator":
+        return round(cell["guessers"]["interpolator"]) if cell["interpolator_determined"] else None
+    return cell["guessers"][name]
 
 
 def build(system: System, held_out, runs: list[dict]) -> dict:
@@ -97,25 +133,8 @@ def build(system: System, held_out, runs: list[dict]) -> dict:
     fields = {}
     for f in system.fields:
         fc = [c for c in cells if c["field"] == f]
-        maj = guessers.majority(system, trained, f)
-        determined = [c for c in fc if c["interpolator_determined"]]
-        fields[f] = {
-            **seed_summary(per_seed(fc)),
-            "chance_value": maj,
-            "chance_accuracy": sum(system.truth(s)[f] == maj for s in held_out) / len(held_out),
-            "guesser_accuracy": {
-                "majority": sum(c["guessers"]["majority"] == c["truth"] for c in fc) / len(fc),
-                "nearest_neighbour": sum(c["guessers"]["nearest_neighbour"] == c["truth"] for c in fc) / len(fc),
-                # Over the cells where every lowest-degree fit agrees; None if there are none.
-                "interpolator": (sum(round(c["guessers"]["interpolator"]) == c["truth"] for c in determined)
-                                 / len(determined)) if determined else None,
-            },
-            "agreement": {name: _mean([c["agree"][name] for c in fc if c["agree"][name] is not None])
-                          for name in ("majority", "nearest_neighbour", "interpolator")},
-            "interpolator_degree": guessers.interpolator(system, trained, f).degree,
-            "interpolator_undetermined": len(fc) - len(determined),
-            "own_answers": _own_rule(system, f, held_out, runs),
-        }
+        fields[f] = {**seed_summary(per_seed(fc)), **_guessers(system, trained, held_out, f, fc),
+                     "own_answers": _own_rule(system, f, held_out, runs)}
     groups = {}
     for label, flag in (("unseen_label", True), ("seen_label", False)):
         gc = [c for c in cells if c["unseen_label"] == flag]
@@ -157,7 +176,7 @@ def interventions_over_seeds(runs: list[dict]) -> dict | None:
                 k = sum(c["follows"] >= FOLLOW_SHARE * c["informative"] for c in with_inf)
                 out.setdefault(forced, {}).setdefault(g, {})[part] = {
                     "seeds_following": k, "seeds_informative": len(with_inf),
-                    "wilson95": wilson(k, len(with_inf)),
+                    "interval95": seeds_interval(k, len(with_inf)),
                     "follow_rate": seed_summary([(c["follows"], c["informative"]) for c in counts]),
                 }
     return out
@@ -175,35 +194,46 @@ def graph_over_seeds(system: System, runs: list[dict]) -> dict:
             cells = [r["graph"][f][v] for r in runs]
             k = sum(c["matches_truth"] == c["pairs"] for c in cells)
             out.setdefault(f, {})[v] = {
-                "seeds_matching": k, "seeds": len(cells), "wilson95": wilson(k, len(cells)),
+                "seeds_matching": k, "seeds": len(cells), "interval95": seeds_interval(k, len(cells)),
                 "truth_depends": v in truth[f]["changes_with"],
                 "pairs_matching": seed_summary([(c["matches_truth"], c["pairs"]) for c in cells]),
             }
     return out
 
 
-def compare(configurations: list[dict]) -> dict:
+def compare(configurations: list[dict], alpha: float = 0.05) -> dict:
     """Configurations of a grid side by side: per field, each one's held-out
-    accuracy with its seed-level interval, and for every pair the difference
-    with Newcombe's interval built from those (the seeds of both being the
-    units). `configurations`: [{"id", "label", "scorecard"}, ...]."""
+    accuracy with its seed-level interval, and for every pair (later minus
+    earlier) the difference paired by seed (seed k of both trained on the same
+    dataset from the same initialisation) with its interval. Against the first
+    configuration (the comparisons the table shows) each also says whether it
+    leaves out 0 after Holm's adjustment for all of them (fields x
+    configurations). `configurations`: [{"id", "label", "scorecard"}, ...]."""
     fields = list(configurations[0]["scorecard"]["fields"])
     per_field = {
         f: [{"id": c["id"], "label": c["label"], **{k: c["scorecard"]["fields"][f][k]
-                                                    for k in ("accuracy", "interval95", "per_seed", "effective_n")}}
+                                                    for k in ("accuracy", "interval95", "per_seed")}}
             for c in configurations]
         for f in fields
     }
     differences = []
-    for i, a in enumerate(configurations):
-        for b in configurations[i + 1:]:
+    for i, base in enumerate(configurations):
+        for other in configurations[i + 1:]:
             for f in fields:
-                fa, fb = a["scorecard"]["fields"][f], b["scorecard"]["fields"][f]
-                diff = None if fa["accuracy"] is None or fb["accuracy"] is None else fa["accuracy"] - fb["accuracy"]
-                differences.append({"a": a["id"], "b": b["id"], "field": f, "difference": diff,
-                                    "interval95": newcombe_difference(fa, fb)})
-    return {"fields": per_field, "differences": differences,
-            "interval_method": "Newcombe's hybrid score interval on the two seed-level intervals"}
+                fa, fb = other["scorecard"]["fields"][f]["per_seed"], base["scorecard"]["fields"][f]["per_seed"]
+                paired = paired_difference(fa, fb)
+                differences.append({"a": other["id"], "b": base["id"], "field": f,
+                                    "difference": None if paired is None else paired["difference"],
+                                    "interval95": None if paired is None else paired["interval95"],
+                                    "p_value": None if paired is None else paired["p_value"],
+                                    "unpaired_interval95": unpaired_difference(fa, fb)})
+    # The table shows each configuration against the first: those are the family Holm adjusts for.
+    tested = [d for d in differences if d["b"] == configurations[0]["id"] and d["p_value"] is not None]
+    for d, rejects in zip(tested, holm([d["p_value"] for d in tested], alpha)):
+        d["holm_excludes_0"] = rejects
+    return {"fields": per_field, "differences": differences, "comparisons": len(tested),
+            "interval_method": DIFFERENCE_METHOD, "interval_method_text": DIFFERENCE_METHOD_TEXT,
+            "adjustment": f"Holm over the {len(tested)} comparisons of the table, family-wise level {alpha:g}"}
 
 
 def interpolator_mark(cell: dict) -> str:

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from causal_tui.report.style import bound
 from causal_tui.science.scorecard import interpolator_mark, level
 from causal_tui.systems.catalog import from_manifest
 from causal_tui.systems.system import State, System
@@ -19,6 +20,11 @@ RIGHT, WRONG, UNKNOWN = "green", "red", "grey50"
 MARK = "●"
 NARROW_BELOW = 130
 """Below this width the details go under the grid instead of beside it."""
+
+
+def _mark(value) -> str:
+    """A guesser's answer, ? where its vote is tied."""
+    return "?" if value is None else str(value)
 
 
 def _fraction_style(fraction: float | None) -> str:
@@ -222,10 +228,10 @@ class ProbeScreen(CausalScreen):
         for col in ("field", "truth", "right", "95% CI", "nn", "interp", "model values"):
             table.add_column(col, justify="left" if col in ("field", "model values") else "right")
         for c in cells:
-            lo, hi = c["wilson95"]
+            lo, hi = c.get("interval95") or c["wilson95"]
             table.add_row(c["field"] + ("*" if c["unseen_label"] else ""), str(c["truth"]),
                           Text(f"{c['right']}/{c['seeds']}", style=_fraction_style(c["fraction"])),
-                          f"{lo:.2f}-{hi:.2f}", str(c["guessers"]["nearest_neighbour"]),
+                          f"{bound(lo, False)}-{bound(hi, True)}", _mark(c["guessers"]["nearest_neighbour"]),
                           interpolator_mark(c),
                           " ".join("?" if v is None else str(v) for v in c["model_values"]))
         table.caption = ("* answer never seen in training   nn: nearest-neighbour vote\n"
