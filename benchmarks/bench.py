@@ -39,6 +39,8 @@ RESULTS = Path(__file__).parent / "results"
 def machine() -> dict:
     import torch
 
+    from causal_tui.store import provenance
+
     cpu = platform.processor() or "?"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -53,6 +55,7 @@ def machine() -> dict:
         "torch": torch.__version__,
         "torch_threads": torch.get_num_threads(),
         "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "device": provenance.device(),
         "python": platform.python_version(),
     }
 
@@ -221,40 +224,130 @@ def _timed(argv: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def whole_process(workdir: Path, tiny: bool, repeats: int, bf16: bool) -> dict:
-    """Wall seconds of `causal-tui --train-only --until-perfect --omit 1,0,1,0,1
-    --seed 3` from a fresh folder, beside a bare-loop process doing the same
-    (benchmarks/bare_process.py) in fp32 and, where the hardware has bf16, in
-    bf16 (elsewhere bf16 is emulated: nothing to compare with). One warm-up run
-    each first (it writes the bytecode), then the median of `repeats`."""
+def whole_process(workdir: Path, tiny: bool, repeats: int, bf16: bool, imports_s: float) -> dict:
+    """Wall seconds of `causal-tui train --until-perfect --holdout 1,0,1,0,1
+    --seed 3 --precision P` from a fresh folder, beside a bare-loop process
+    doing the same (benchmarks/bare_process.py) in the same precision: fp32
+    and, where the hardware has bf16, bf16 (elsewhere bf16 is emulated:
+    nothing to compare with). One warm-up run each first (it writes the
+    bytecode), then the median of `repeats`. Ours also splits into imports
+    (`imports_s`, measured apart), the Trainer's run (its steps, from run.json)
+    and everything else."""
     small = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--train-size", "640", "--valid-size", "10",
              "--test-size", "10"] if tiny else []
     exe = str(Path(sys.executable).parent / "causal-tui")
-    ours = [exe, "--train-only", "--until-perfect", "--omit", HELD_OUT, "--seed", "3", *small]
     root = Path(__file__).resolve().parents[1]
+
+    def ours(precision: str) -> list[str]:
+        return [exe, "train", "--until-perfect", "--holdout", HELD_OUT, "--seed", "3", "--precision", precision,
+                *small]
 
     def bare(precision: str) -> list[str]:
         return [sys.executable, str(root / "benchmarks" / "bare_process.py"), "--precision", precision,
                 "--omit", HELD_OUT, "--seed", "3", *(["--tiny"] if tiny else [])]
 
-    out = {}
+    out: dict = {}
     warm_up = 0 if tiny else 1  # --tiny shows that it works; a full run measures
-    bare_runs = (("bare_fp32", bare("fp32")), *((("bare_bf16", bare("bf16")),) if bf16 else ()))
-    for name, argv in (("ours", ours), *bare_runs):
-        times = []
-        for i in range(repeats + warm_up):
-            folder = workdir / f"whole-{name}-{i}"
-            folder.mkdir()
-            t = _timed(argv, folder)
-            if i >= warm_up:
-                times.append(t)
-        out[name] = round(statistics.median(times), 2)
-    out["ratio_ours_over_bare_fp32"] = round(out["ours"] / out["bare_fp32"], 3)
-    out["ratio_ours_over_bare_bf16"] = round(out["ours"] / out["bare_bf16"], 3) if bf16 else None
+    for precision in ("fp32", "bf16") if bf16 else ("fp32",):
+        for name, argv in ((f"ours_{precision}", ours(precision)), (f"bare_{precision}", bare(precision))):
+            times, trainer_s = [], []
+            for i in range(repeats + warm_up):
+                folder = workdir / f"whole-{name}-{i}"
+                folder.mkdir()
+                t = _timed(argv, folder)
+                if i >= warm_up:
+                    times.append(t)
+                    for record in (folder / "out" / "runs").glob("*/run.json"):
+                        trainer_s.append(json.loads(record.read_text())["seconds"])
+            out[name] = round(statistics.median(times), 2)
+            if trainer_s:
+                out[f"{name}_trainer_s"] = round(statistics.median(trainer_s), 2)
+        out[f"ratio_ours_over_bare_{precision}"] = round(out[f"ours_{precision}"] / out[f"bare_{precision}"], 3)
+        out[f"ours_{precision}_outside_imports_and_trainer_s"] = round(
+            out[f"ours_{precision}"] - imports_s - out[f"ours_{precision}_trainer_s"], 2)
     return out
 
 
+PEAK = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode; "
+        "print(round(time.perf_counter() - t, 4), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
+        "sys.exit(code)")
+
+
+def read_only(workdir: Path, repeats: int = 3) -> dict:
+    """Seconds and peak memory (MB) of the commands that show what was
+    recorded, on a small trained run and a 2-seed sweep: no torch is loaded."""
+    import subprocess
+
+    exe = str(Path(sys.executable).parent / "causal-tui")
+    folder = workdir / "read-only"
+    folder.mkdir()
+    small = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--train-size", "640", "--valid-size", "10",
+             "--test-size", "10", "--max-steps", "20", "--precision", "fp32"]
+    _timed([exe, "train", "--holdout", HELD_OUT, *small], folder)
+    _timed([exe, "sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1", *small], folder)
+    run_id = next((folder / "out" / "runs").glob("*")).name
+    commands = {
+        "probe (the current model)": ["probe"],
+        "probe --model RUN_ID --format json": ["probe", "--model", run_id, "--format", "json"],
+        "plot FILE.png --model RUN_ID": ["plot", "p.png", "--model", run_id],
+        "export --model RUN_ID --output FILE.csv": ["export", "--model", run_id, "--output", "r.csv"],
+        "runs show RUN_ID": ["runs", "show", run_id],
+        "probe --sweep NAME": ["probe", "--sweep", "A1_C1"],
+        "export --sweep NAME --output FILE.csv": ["export", "--sweep", "A1_C1", "--output", "s.csv"],
+        "plot FILE.png --sweep NAME": ["plot", "s.png", "--sweep", "A1_C1"],
+        "causal-experiment --test STATE": ["--test", HELD_OUT],
+    }
+    out = {}
+    for name, argv in commands.items():
+        program = str(Path(sys.executable).parent / "causal-experiment") if name.startswith("causal-exp") else exe
+        times, peaks = [], []
+        for _ in range(repeats):
+            # A small interpreter starts the command and reads its peak memory: a child forked from
+            # this process (torch loaded) would count this process's pages as its own.
+            r = subprocess.run([sys.executable, "-c", PEAK, program, *argv], cwd=folder, env=_env(),
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError(f"{name} failed: {r.stderr[-1000:]}")
+            seconds, peak_kb = r.stdout.split()[-2:]
+            times.append(float(seconds))
+            peaks.append(int(peak_kb) / 1024)  # ru_maxrss is in KB on Linux
+        out[name] = {"s": round(statistics.median(times), 3), "peak_mb": round(statistics.median(peaks), 1)}
+    return out
+
+
+def calibration_run(workdir: Path) -> dict:
+    """What --precision auto decides here, measured afresh (an empty cache folder), and how long that took."""
+    from causal_tui.training import calibration
+
+    os.environ["CAUSAL_TUI_CACHE_DIR"] = str(workdir / "calibration-cache")
+    start = time.perf_counter()
+    choice = calibration.choose("auto")
+    seconds = time.perf_counter() - start
+    again = calibration.choose("auto")
+    return {"choice": choice.used, "bf16_over_fp32": choice.bf16_over_fp32, "source": choice.source,
+            "seconds": round(seconds, 2), "second_call_source": again.source, "text": choice.text()}
+
+
 IMPORTS_MEASURED = ("torch", "transformers", "torch._dynamo", "torch.distributed.tensor")
+TRAINING_IMPORTS = ("import causal_tui.cli.main, torch; "
+                    "from transformers import GPT2LMHeadModel, Trainer, TrainingArguments")
+"""What a `causal-tui train` process imports before its first step."""
+
+
+def training_imports_s(repeats: int, warm_up: bool = True) -> float:
+    """Wall seconds of importing what a training process imports, over an empty
+    interpreter's start (median of `repeats`, after one run that writes bytecode)."""
+    import subprocess
+
+    def wall(code: str) -> float:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], env=_env(), check=True)
+        return time.perf_counter() - start
+
+    if warm_up:
+        wall(TRAINING_IMPORTS)
+    return round(statistics.median(wall(TRAINING_IMPORTS) - wall("pass") for _ in range(repeats)), 2)
 
 
 def import_seconds(repeats: int, warm_up: int = 1) -> dict:
@@ -416,7 +509,7 @@ def main(argv=None) -> int:
         config = TrainingConfig(precision="fp32")
         sizes, steps, warmup, orig_steps, seeds, repeats, paints = dict(data.DEFAULT_SIZES), 210, 20, 20, [0, 1, 2, 3, 4], 20, 3
         whole_repeats, sweep_seeds = 3, 10
-    from causal_tui.training import precision as precision_mod
+    from causal_tui.training import calibration, precision as precision_mod
 
     bf16 = precision_mod.cpu_has_bf16() or precision_mod.cuda_has_bf16()
     dataset = data.generate(HeldOut.parse_list(HELD_OUT), seed=config.seed, sizes=sizes)
@@ -440,10 +533,14 @@ def main(argv=None) -> int:
         perfect_auto = time_to_perfect(replace(config, precision="auto"), seeds, sizes, work)[0]
         full_runs = [full_run(replace(config, precision=p, **({"max_steps": 30} if args.tiny else {})), sizes, work)
                      for p in (("fp32", "bf16") if bf16 else ("fp32",))]
-        whole = whole_process(work, args.tiny, whole_repeats, bf16)
-        rate = sweep_rate(work, args.tiny, sweep_seeds)
         imports = import_seconds(1, warm_up=0) if args.tiny else import_seconds(3)
-        rate["ratio_over_whole_process"] = round(rate["seconds"] / whole["ours"], 2)
+        imports["training_process"] = training_imports_s(1, warm_up=False) if args.tiny else training_imports_s(3)
+        # --tiny: fp32 only (it shows that the comparison works; bf16 doubles its time)
+        whole = whole_process(work, args.tiny, whole_repeats, bf16 and not args.tiny, imports["training_process"])
+        rate = sweep_rate(work, args.tiny, sweep_seeds)
+        rate["ratio_over_whole_process"] = round(rate["seconds"] / whole["ours_fp32"], 2)
+        reads = read_only(work, 1 if args.tiny else 3)
+        calibrated = calibration_run(work)
         probe_latency = probe_ms(model, tok, repeats)
         inspect_latency = inspect_ms(model, tok, repeats)
         probe_256_states = probe_256(config, sizes, 20 if args.tiny else 4000, repeats, work)
@@ -465,7 +562,7 @@ def main(argv=None) -> int:
         "ratio_original_over_ours": round(original / ours, 2),
         "time_to_perfect": perfect,
         "time_to_perfect_median_s": median_seconds(perfect),
-        "precision_auto": precision_mod.resolve("auto"),
+        "precision_auto": calibration.resolve("auto"),
         "ours_bf16_ms_per_step": round(statistics.median(per_round["ours_bf16"]), 2) if bf16 else None,
         "ratio_bf16_over_fp32": round(statistics.median(per_round["ours_bf16"]) / ours, 3) if bf16 else None,
         "time_to_perfect_auto": perfect_auto,
@@ -474,6 +571,8 @@ def main(argv=None) -> int:
                                          if median_seconds(perfect_auto) and median_seconds(perfect) else None),
         "full_runs": full_runs,
         "whole_process_s": whole,
+        "read_only": reads,
+        "calibration": calibrated,
         "sweep": rate,
         "import_s": imports,
         "probe_ms_median": round(probe_latency, 2),
@@ -530,14 +629,21 @@ def print_table(r: dict) -> None:
                   f"{run['seconds']:.1f} (exact {run['trained_exact'][0]}/{run['trained_exact'][1]}, "
                   f"held-out {run['held_out_exact'][0]}/{run['held_out_exact'][1]})")
     w = r["whole_process_s"]
-    t.add_row("whole process --train-only --until-perfect: s", f"{w['ours']:.2f}")
-    if "bare_bf16" in w:
-        t.add_row("bare-loop process, fp32 / bf16: s", f"{w['bare_fp32']:.2f} / {w['bare_bf16']:.2f}")
-        t.add_row("whole process: ours / bare fp32 (bf16)",
-                  f"{w['ratio_ours_over_bare_fp32']:.3f} ({w['ratio_ours_over_bare_bf16']:.3f})")
-    else:
-        t.add_row("bare-loop process, fp32: s", f"{w['bare_fp32']:.2f}")
-        t.add_row("whole process: ours / bare fp32", f"{w['ratio_ours_over_bare_fp32']:.3f}")
+    for precision in ("fp32", "bf16"):
+        if f"ours_{precision}" not in w:
+            continue
+        t.add_row(f"whole process train --until-perfect, {precision}: ours / bare s",
+                  f"{w[f'ours_{precision}']:.2f} / {w[f'bare_{precision}']:.2f}")
+        t.add_row(f"  ours over bare, {precision}", f"{w[f'ratio_ours_over_bare_{precision}']:.3f}")
+        t.add_row(f"  ours: imports / Trainer run / everything else, {precision}: s",
+                  f"{r['import_s']['training_process']:.2f} / {w[f'ours_{precision}_trainer_s']:.2f} / "
+                  f"{w[f'ours_{precision}_outside_imports_and_trainer_s']:.2f}")
+    c = r["calibration"]
+    t.add_row("precision auto: calibration (bf16 / fp32 step), choice",
+              f"{c['bf16_over_fp32'] if c['bf16_over_fp32'] is not None else '-'} -> {c['choice']} "
+              f"({c['source']}, {c['seconds']:.2f} s; then {c['second_call_source']})")
+    for name, m in r["read_only"].items():
+        t.add_row(f"read-only: {name}: s, peak MB", f"{m['s']:.2f}, {m['peak_mb']:.0f}")
     sw = r["sweep"]
     t.add_row(f"sweep of {sw['seeds']} seeds, --until-perfect --jobs 2: s", f"{sw['seconds']:.1f}")
     t.add_row("sweep: seeds per minute", f"{sw['seeds_per_minute']:.1f}")

@@ -20,6 +20,15 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 sys.dont_write_bytecode = False
 os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
+# `--precision auto` calibrates once per machine and caches the ratio in the
+# user's cache folder; the tests keep theirs in one folder of their own, so a
+# run never reads or writes the user's (it measures once, about 2 s, and every
+# process the tests start shares it).
+if "CAUSAL_TUI_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["CAUSAL_TUI_CACHE_DIR"] = tempfile.mkdtemp(prefix="causal-tui-test-cache-")
+
 FIXTURES = Path(__file__).parent / "fixtures"
 # A copy of the original project's published dataset (see its README.md).
 UPSTREAM = FIXTURES / "upstream-dataset"

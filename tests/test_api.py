@@ -121,7 +121,10 @@ def test_every_record_of_a_fresh_run_has_its_provenance_filled(made):
     records["a sweep seed's run.json"] = ct.load_run(seed_run, out_dir=root / "out").record
     for name, record in records.items():
         p = record["provenance"]
-        assert set(p) == set(provenance.KEYS), name
+        trained = name != "scorecard.json"
+        assert set(p) == set(provenance.KEYS) | (set(provenance.TRAINING_KEYS) if trained else set()), name
+        if trained:
+            assert p["precision_choice"]["asked"] == p["precision_choice"]["used"] == "fp32", name
         for key in provenance.KEYS:
             assert p[key] is not None and p[key] != "", (name, key)
         assert p["device"]["kind"] == "cpu" and p["device"]["threads"] >= 1 and p["device"]["name"]

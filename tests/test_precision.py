@@ -13,7 +13,7 @@ from causal_tui.learners import loading, runtime
 from causal_tui.store import model_folder
 from causal_tui.systems.catalog import SEED
 from causal_tui.systems.holdout import HeldOut
-from causal_tui.training import precision
+from causal_tui.training import calibration, precision
 from causal_tui.training import run as training
 from causal_tui.training.config import TrainingConfig
 
@@ -28,10 +28,13 @@ def test_precision_parsing(workdir, capsys):
         TrainingConfig(precision="fp16").validate()
     assert tui_main(["--train-only", "--precision", "fp16"]) == 2
     assert "'fp16' is not one of" in capsys.readouterr().err
-    assert precision.resolve("fp32") == "fp32" and precision.resolve("bf16") == "bf16"
-    assert precision.resolve("auto") == ("bf16" if precision.cpu_has_bf16() else "fp32")
+    assert calibration.resolve("fp32") == "fp32" and calibration.resolve("bf16") == "bf16"
+    auto = calibration.choose("auto")
+    assert calibration.resolve("auto") == auto.used in ("bf16", "fp32")
+    if not precision.cpu_has_bf16():
+        assert auto.used == "fp32" and auto.source == "no bf16 units"
     with pytest.raises(ValueError):
-        precision.resolve("half")
+        calibration.resolve("half")
 
 
 @pytest.mark.parametrize("asked", ["fp32", "auto"])
@@ -39,7 +42,7 @@ def test_the_manifest_records_the_precision_asked_for_and_used(workdir, asked):
     assert tui_main(["--train-only", "--precision", asked, *TINY]) == 0
     manifest = model_folder.read_manifest(model_folder.final_dir(workdir / "out"))
     assert manifest["config"]["precision"] == asked
-    assert manifest["precision"] == precision.resolve(asked)
+    assert manifest["precision"] == calibration.resolve(asked)
     loaded = loading.load(model_folder.final_dir(workdir / "out"))
     assert runtime.of(loaded.model) == manifest["precision"]  # decoded as it was trained
 

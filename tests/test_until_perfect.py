@@ -62,12 +62,17 @@ def test_benchmark_runs_in_tiny_mode(tmp_path):
     assert "ours / bare" in r.stdout and "first paint" in r.stdout
     assert result["inspect"]["all_states_ms"] > 0 and result["inspect"]["one_state_ms"] > 0
     assert result["probe_256"]["ms_median"] > 0 and result["probe_256"]["trained_exact"][1] == 256
-    assert result["whole_process_s"]["ours"] > 0 and result["whole_process_s"]["bare_fp32"] > 0
+    whole = result["whole_process_s"]
+    assert whole["ours_fp32"] > 0 and whole["bare_fp32"] > 0 and whole["ratio_ours_over_bare_fp32"] > 0
+    assert whole["ours_fp32_trainer_s"] > 0
+    read_only = result["read_only"]
+    assert read_only and all(row["s"] > 0 and row["peak_mb"] > 0 for row in read_only.values()), read_only
+    assert result["calibration"]["choice"] in ("fp32", "bf16")
     assert result["sweep"]["seeds"] == 2 and result["sweep"]["seeds_per_minute"] > 0
     assert result["precision_auto"] in ("fp32", "bf16") and result["full_runs"][0]["precision"] == "fp32"
     assert "whole process" in r.stdout and "seeds per minute" in r.stdout
     imports = result["import_s"]
-    assert set(imports) == {"torch", "transformers", "torch._dynamo", "torch.distributed.tensor"}
+    assert set(imports) == {"torch", "transformers", "torch._dynamo", "torch.distributed.tensor", "training_process"}
     assert all(seconds > 0 for seconds in imports.values()), imports
     assert "importtime" in r.stdout
 

@@ -9,7 +9,7 @@ import typer
 
 from causal_tui.cli.args import EXIT_CODES
 from causal_tui.cli.options import (FORMATS, OUTPUT, TRAINING, DatasetDirFlag, HoldoutFlags, ModelFlag, OutDirFlag,
-                                    SeedFlag, SizeFlags, SystemFlag, TrainingFlags, format_type, takes)
+                                    RunOnFlag, SeedFlag, SizeFlags, SystemFlag, TrainingFlags, format_type, takes)
 from causal_tui.errors import UserError
 
 EXIT_TEXT = "Exit codes: " + ", ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
@@ -158,7 +158,7 @@ Recompute = Annotated[bool, typer.Option("--recompute", rich_help_panel=OUTPUT,
 def inspect(state: Annotated[Optional[str], typer.Argument(
                 metavar="[STATE]", show_default=False,
                 help="With a state such as 0,1,0,1,1: also attention, logit lens and causal tracing there.")] = None,
-            *, model: ModelFlag, out: OutDirFlag,
+            *, model: ModelFlag, out: OutDirFlag, on: RunOnFlag,
             field: Annotated[Optional[str], typer.Option("--field", metavar="FIELD",
                                                          help="The field whose attention and tracing to show "
                                                               "(default: the first whose rule reads other fields).")] = None,
@@ -170,13 +170,13 @@ def inspect(state: Annotated[Optional[str], typer.Argument(
     _headless()
     from causal_tui.cli.commands import inspect as command
 
-    return command.run(_args(model, out, state=state, field=field, flip=flip, format=format or "table"))
+    return command.run(_args(model, out, on, state=state, field=field, flip=flip, format=format or "table"))
 
 
 @app.command(epilog=_examples("causal-tui probe", "causal-tui probe --model RUN_ID --format csv",
                               "causal-tui probe --sweep A1_C1 --format markdown"))
 @takes()
-def probe(*, model: ModelFlag, out: OutDirFlag,
+def probe(*, model: ModelFlag, out: OutDirFlag, on: RunOnFlag,
           sweep: Annotated[Optional[str], typer.Option("--sweep", metavar="NAME", rich_help_panel=OUTPUT,
                                                        help="A sweep under out/sweeps/: print its scorecard.")] = None,
           format: format_type(FORMATS) = None, recompute: Recompute = False):
@@ -184,14 +184,15 @@ def probe(*, model: ModelFlag, out: OutDirFlag,
     _headless()
     from causal_tui.cli.commands import report as command
 
-    return command.probe_command(_read_args(model, out, sweep, format=format or "table", recompute=recompute))
+    return command.probe_command(_read_args(model, out, sweep, format=format or "table", recompute=recompute,
+                                            device=on.device or "cpu"))
 
 
 @app.command(epilog=_examples("causal-tui plot probe.png", "causal-tui plot probe.svg --model RUN_ID",
                               "causal-tui plot scorecard.pdf --sweep A1_C1"))
 @takes()
 def plot(file: Annotated[Path, typer.Argument(metavar="FILE.png|svg|pdf", help="Where to draw it.")],
-         *, model: ModelFlag, out: OutDirFlag,
+         *, model: ModelFlag, out: OutDirFlag, on: RunOnFlag,
          sweep: Annotated[Optional[str], typer.Option("--sweep", metavar="NAME", rich_help_panel=OUTPUT,
                                                       help="A sweep under out/sweeps/: draw its scorecard.")] = None,
          recompute: Recompute = False):
@@ -199,14 +200,15 @@ def plot(file: Annotated[Path, typer.Argument(metavar="FILE.png|svg|pdf", help="
     _headless()
     from causal_tui.cli.commands import report as command
 
-    return command.plot_command(_read_args(model, out, sweep, plot=str(file), recompute=recompute))
+    return command.plot_command(_read_args(model, out, sweep, plot=str(file), recompute=recompute,
+                                           device=on.device or "cpu"))
 
 
 @app.command(epilog=_examples("causal-tui export --sweep A1_C1 --output a1c1.csv",
                               "causal-tui export --sweep A1_C1 --output a1c1.parquet",
                               "causal-tui export --model RUN_ID --output run.csv"))
 @takes()
-def export(*, model: ModelFlag, out: OutDirFlag,
+def export(*, model: ModelFlag, out: OutDirFlag, on: RunOnFlag,
            sweep: Annotated[Optional[str], typer.Option("--sweep", metavar="NAME", rich_help_panel=OUTPUT,
                                                         help="A sweep under out/sweeps/.")] = None,
            output: Annotated[Path, typer.Option("--output", metavar="FILE", rich_help_panel=OUTPUT,
@@ -218,7 +220,8 @@ def export(*, model: ModelFlag, out: OutDirFlag,
     _headless()
     from causal_tui.cli.commands import export as command
 
-    return command.run(_read_args(model, out, sweep, output=output, format=format, recompute=recompute))
+    return command.run(_read_args(model, out, sweep, output=output, format=format, recompute=recompute,
+                                  device=on.device or "cpu"))
 
 
 def _read_args(model: ModelFlag, out: OutDirFlag, sweep: str | None, **extra) -> Namespace:

@@ -18,7 +18,7 @@ import typer
 from causal_tui.data.dataset import DEFAULT_SEED, DEFAULT_SIZES
 from causal_tui.learners.registry import ARCH_SIZES, ARCHS
 from causal_tui.store.model_folder import DEFAULT_OUT
-from causal_tui.training.config import REPORT_TO, TrainingConfig
+from causal_tui.training.config import DEVICES, REPORT_TO, TrainingConfig
 from causal_tui.training.precision import CHOICES as PRECISIONS
 
 _D = TrainingConfig()
@@ -83,6 +83,13 @@ class ModelFlag:
 
 
 @dataclasses.dataclass
+class RunOnFlag:
+    device: Annotated[Optional[Literal[DEVICES]], typer.Option(
+        "--device", rich_help_panel=OUTPUT,
+        help="Where a model that must be loaded runs: cpu (the default: fastest for a tiny model), cuda or auto.")] = None
+
+
+@dataclasses.dataclass
 class TrainingFlags:
     arch: Annotated[Optional[Literal[ARCHS]], typer.Option(
         "--arch", rich_help_panel=TRAINING,
@@ -108,6 +115,9 @@ class TrainingFlags:
     report_to: Annotated[Optional[Literal[REPORT_TO]], typer.Option(
         "--report-to", rich_help_panel=TRAINING,
         help="tensorboard: event files in the run's folder (uv sync --extra tensorboard).")] = None
+    device: Annotated[Optional[Literal[DEVICES]], typer.Option(
+        "--device", rich_help_panel=TRAINING,
+        help="Where to train: auto (a GPU where torch sees one, the default), cpu or cuda.")] = None
     max_steps: Annotated[Optional[int], typer.Option(
         "--max-steps", metavar="N", rich_help_panel=TRAINING,
         help="Stop after N steps whatever the epochs.")] = None

@@ -84,6 +84,29 @@ def greedy(model, tokenizer, system: System, states, prefix=None, guess=None):
         return tokens.cpu().clone(), probs.cpu().clone()
 
 
+def greedy_batch(model, prompts, guess, fixed: int, eos: int, prompt_length: int, before_pass=None):
+    """Greedy completions of `prompts` ([N, P] ids) after `fixed` forced
+    completion tokens, by verify-and-correct passes over the rows still
+    wrong: exactly greedy decoding, with every pass a whole-sequence forward
+    (so a hook that changes one position's activation acts the same in each).
+    `before_pass(rows)`, if given, is told which rows (an index tensor) the
+    next forward pass runs. Returns the token id rows."""
+    import torch
+
+    tokens = guess.clone()
+    rows = torch.arange(len(prompts), device=prompts.device)
+    with torch.inference_mode(), runtime.autocast(model):
+        for _ in range(guess.shape[1] + 1):  # each pass fixes at least one more position of each row
+            if before_pass is not None:
+                before_pass(rows)
+            sub, _, pending = _verify_and_correct(model, prompts[rows], tokens[rows], fixed, eos, prompt_length, 1)
+            tokens[rows] = sub
+            rows = rows[pending]
+            if not len(rows):
+                break
+    return tokens
+
+
 def _caches(model) -> bool:
     """Whether the model can decode one token at a time from a key-value cache."""
     return bool(getattr(model, "_supports_cache_class", False) or getattr(model.config, "use_cache", False))
@@ -173,10 +196,23 @@ def teacher_forced_rows(model, sequences, labels):
     argmax at every completion position (through the eos) is the next target
     token: so one forward pass over [N, L] token ids checks all N states at
     once. `labels` marks those positions (-100 elsewhere: prompt, padding)."""
+    return teacher_forced(model, sequences, labels)[0]
+
+
+def teacher_forced(model, sequences, labels):
+    """teacher_forced_rows, and each position's top probability: where a row
+    is exact those are the probabilities greedy decoding gives its tokens."""
     import torch
 
     with torch.inference_mode(), runtime.autocast(model):
         logits = model(input_ids=sequences.to(model.device)).logits
-    predicted = logits[:, :-1].argmax(-1)
+    top_p, predicted = logits[:, :-1].float().softmax(-1).max(-1)
     target = labels[:, 1:].to(predicted.device)
-    return ((predicted == target) | (target == -100)).all(1).cpu()
+    return ((predicted == target) | (target == -100)).all(1).cpu(), top_p.cpu()
+
+
+def known_rows(system: System, sequences, top_p):
+    """Greedy's (token ids, probabilities) rows of exact teacher-forced
+    sequences: their completions (with eos) and the top probabilities there."""
+    start, length = system.prompt_length, system.completion_length + 1
+    return sequences[:, start:start + length], top_p[:, start - 1:start - 1 + length]

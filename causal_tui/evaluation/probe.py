@@ -146,21 +146,31 @@ def field_results(system: System, state: State, text: str, probs: list[float]) -
     return out
 
 
-def run(model, tokenizer, system: System, held_out=()) -> ProbeReport:
-    """Probe every state of the system."""
+def run(model, tokenizer, system: System, held_out=(), known=None) -> ProbeReport:
+    """Probe every state of the system. `known`: (states, token rows,
+    probability rows) already decoded by this very model (the last
+    --until-perfect check's): only the other states are decoded."""
+    import torch
+
     held = HeldOut(held_out)
     states = list(system.all_states)
-    token_rows, prob_rows = greedy(model, tokenizer, system, states)
+    done = dict(zip(known[0], zip(known[1], known[2]))) if known else {}
+    todo = [s for s in states if s not in done]
+    if todo:
+        tokens, probs = greedy(model, tokenizer, system, todo)
+        done.update(zip(todo, zip(tokens, probs)))
+    token_rows = torch.stack([done[s][0] for s in states])
+    prob_rows = torch.stack([done[s][1] for s in states])
     texts = decode_rows(tokenizer, token_rows)
     results = [StateResult(state, state in held, text, field_results(system, state, text, p), system.completion(state))
                for state, text, p in zip(states, texts, prob_rows.tolist())]
     return ProbeReport(results, system, held)
 
 
-def probe_saved(folder):
+def probe_saved(folder, device: str = "cpu"):
     """Load the model saved in `folder` and probe it: (ProbeReport, manifest).
     Plain data, so the dashboard can run it in its helper process."""
     from causal_tui.learners import loading
 
-    loaded = loading.load(folder)
+    loaded = loading.load(folder, device)
     return run(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out), loaded.manifest

@@ -28,8 +28,10 @@ class LoadedModel:
         return held_out_states(self.manifest, self.system)
 
 
-def load(folder: Path) -> LoadedModel:
-    """Load model, tokenizer and manifest; UserError says what is missing or broken."""
+def load(folder: Path, device: str = "cpu") -> LoadedModel:
+    """Load model, tokenizer and manifest; UserError says what is missing or
+    broken. `device`: cpu (reading a tiny model is fastest there), cuda, or
+    auto (CUDA where torch sees a GPU)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError(f"no model at {folder}/: train one with `causal-experiment --train`")
@@ -59,6 +61,13 @@ def load(folder: Path) -> LoadedModel:
             + (f", lacks {missing!r}" if missing else "") + ")"
         )
     model.eval()
+    if device != "cpu":
+        import torch
+
+        if device == "cuda" and not torch.cuda.is_available():
+            raise UserError("--device cuda: torch sees no CUDA device here (use --device cpu or auto)")
+        if torch.cuda.is_available():
+            model.to("cuda")
     from causal_tui.learners import runtime
 
     # Decoded as it was trained: models from before precisions were recorded are fp32.

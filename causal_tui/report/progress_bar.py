@@ -41,7 +41,9 @@ class ProgressBar:
             if self.task is None and event.text == "training":
                 self.task = self.bar.add_task("training", total=None, loss="-", eval="-", rate="")
             elif self.task is None:
-                self.console.print(f"[dim]{event.text}...[/]")
+                # A phase ("loading torch and transformers") goes on; a sentence is said once.
+                ending = "" if event.text.endswith((")", ".")) else "…"
+                self.console.print(f"[dim]{event.text}{ending}[/]", highlight=False)
             else:
                 self.bar.update(self.task, description=event.text)
         elif isinstance(event, Progress) and self.task is not None:

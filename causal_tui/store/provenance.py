@@ -24,6 +24,10 @@ KEYS = ("causal_tui", "git_commit", "git_dirty", "python", "torch", "transformer
         "precision", "command", "started_at", "finished_at")
 """Every key a provenance record has (tests check each is filled)."""
 
+TRAINING_KEYS = ("precision_choice",)
+"""Added by a training (run.json, the model's manifest): how `--precision` was
+decided, with the measured bf16/fp32 ratio where `auto` measured one."""
+
 _CALL: contextvars.ContextVar[str | None] = contextvars.ContextVar("causal_tui_call", default=None)
 
 

@@ -21,6 +21,9 @@ from causal_tui.systems.system import System
 from causal_tui.training.config import TrainingConfig
 from causal_tui.training.progress import Progress
 
+RUN_ID_FILE = "run_id"
+"""In a seed's folder: the id of the run that recorded it in out/runs/."""
+
 
 @dataclass(frozen=True)
 class SeedJob:
@@ -104,7 +107,7 @@ def threads_per_job(jobs: int) -> int:
 
 def record_seed(out_dir: Path, name: str, seed_folder: Path, job: SeedJob) -> str:
     """A finished seed joins the run history (out/runs/), model linked, not
-    copied; its probe.json then names the run (every row of an export traces back to one)."""
+    copied; its folder then names the run (every row of an export traces back to one)."""
     final = model_folder.final_dir(seed_folder)
     manifest = model_folder.read_manifest(final) or {}
     probe = json.loads((seed_folder / PROBE_FILE).read_text())
@@ -114,5 +117,5 @@ def record_seed(out_dir: Path, name: str, seed_folder: Path, job: SeedJob) -> st
     losses = json.loads(losses_path.read_text()) if losses_path.exists() else None
     runs.finish(out_dir, run_id, "finished", model_dir=final, manifest=manifest, predictions=probe["predictions"],
                 losses=losses, steps=probe.get("steps"), seconds=(manifest.get("metrics") or {}).get("seconds"))
-    atomic.write_text(seed_folder / PROBE_FILE, json.dumps({**probe, "run_id": run_id}) + "\n")
+    atomic.write_text(seed_folder / RUN_ID_FILE, run_id + "\n")
     return run_id

@@ -44,7 +44,7 @@ def stop_requested() -> bool:
     return STOP is not None and STOP.is_set()
 
 
-def _worker(inbox, outbox, stop, threads: int) -> None:
+def _worker(inbox, outbox, stop, threads: int, index: int = 0) -> None:
     global STOP, STEPS, CURRENT
     # Ctrl+C reaches every process of the terminal's group; only the parent decides.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -54,6 +54,8 @@ def _worker(inbox, outbox, stop, threads: int) -> None:
     from causal_tui.store import logs
 
     torch.set_num_threads(threads)
+    if torch.cuda.is_available() and torch.cuda.device_count() > 1:
+        torch.cuda.set_device(index % torch.cuda.device_count())  # one GPU a worker, in turn
     logs.setup(console=False)
     while True:
         item = inbox.get()
@@ -81,7 +83,8 @@ class LocalPool:
 
     def _start_worker(self) -> dict:
         inbox = self.ctx.Queue()
-        process = self.ctx.Process(target=_worker, args=(inbox, self.outbox, self.stop, self.threads), daemon=True)
+        process = self.ctx.Process(target=_worker, args=(inbox, self.outbox, self.stop, self.threads,
+                                                         len(self.workers)), daemon=True)
         in_main = threading.current_thread() is threading.main_thread()
         # Started with SIGINT ignored, so a Ctrl+C while it imports cannot kill it mid-start.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None

@@ -14,6 +14,7 @@ from causal_tui.science import tidy
 from causal_tui.science.scorecard import is_grid
 from causal_tui.store import model_folder
 from causal_tui.store.runs import PROBE_FILE
+from causal_tui.sweeps.job import RUN_ID_FILE
 from causal_tui.sweeps.layout import SCORECARD_FILE, SWEEP_FILE, seed_dir, sweep_dir
 from causal_tui.systems.catalog import from_manifest
 from causal_tui.systems.holdout import HeldOut
@@ -56,13 +57,15 @@ def _seed_model(folder: Path) -> dict:
     precision = probe.get("precision")
     if precision is None:  # seeds from before probe.json named it
         precision = (model_folder.read_manifest(model_folder.final_dir(folder)) or {}).get("precision", "fp32")
-    return {"seed": probe["seed"], "run_id": probe.get("run_id"), "precision": precision,
+    run_id = folder / RUN_ID_FILE
+    return {"seed": probe["seed"], "run_id": run_id.read_text().strip() if run_id.exists() else None,
+            "precision": precision,
             "predictions": probe["predictions"], "probabilities": probe.get("probabilities")}
 
 
-def probe_of(folder: Path, recompute: bool = False) -> tuple[ProbeReport, dict]:
+def probe_of(folder: Path, recompute: bool = False, device: str = "cpu") -> tuple[ProbeReport, dict]:
     """A saved model's probe and manifest: the recorded one where it belongs
-    to the weights in the folder (no torch), else computed from the model."""
+    to the model in the folder (no torch), else computed from the model (on `device`)."""
     folder = Path(folder)
     manifest = model_folder.read_manifest(folder) if folder.is_dir() else None
     record = None if recompute or manifest is None else model_folder.read_probe(folder)
@@ -70,12 +73,12 @@ def probe_of(folder: Path, recompute: bool = False) -> tuple[ProbeReport, dict]:
         return ProbeReport.from_record(record, model_folder.system_of(manifest)), manifest
     from causal_tui.evaluation.probe import probe_saved
 
-    return probe_saved(folder)  # loading says in one line what is missing or broken
+    return probe_saved(folder, device)  # loading says in one line what is missing or broken
 
 
-def model_rows(folder: Path, recompute: bool = False) -> list[dict]:
+def model_rows(folder: Path, recompute: bool = False, device: str = "cpu") -> list[dict]:
     """One saved model's tidy table (tidy.COLUMNS; sweep and configuration empty)."""
-    report, manifest = probe_of(folder, recompute)
+    report, manifest = probe_of(folder, recompute, device)
     record = report.record()
     config = manifest.get("config") or {}
     model = {"seed": config.get("seed"), "run_id": manifest.get("run_id"),

@@ -49,12 +49,16 @@ class ReportingCallback(TrainerCallback):
             control.should_save = False
         return control
 
+    def evaluated(self, state, loss: float) -> None:
+        """The validation loss at an epoch's end (WeightedEvaluation measures it)."""
+        self.last_eval_loss = loss
+        self.evals.append([state.global_step, loss])
+        self.report(Evaluated(state.global_step, float(state.epoch or 0), loss))
+
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}
         if "eval_loss" in logs:
-            self.last_eval_loss = float(logs["eval_loss"])
-            self.evals.append([state.global_step, self.last_eval_loss])
-            self.report(Evaluated(state.global_step, float(state.epoch or 0), self.last_eval_loss))
+            self.evaluated(state, float(logs["eval_loss"]))
         elif "loss" in logs:
             self.last_loss = float(logs["loss"])
             self.losses.append([state.global_step, self.last_loss])
@@ -68,8 +72,49 @@ class ReportingCallback(TrainerCallback):
             ))
 
 
+class WeightedEvaluation(TrainerCallback):
+    """The validation loss at each epoch's end, from each distinct validation
+    state once, weighted by how often it occurs: what the Trainer's evaluation
+    of every line gives (one state's lines are identical), in one forward pass
+    over at most 2^n sequences instead of thousands.
+
+    The Trainer averages each batch's token losses and weighs batches by their
+    size: over lines of one completion length (every bundled system) that is
+    the mean of the lines' own token-mean losses, which is what this computes."""
+
+    def __init__(self, model, sequences, labels, weights, reporting: ReportingCallback):
+        self.model, self.sequences, self.labels, self.reporting = model, sequences, labels, reporting
+        self.weights = weights
+
+    def loss(self) -> float:
+        import torch
+
+        from causal_tui.learners import runtime
+
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.inference_mode(), runtime.autocast(self.model):
+                logits = self.model(input_ids=self.sequences.to(self.model.device)).logits
+        finally:
+            self.model.train(was_training)
+        target = self.labels[:, 1:].to(logits.device)
+        per_token = torch.nn.functional.cross_entropy(logits[:, :-1].float().transpose(1, 2), target,
+                                                      ignore_index=-100, reduction="none")
+        counted = (target != -100).sum(1)
+        per_line = per_token.sum(1) / counted
+        weights = self.weights.to(per_line.device, per_line.dtype)
+        return float((per_line * weights).sum() / weights.sum())
+
+    def on_epoch_end(self, args, state, control, **kwargs):
+        self.reporting.evaluated(state, self.loss())
+        return control
+
+
 class PerfectionCallback(TrainerCallback):
     """Ends training as soon as every trained state is exact (--until-perfect).
+    The probe that follows reuses that check's pass for the trained states
+    (`known`): training stops right after it, so the weights are the same.
 
     Checked every `every` steps with one teacher-forced forward pass over the
     trained states' full sequences (see evaluation/decoding.py)."""
@@ -79,10 +124,14 @@ class PerfectionCallback(TrainerCallback):
     them still fails (most of training), a check costs a forward pass over 4
     sequences instead of all of them."""
 
-    def __init__(self, model, sequences, labels, every: int, report: Reporter | None = None):
+    def __init__(self, model, sequences, labels, every: int, report: Reporter | None = None, states=()):
         self.model, self.sequences, self.labels, self.every = model, sequences, labels, every
         self.report = report or (lambda event: None)
+        self.states = list(states)
+        """The states the sequences are of, in order (for `known`)."""
         self.reached: tuple[int, float] | None = None
+        self.top_p = None
+        """The top probabilities of the check that found every state exact."""
         self.suspects = list(range(min(self.SUSPECTS, len(sequences))))
         self._start = time.perf_counter()
 
@@ -92,7 +141,7 @@ class PerfectionCallback(TrainerCallback):
     def on_step_end(self, args, state, control, **kwargs):
         if state.global_step % self.every:
             return control
-        from causal_tui.evaluation.decoding import teacher_forced_rows
+        from causal_tui.evaluation.decoding import teacher_forced, teacher_forced_rows
 
         was_training = self.model.training
         self.model.eval()  # no dropout: judge what greedy decoding would do
@@ -100,13 +149,25 @@ class PerfectionCallback(TrainerCallback):
             suspects = self.suspects
             if not teacher_forced_rows(self.model, self.sequences[suspects], self.labels[suspects]).all():
                 return control
-            rows = teacher_forced_rows(self.model, self.sequences, self.labels)
+            rows, top_p = teacher_forced(self.model, self.sequences, self.labels)
         finally:
             self.model.train(was_training)
         failing = (~rows).nonzero().flatten().tolist()
         self.suspects = failing[: self.SUSPECTS] or self.suspects
         if not failing:
+            self.top_p = top_p
             self.reached = (state.global_step, time.perf_counter() - self._start)
             self.report(Status(f"every trained state exact at step {state.global_step}"))
             control.should_training_stop = True
         return control
+
+
+def known(perfection: PerfectionCallback | None, system):
+    """The trained states' greedy rows from the check that stopped training
+    (states, tokens, probabilities), for the probe; None where there is none."""
+    if perfection is None or perfection.reached is None or perfection.top_p is None:
+        return None
+    from causal_tui.evaluation.decoding import known_rows
+
+    tokens, probs = known_rows(system, perfection.sequences, perfection.top_p)
+    return perfection.states, tokens, probs

@@ -11,11 +11,12 @@ from causal_tui.learners.registry import ARCH_SIZES, ARCHS
 from causal_tui.training.precision import CHOICES
 
 REPORT_TO = ("none", "tensorboard")
+DEVICES = ("auto", "cpu", "cuda")
 
 FLAGS: dict[str, str] = {
     "arch": "arch", "epochs": "epochs", "lr": "learning_rate", "batch_size": "batch_size", "n_embd": "n_embd",
     "n_layer": "n_layer", "n_head": "n_head", "report_to": "report_to", "precision": "precision",
-    "max_steps": "max_steps", "until_perfect": "until_perfect",
+    "max_steps": "max_steps", "until_perfect": "until_perfect", "device": "device",
 }
 """The training flags of the command lines (and keys of an experiment file's
 [training] table, '-' written '_') -> the TrainingConfig field each sets."""
@@ -53,6 +54,8 @@ class TrainingConfig:
     """auto (bf16 where the CPU or GPU has it, else fp32), fp32 or bf16 (autocast)."""
     report_to: str = "none"
     """none, or tensorboard: the Trainer writes event files into the run's folder."""
+    device: str = "auto"
+    """auto (CUDA where torch sees a GPU, else the CPU), cpu or cuda."""
 
     def validate(self) -> None:
         """UserError for values the Trainer would choke on later."""
@@ -72,6 +75,8 @@ class TrainingConfig:
             if importlib.util.find_spec("tensorboard") is None:
                 raise UserError("--report-to tensorboard needs TensorBoard: install it with "
                                 "`uv sync --extra tensorboard`")
+        if self.device not in DEVICES:
+            raise UserError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
         if self.precision not in CHOICES:
             raise UserError(f"precision must be one of {', '.join(CHOICES)}, got {self.precision!r}")
         if self.arch not in ARCHS:

@@ -1,7 +1,8 @@
 """Which precision a training uses: fp32, or bfloat16 autocast where the hardware has it.
 
-`auto` picks bf16 on CPUs with bfloat16 instructions (AVX512-BF16 or AMX)
-and on CUDA devices that support it, fp32 elsewhere. Training in bf16 uses
+`auto` picks bf16 where the hardware has bfloat16 units (AVX512-BF16 or AMX,
+or a CUDA device that supports it) and a short calibration shows it at least
+10% faster here (calibration.py, which also resolves `auto`), fp32 elsewhere. Training in bf16 uses
 the Trainer's own `bf16=True` (torch.autocast; the weights stay fp32); the
 model remembers it (learners/runtime.py)."""
 
@@ -32,16 +33,3 @@ def cuda_has_bf16() -> bool:
     import torch
 
     return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-
-
-def resolve(requested: str) -> str:
-    """'auto' -> 'bf16' or 'fp32' for this machine; the others as they are."""
-    if requested not in CHOICES:
-        raise ValueError(f"precision must be one of {', '.join(CHOICES)}, got {requested!r}")
-    if requested != "auto":
-        return requested
-    import torch
-
-    if torch.cuda.is_available():
-        return "bf16" if cuda_has_bf16() else "fp32"
-    return "bf16" if cpu_has_bf16() else "fp32"

@@ -13,14 +13,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from collections import Counter
+
 from causal_tui.data.dataset import Dataset
 from causal_tui.data.dataset import summary as dataset_summary
+from causal_tui.errors import UserError
 from causal_tui.evaluation import probe
 from causal_tui.learners import registry, runtime
 from causal_tui.store import logs, model_folder, provenance, runs
 from causal_tui.systems.catalog import manifest_entry
 from causal_tui.systems.system import System
-from causal_tui.training import precision
 from causal_tui.training.config import TrainingConfig
 from causal_tui.training.encode import TensorExamples, collate, encode_split
 from causal_tui.training.progress import Reporter, Status
@@ -66,6 +68,8 @@ class Run:
     """The ReportingCallback (stopped, last losses)."""
     perfection: object | None
     """The PerfectionCallback with --until-perfect, else None."""
+    choice: object = None
+    """The precision used and why (calibration.Choice)."""
 
 
 def make_run(
@@ -84,17 +88,20 @@ def make_run(
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     from causal_tui.data import tokenizer as tok_mod
-    from causal_tui.training.callbacks import PerfectionCallback, ReportingCallback
+    from causal_tui.training import calibration
+    from causal_tui.training.callbacks import PerfectionCallback, ReportingCallback, WeightedEvaluation
 
     logs.route_transformers()
+    report = report or (lambda event: None)
+    device = _device(config.device)
     torch.manual_seed(config.seed)
     system = dataset.system
     tokenizer = tok_mod.build(system)
     model = build_model(config, tokenizer, system)
-    used = precision.resolve(config.precision)
-    runtime.mark(model, used)
+    choice = calibration.choose(config.precision, device)
+    report(Status(choice.text()))
+    runtime.mark(model, choice.used)
     train_set = TensorExamples(*encode_split(tokenizer, dataset.splits["train"], system))
-    valid_set = TensorExamples(*encode_split(tokenizer, dataset.splits["valid"], system))
     run_dir = model_folder.prepare_run_dir(out_dir)
 
     args = TrainingArguments(
@@ -105,21 +112,25 @@ def make_run(
         per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=256,
         seed=config.seed,
-        eval_strategy="epoch",
+        eval_strategy="no",  # WeightedEvaluation gives the same loss at each epoch's end, far cheaper
         save_strategy="epoch",
         save_total_limit=2,
         logging_strategy="steps",
         logging_steps=config.logging_steps,
         report_to="none",  # TensorBoard is added below with the folder it writes to
         disable_tqdm=True,
-        use_cpu=not torch.cuda.is_available(),
-        bf16=used == "bf16",
+        use_cpu=device == "cpu",
+        bf16=choice.used == "bf16",
         dataloader_num_workers=0,
         remove_unused_columns=False,
     )
     reporting = ReportingCallback(report, should_stop)
     perfection = None
-    callbacks = [reporting, *extra_callbacks]
+    valid = Counter(dataset.splits["valid"])
+    valid_states = sorted(valid)
+    evaluation = WeightedEvaluation(model, *encode_split(tokenizer, valid_states, system),
+                                    torch.tensor([valid[s] for s in valid_states]), reporting)
+    callbacks = [reporting, evaluation, *extra_callbacks]
     if config.report_to == "tensorboard":
         # The Trainer's own TensorBoard integration, writing into the run's folder.
         from torch.utils.tensorboard import SummaryWriter
@@ -128,20 +139,29 @@ def make_run(
         callbacks.append(TensorBoardCallback(SummaryWriter(log_dir=str(logging_dir or Path(out_dir) / "tensorboard"))))
     if config.until_perfect:
         trained = dataset.trained_states
-        perfection = PerfectionCallback(model, *encode_split(tokenizer, trained, system), config.check_every, report)
+        perfection = PerfectionCallback(model, *encode_split(tokenizer, trained, system), config.check_every, report,
+                                        states=trained)
         callbacks.append(perfection)
     trainer = Trainer(
         model=model,
         args=args,
         data_collator=collate,
         train_dataset=train_set,
-        eval_dataset=valid_set,
         callbacks=callbacks,
     )
     # They print to the terminal; progress goes through our callback only.
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
-    return Run(trainer, model, tokenizer, run_dir, reporting, perfection)
+    return Run(trainer, model, tokenizer, run_dir, reporting, perfection, choice)
+
+
+def _device(asked: str) -> str:
+    """'cpu' or 'cuda' for --device auto|cpu|cuda (auto: CUDA where torch sees a GPU)."""
+    import torch
+
+    if asked == "cuda" and not torch.cuda.is_available():
+        raise UserError("--device cuda: torch sees no CUDA device here (use --device cpu or auto)")
+    return "cuda" if asked == "cuda" or (asked == "auto" and torch.cuda.is_available()) else "cpu"
 
 
 def train(
@@ -205,7 +225,10 @@ def _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_o
 
     report(Status("probing"))
     run.model.eval()
-    result = probe.run(run.model, run.tokenizer, dataset.system, dataset.omitted)
+    from causal_tui.training.callbacks import known
+
+    result = probe.run(run.model, run.tokenizer, dataset.system, dataset.omitted,
+                       known=known(run.perfection, dataset.system))
     metrics = {
         "steps": steps,
         "seconds": round(seconds, 2),
@@ -215,8 +238,8 @@ def _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_o
         "perfect_after_s": round(perfect[1], 2) if perfect else None,
     }
     used = runtime.of(run.model)
-    manifest = build_manifest(dataset, config, used, metrics, result.summary(), run_id,
-                              provenance=provenance.collect(used, started_at, provenance.now()))
+    record = {**provenance.collect(used, started_at, provenance.now()), "precision_choice": run.choice.record()}
+    manifest = build_manifest(dataset, config, used, metrics, result.summary(), run_id, provenance=record)
     report(Status("saving"))
     final = model_folder.save(model_folder.final_dir(out_dir), run.model, run.tokenizer, manifest, result.record())
     logger.info(f"saved {final}/ after {steps} steps in {seconds:.1f}s; {result.summary_line()}")
@@ -227,6 +250,8 @@ def _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_o
 
 def _fit(run: Run, resume: bool) -> float:
     """Run the Trainer (from the last checkpoint with `resume`); its seconds."""
+    import gc
+
     from loguru import logger
 
     start = time.perf_counter()
@@ -237,7 +262,13 @@ def _fit(run: Run, resume: bool) -> float:
         # Checkpoints belong to one run: an older run's would be what --resume picks up.
         for old in run.run_dir.glob("checkpoint-*"):
             shutil.rmtree(old, ignore_errors=True)
-    run.trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    # What is alive now (torch, transformers, the model) outlives the training: the
+    # Trainer's full collection when it ends (0.3 s here) need not walk through all of it.
+    gc.freeze()
+    try:
+        run.trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    finally:
+        gc.unfreeze()
     return time.perf_counter() - start
 
 

@@ -23,7 +23,7 @@ def run(args) -> int:
     if args.sweep_name is not None:
         rows = results.sweep_rows(args.out_dir, args.sweep_name)
     else:
-        rows = results.model_rows(model_folder_of(args.model, args.out_dir), args.recompute)
+        rows = results.model_rows(model_folder_of(args.model, args.out_dir), args.recompute, args.device)
     table_files.write(rows, list(COLUMNS), output, fmt)
     print(f"wrote {output}: {len(rows):,} rows ({', '.join(COLUMNS)})")
     return 0

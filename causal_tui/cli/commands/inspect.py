@@ -16,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     from causal_tui.report import inspect_tables
 
     folder = model_folder_of(args.model, args.out_dir)
-    loaded = loading.load(folder)
+    loaded = loading.load(folder, args.device or "cpu")
     system = loaded.system
     state = None
     if args.state:

@@ -22,7 +22,8 @@ def _probe(args):
     """The model's probe: the one saved with it (no torch), unless --recompute."""
     from causal_tui.sweeps.results import probe_of
 
-    return probe_of(model_folder_of(args.model, args.out_dir), getattr(args, "recompute", False))[0]
+    return probe_of(model_folder_of(args.model, args.out_dir), getattr(args, "recompute", False),
+                    getattr(args, "device", "cpu"))[0]
 
 
 def probe_command(args: argparse.Namespace) -> int:
