@@ -420,12 +420,33 @@ def inspect_ms(model, tok, repeats: int, system=SEED) -> dict:
     found = inspector.one_state(model, tok, system, state, completion, ["newD"], ["D"])
     complete = not any("not_applicable" in part for part in
                        (found["attention"]["newD"], found["logit_lens"], found["tracing"]["newD"]["D"]))
+    from causal_tui.interpret import interchange
+
+    def iia():
+        out = inspector.iia(model, tok, system, HeldOut.parse_list(HELD_OUT))
+        iia.sites = sum(len(e["layers"]) * len(e["positions"]) for e in out.values())
+        iia.pairs = sum(e["pairs"] for e in out.values())
+
+    iia_ms = median_ms(iia) if repeats < 5 else _median_of(iia, 3)
     return {
+        "iia_all_pairs_all_sites_s": round(iia_ms / 1000, 2),
+        "iia_sites": iia.sites, "iia_pairs": iia.pairs, "iia_variables": list(interchange.variables(system)),
         "all_states_ms": median_ms(lambda: inspector.overview(model, tok, system, ())),
         "one_state_ms": median_ms(lambda: inspector.one_state(model, tok, system, state, completion, ["newD"], ["D"])),
         "one_state_complete": complete,
         # An untrained model's completion may lack the field: then there is nothing to trace.
     }
+
+
+def _median_of(fn, repeats: int) -> float:
+    """Milliseconds, median of `repeats` after one warm-up: for calls of seconds."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t) * 1000)
+    return statistics.median(times)
 
 
 def probe_256(config: TrainingConfig, sizes: dict, max_steps: int, repeats: int, workdir: Path) -> dict:
@@ -657,6 +678,8 @@ def print_table(r: dict) -> None:
     t.add_row("inspect: do() + graph, all 32 states: median ms", f"{r['inspect']['all_states_ms']:.1f}")
     t.add_row("inspect: attention + lens + tracing, one state: median ms",
               f"{r['inspect']['one_state_ms']:.1f}" + ("" if r["inspect"]["one_state_complete"] else " (incomplete)"))
+    t.add_row(f"interchange (--iia): {r['inspect']['iia_pairs']} pairs x {r['inspect']['iia_sites']} sites: s",
+              f"{r['inspect']['iia_all_pairs_all_sites_s']:.2f}")
     p256 = r["probe_256"]
     t.add_row(f"probe, 256 states (parity8, {p256['precision']}, {p256['trained_exact'][0]}/"
               f"{p256['trained_exact'][1]} exact after {p256['steps']} steps): median ms", f"{p256['ms_median']:.1f}")

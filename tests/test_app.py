@@ -366,6 +366,15 @@ async def test_the_inspect_screen_looks_at_the_state_under_the_probe_cursor(work
             await settled(pilot)
             assert app.screen.query_one(TabbedContent).active == f"tab-{tab}"
         assert "Causal tracing: newD" in text_of(app.screen.query_one("#inspect-tracing"))
+        assert app.session.inspect.iia is None  # computed only when its tab opens
+        await pilot.press("right")
+        await wait_for(pilot, lambda: app.session.inspect.iia is not None, what="the interchange report")
+        await settled(pilot)
+        assert app.screen.query_one(TabbedContent).active == "tab-iia"
+        text = text_of(app.screen.query_one("#inspect-iia"))
+        assert "Interchange: where is newB held? (up to newD)" in text and "best site for newB" in text
+        assert app.session.inspect.iia["newB"]["pairs"] == 512
+        await pilot.press("left")
         await pilot.press("f")  # the next field
         await wait_for(pilot, lambda: app.session.inspect.report is not None and app.session.inspect.report["field"] == "sum1")
         await settled(pilot)

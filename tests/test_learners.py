@@ -103,3 +103,35 @@ def test_unknown_arch_is_refused_in_one_line(workdir, capsys):
     assert tui_main(["--train-only", "--arch", "rnn"]) == 2
     err = capsys.readouterr().err
     assert "'rnn' is not one of" in err and len(err.strip().splitlines()) == 1
+
+
+def test_interchange_sites_of_the_lstm_and_the_mlp(trained_learners, capsys):
+    import torch
+
+    from causal_tui.cli.main import tui_main
+    from causal_tui.interpret import interchange as ic
+    from causal_tui.learners import loading
+
+    for arch in ("lstm", "mlp"):
+        _, folder = trained_learners[arch]
+        loaded = loading.load(model_folder.final_dir(folder))
+        model, tok = loaded.model, loaded.tokenizer
+        prep = ic.prepare(model, tok, SEED, loaded.held_out)
+        ps = ic.pair_set(prep, tok, "newB", ic.pairs_of(SEED, "newB"))
+        if arch == "lstm":
+            # Layer by layer, the captured h of the last layer is the stacked LSTM's own output.
+            ids = torch.cat([prep.prompts, prep.answers.tokens[:, :-1]], 1)
+            with torch.inference_mode():
+                whole, _ = model.lstm(model.embed(ids))
+            last = prep.vectors[str(model.config.n_layer - 1)]
+            assert torch.allclose(last[..., :model.config.n_embd], whole, atol=1e-5)
+        position = 6 if arch == "lstm" else None
+        # Writing back the vector the run computed changes nothing, at every layer.
+        for layer in prep.sites.layers:
+            same = ic.patched_tokens(model, tok, prep, ps, layer, position, lambda rows, current: current)
+            assert torch.equal(same, prep.answers.tokens[ps.base.cpu()]), (arch, layer)
+        assert tui_main(["inspect", "--iia", "--format", "json", "--out-dir", str(folder)]) == 0
+        entry = json.loads(capsys.readouterr().out)["iia"]["newB"]
+        assert entry["arch"] == arch and entry["layers"] == [str(i) for i in range(model.config.n_layer)]
+        assert entry["positions"] == (list(range(16)) if arch == "lstm" else [None])
+        assert all(0 <= x <= 1 for row in entry["iia"] for x in row)

@@ -50,6 +50,15 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
         assert stats["accuracy"] == pytest.approx(sum(stats["per_seed"]) / 3)
     for k in range(3):
         assert (folder / f"seed-{k}" / "tiny-gpt2-causal" / "final" / "causal-tui.json").exists()
+    # Where each seed holds newB: its best interchange site, over seeds with the seed-level interval.
+    iia = card["iia"]["newB"]
+    assert len(iia["sites"]) == 3 and {"layer", "position"} <= set(iia["sites"][0])
+    for part, pairs in (("held_out", 4 * 16), ("trained", 28 * 16)):
+        s = iia[part]
+        assert s["total"] == 3 * pairs and s["seeds_counted"] == 3
+        lo, hi = s["interval95"]
+        assert 0 <= lo <= s["seed_mean"] <= hi <= 1
+    assert "Interchange over seeds" in out
 
     # Resume: a fourth seed is trained, the first three are not.
     before = {k: (folder / f"seed-{k}" / "probe.json").stat().st_mtime_ns for k in range(3)}

@@ -153,6 +153,7 @@ Recompute = Annotated[bool, typer.Option("--recompute", rich_help_panel=OUTPUT,
 
 
 @app.command(epilog=_examples("causal-tui inspect", "causal-tui inspect 0,1,0,1,1 --field newD --flip D",
+                              "causal-tui inspect --iia", "causal-tui inspect --iia --variable newB --das",
                               "causal-tui inspect --model RUN_ID --format json"))
 @takes()
 def inspect(state: Annotated[Optional[str], typer.Argument(
@@ -165,12 +166,23 @@ def inspect(state: Annotated[Optional[str], typer.Argument(
             flip: Annotated[Optional[str], typer.Option("--flip", metavar="INPUT",
                                                         help="The input tracing flips (default: the first "
                                                              "the field depends on).")] = None,
+            iia: Annotated[bool, typer.Option("--iia", help="Interchange interventions: where inside the model, if "
+                                                            "anywhere, each intermediate variable (newB) is held.")] = False,
+            variable: Annotated[Optional[str], typer.Option("--variable", metavar="V",
+                                                            help="With --iia: only this variable (default: every "
+                                                                 "equation output a later equation reads).")] = None,
+            das: Annotated[bool, typer.Option("--das", help="With --iia: also learn a rotation at each layer and "
+                                                            "interchange a subspace only (alignment search).")] = False,
+            das_dims: Annotated[Optional[int], typer.Option("--das-dims", metavar="K", min=1,
+                                                            help="With --das: the subspace's dimension "
+                                                                 "(default 1).")] = None,
             format: format_type(("table", "json")) = None):
-    """Look inside a model: do() on its answers, its graph, one state."""
+    """Look inside a model: do() on its answers, its graph, one state, where it holds each variable."""
     _headless()
     from causal_tui.cli.commands import inspect as command
 
-    return command.run(_args(model, out, on, state=state, field=field, flip=flip, format=format or "table"))
+    return command.run(_args(model, out, on, state=state, field=field, flip=flip, iia=iia, variable=variable,
+                             das=das, das_dims=das_dims, format=format or "table"))
 
 
 @app.command(epilog=_examples("causal-tui probe", "causal-tui probe --model RUN_ID --format csv",

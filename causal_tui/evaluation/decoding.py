@@ -84,22 +84,38 @@ def greedy(model, tokenizer, system: System, states, prefix=None, guess=None):
         return tokens.cpu().clone(), probs.cpu().clone()
 
 
-def greedy_batch(model, prompts, guess, fixed: int, eos: int, prompt_length: int, before_pass=None):
+def greedy_batch(model, prompts, guess, fixed: int, eos: int, prompt_length: int, before_pass=None, past=None,
+                 verify_passes: int = 1):
     """Greedy completions of `prompts` ([N, P] ids) after `fixed` forced
-    completion tokens, by verify-and-correct passes over the rows still
-    wrong: exactly greedy decoding, with every pass a whole-sequence forward
-    (so a hook that changes one position's activation acts the same in each).
-    `before_pass(rows)`, if given, is told which rows (an index tensor) the
-    next forward pass runs. Returns the token id rows."""
+    completion tokens, exactly: one verify-and-correct pass over every row,
+    then, for the rows still wrong, more such passes (a few rows, or a model
+    without a cache) or cached one-token decoding. `before_pass(rows, offset)`,
+    if given, is told before every forward pass which rows (an index tensor)
+    it runs and the position its first token stands at: a hook that changes
+    one position's activation acts the same in each. `verify_passes`: how
+    many passes before the rows left go on by cached decoding (more where the
+    guess is usually nearly right). `past(rows)`, if given,
+    returns (a key-value cache of those rows' first `start` positions, start):
+    the passes then run from there on (the prefix they share is computed once).
+    Returns the token id rows."""
     import torch
 
     tokens = guess.clone()
     rows = torch.arange(len(prompts), device=prompts.device)
+    cached = _caches(model)
     with torch.inference_mode(), runtime.autocast(model):
-        for _ in range(guess.shape[1] + 1):  # each pass fixes at least one more position of each row
+        for done in range(guess.shape[1] + 1):  # each pass fixes at least one more position of each row
+            prefix = past(rows) if past is not None else None
             if before_pass is not None:
-                before_pass(rows)
-            sub, _, pending = _verify_and_correct(model, prompts[rows], tokens[rows], fixed, eos, prompt_length, 1)
+                before_pass(rows, prefix[1] if prefix else 0)
+            if cached and len(rows) > SMALL_REMAINDER and done >= verify_passes:
+                sub, _ = _cached(model, prompts[rows], tokens[rows, :fixed], guess.shape[1], eos,
+                                 on_step=None if before_pass is None else lambda offset: before_pass(rows, offset),
+                                 past=prefix)
+                tokens[rows] = sub
+                break
+            sub, _, pending = _verify_and_correct(model, prompts[rows], tokens[rows], fixed, eos, prompt_length, 1,
+                                                  past=prefix)
             tokens[rows] = sub
             rows = rows[pending]
             if not len(rows):
@@ -109,12 +125,16 @@ def greedy_batch(model, prompts, guess, fixed: int, eos: int, prompt_length: int
 
 def _caches(model) -> bool:
     """Whether the model can decode one token at a time from a key-value cache."""
-    return bool(getattr(model, "_supports_cache_class", False) or getattr(model.config, "use_cache", False))
+    # GPT-2 decodes from a cache whatever its config's use_cache says (the
+    # Trainer saves it off); our LSTM and MLP have none.
+    return bool(getattr(model.config, "model_type", None) == "gpt2" or getattr(model, "_supports_cache_class", False)
+                or getattr(model.config, "use_cache", False))
 
 
-def _verify_and_correct(model, prompts, guess, fixed: int, eos: int, prompt_length: int, passes: int):
+def _verify_and_correct(model, prompts, guess, fixed: int, eos: int, prompt_length: int, passes: int, past=None):
     """Up to `passes` verify-and-correct passes. Returns (tokens, probabilities,
-    rows not yet known to be greedy)."""
+    rows not yet known to be greedy). `past`: (cache, start), see greedy_batch
+    (one pass: a forward pass extends the cache)."""
     import torch
 
     length = guess.shape[1]
@@ -125,24 +145,46 @@ def _verify_and_correct(model, prompts, guess, fixed: int, eos: int, prompt_leng
     with torch.inference_mode():
         for _ in range(passes):
             # The last guessed token predicts nothing we need: leave it out.
-            logits = model(input_ids=torch.cat([prompts, guess[:, :-1]], 1)).logits[:, start:]
+            ids = torch.cat([prompts, guess[:, :-1]], 1)
+            if past is None:
+                logits = model(input_ids=ids).logits[:, start:]
+            else:
+                cache, begin = past
+                logits = model(input_ids=ids[:, begin:], past_key_values=cache).logits
+                # Index i of these logits is position begin + i; keep those from `start` on, and
+                # stand-ins before `begin` (forced tokens there: never compared).
+                if begin > start:
+                    logits = torch.cat([logits.new_zeros(len(ids), begin - start, logits.shape[-1]), logits], 1)
+                else:
+                    logits = logits[:, start - begin:]
             top_p, top = logits.float().softmax(-1).max(-1)
-            # Forced tokens stay; positions after a kept end-of-sequence do not matter.
-            is_eos = (guess == eos).long()
-            after_eos = (torch.cumsum(is_eos, 1) - is_eos) > 0
-            wrong = (top != guess) & ~after_eos & (positions[None, :] >= fixed)
-            pending = wrong.any(1)
+            guess, pending = correct(top, guess, fixed, eos)
             if not pending.any():
                 break
-            first = torch.where(pending, wrong.float().argmax(1), torch.full_like(pending, length, dtype=torch.long))
-            guess = torch.where(positions[None, :] < first[:, None], guess, top)
     probs = torch.where(positions[None, :] < fixed, torch.ones_like(top_p), top_p)
     return guess, probs, pending
 
 
-def _cached(model, prompts, forced, length: int, eos: int):
+def correct(top, guess, fixed: int, eos: int):
+    """One verify-and-correct step: `top` [N, L] is the argmax at each
+    completion position given `guess`. Returns (the guess kept up to its first
+    wrong position and `top` from there, rows that were wrong)."""
+    import torch
+
+    positions = torch.arange(guess.shape[1], device=guess.device)
+    # Forced tokens stay; positions after a kept end-of-sequence do not matter.
+    is_eos = (guess == eos).long()
+    after_eos = (torch.cumsum(is_eos, 1) - is_eos) > 0
+    wrong = (top != guess) & ~after_eos & (positions[None, :] >= fixed)
+    pending = wrong.any(1)
+    first = torch.where(pending, wrong.float().argmax(1), torch.full_like(pending, guess.shape[1], dtype=torch.long))
+    return torch.where(positions[None, :] < first[:, None], guess, top), pending
+
+
+def _cached(model, prompts, forced, length: int, eos: int, on_step=None, past=None):
     """Plain greedy decoding with the model's key-value cache, after `forced`
-    completion tokens; stops early once every row has ended."""
+    completion tokens; stops early once every row has ended. `on_step(offset)`
+    before each one-token step: the position that token stands at."""
     import torch
 
     fixed = forced.shape[1]
@@ -150,7 +192,11 @@ def _cached(model, prompts, forced, length: int, eos: int):
     probs = [torch.ones(forced.shape, device=prompts.device)] if fixed else []
     ended = (forced == eos).any(1) if fixed else torch.zeros(len(prompts), dtype=torch.bool, device=prompts.device)
     with torch.inference_mode():
-        out = model(input_ids=torch.cat([prompts, forced], 1), use_cache=True)
+        ids = torch.cat([prompts, forced], 1)
+        if past is None:
+            out = model(input_ids=ids, use_cache=True)
+        else:
+            out = model(input_ids=ids[:, past[1]:], past_key_values=past[0], use_cache=True)
         for step in range(length - fixed):
             p, t = out.logits[:, -1].float().softmax(-1).max(-1)
             tokens.append(t[:, None])
@@ -158,6 +204,8 @@ def _cached(model, prompts, forced, length: int, eos: int):
             ended |= t == eos
             if ended.all() or step == length - fixed - 1:
                 break
+            if on_step is not None:
+                on_step(prompts.shape[1] + fixed + step)
             out = model(input_ids=t[:, None], past_key_values=out.past_key_values, use_cache=True)
     done = torch.cat(tokens, 1)
     p = torch.cat(probs, 1)

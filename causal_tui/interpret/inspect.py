@@ -14,7 +14,12 @@
      "logit_lens": {"layers", "fields": {field: [p per layer]}, "truth"},
      "tracing": {field: {input: {"field", "flipped", "tokens", "clean_answer",
                  "corrupted_answer", "clean_prob", "corrupted_prob", "layers",
-                 "recovered_prob", "normalized_logit_diff", "note"}}}}
+                 "recovered_prob", "normalized_logit_diff", "note"}}},
+     # with --iia:
+     "iia": {variable: {"layers", "positions", "position_labels", "pairs", "iia",
+             "iia_trained", "iia_held_out", "per_field": {field: grid}, "control",
+             "best": {"layer", "position", "iia", "iia_trained", "iia_held_out", "control"},
+             "das": {"dims", "sites": [...], "best"}}}}
 
 A part that needs something the learner lacks (attention in an LSTM, a
 sequence in an MLP) is {"not_applicable": "why"}."""
@@ -72,11 +77,37 @@ def one_state(model, tokenizer, system: System, state: State, completion: str,
     return out
 
 
+def iia(model, tokenizer, system: System, held_out=(), variables=None, das: bool = False, das_dims: int = 1,
+        answers=None, progress=None) -> dict:
+    """{variable: interchange grids and best site (interchange.py), with
+    "das" (alignment.py) when asked}. `progress(text)` as it goes."""
+    from causal_tui.interpret import alignment, interchange
+
+    names = list(variables or interchange.variables(system))
+    if not names:
+        return {}
+    prep = interchange.prepare(model, tokenizer, system, held_out, answers)
+    report = interchange.interchange(model, tokenizer, system, held_out, names, prep=prep,
+                                     progress=(lambda d, t: progress(f"interchange: site {d} of {t}"))
+                                     if progress else None)
+    if das:
+        for v in names:
+            ps = interchange.pair_set(prep, tokenizer, v, interchange.pairs_of(system, v))
+            report[v]["das"] = alignment.das(model, tokenizer, system, v, prep, ps, das_dims,
+                                             progress=(lambda d, t, v=v: progress(f"alignment search for {v}: "
+                                                                                  f"site {d} of {t}"))
+                                             if progress else None)
+    return report
+
+
 def inspect(model, tokenizer, system: System, held_out=(), state: State | None = None,
-            fields=None, flips=None) -> dict:
+            fields=None, flips=None, with_iia: bool = False, variables=None, das: bool = False,
+            das_dims: int = 1, progress=None) -> dict:
     report = overview(model, tokenizer, system, held_out)
     answers = report.pop("_answers")
     report["system"] = system.summary()
+    if with_iia:
+        report["iia"] = iia(model, tokenizer, system, held_out, variables, das, das_dims, answers, progress)
     if state is not None:
         completion = answers.texts[answers.states.index(state)]
         report.update(state=system.format_state(state), completion=completion, held_out=state in HeldOut(held_out))
@@ -115,3 +146,12 @@ def default_flip(system, state, field: str) -> str:
             if system.truth(flipped)[field] != system.truth(state)[field]:
                 return v
     return system.depends_on[field][0] if system.depends_on[field] else system.inputs[0]
+
+
+def iia_saved(folder) -> dict:
+    """`iia` of the model saved in `folder`, as plain data: the dashboard runs
+    it in its helper process."""
+    from causal_tui.learners import loading
+
+    loaded = loading.load_cached(folder)
+    return iia(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out)

@@ -146,3 +146,69 @@ def tracing_table(tr: dict) -> Table | Text:
     for layer, row in zip(tr["layers"], values):
         table.add_row(f"{layer:>3} ", *(Text(_percent(v), style=_heat(v)) for v in row))
     return table
+
+
+def _fraction(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def iia_table(entry: dict, grid: str = "iia") -> Table:
+    """Layers x positions: the interchange intervention accuracy (percent, ##
+    = 100), or with grid="control" the share of pairs patching leaves unchanged."""
+    best = entry["best"]
+    title = (f"Interchange: where is {entry['variable']} held? (up to {entry['reader']})" if grid == "iia"
+             else "Control: pairs left unchanged (percent)")
+    table = Table(title=title, title_justify="left", box=None, pad_edge=False, padding=(0, 0), header_style="bold")
+    table.add_column("", no_wrap=True)
+    for label in entry["position_labels"]:
+        table.add_column(label, justify="center", width=max(3, len(label) + 1), no_wrap=True)
+    for i, (layer, row) in enumerate(zip(entry["layers"], entry[grid])):
+        cells = []
+        for j, value in enumerate(row):
+            mark = layer == best["layer"] and entry["positions"][j] == best["position"]
+            style = _heat(value) + (Style(underline=True, bold=True) if mark else Style())
+            cells.append(Text(_percent(value) if value is not None else "", style=style))
+        table.add_row(f"{layer:>3} ", *cells)
+    return table
+
+
+def iia_summary(entry: dict) -> Text:
+    """The best site (chosen on trained base states) with its IIA, control and fields."""
+    best = entry["best"]
+    where = (f"layer {best['layer']}" + (f", position {best['position']} "
+                                         f"({entry['position_labels'][entry['positions'].index(best['position'])]})"
+                                         if best["position"] is not None else ""))
+    v = entry["variable"]
+    sample = (f" (a seeded sample of {entry['pairs_possible']})"
+              if entry["pairs"] < entry.get("pairs_possible", entry["pairs"]) else "")
+    text = Text(f"cells: IIA in percent (## = 100) of {entry['pairs']} (base, source) pairs{sample} with {v}\n"
+                f"differing: the share whose completion after the position is the counterfactual\n"
+                f"do({v} = {v}(source)) on the base; underlined: the best site\n", style="dim")
+    text.append(f"best site for {v}: {where}", style="bold")
+    text.append(f"\n  IIA: trained bases {_fraction(best['iia_trained'])} ({entry['pairs_trained']} pairs), "
+                f"held-out bases {_fraction(best['iia_held_out'])} ({entry['pairs_held_out']} pairs)")
+    text.append(f"\n  control (patching changes nothing): {_fraction(best['control'])}", style="dim")
+    i = entry["layers"].index(best["layer"])
+    j = entry["positions"].index(best["position"])
+    fields = [f"{f} {_fraction(g[i][j])}" for f, g in entry["per_field"].items() if g[i][j] is not None]
+    if fields:
+        text.append("\n  per field there: " + ", ".join(fields), style="dim")
+    return text
+
+
+def das_table(das: dict, variable: str) -> Table:
+    table = Table(title=f"Alignment search for {variable}: a learned {das['dims']}-d subspace",
+                  title_justify="left", box=box.SIMPLE_HEAD, header_style="bold", padding=(0, 1),
+                  caption=f"IIA of the subspace's interchange (whole completion), trained\n"
+                          f"on pairs with trained bases ({das['sites'][0]['steps']} steps); "
+                          "random: a random\nrotation of the same dimension",
+                  caption_justify="left")
+    for col in ("layer", "pos", "trained", "held out", "random trained", "random held out"):
+        table.add_column(col, justify="left" if col in ("layer", "pos") else "right", no_wrap=True)
+    best = das["best"]
+    for r in das["sites"]:
+        style = "bold" if (r["layer"], r["position"]) == (best["layer"], best["position"]) else ""
+        table.add_row(r["layer"], "-" if r["position"] is None else str(r["position"]),
+                      *(Text(_fraction(r[k]), style=style)
+                        for k in ("iia_trained", "iia_held_out", "random_iia_trained", "random_iia_held_out")))
+    return table

@@ -179,7 +179,35 @@ def inside_tables(card: dict) -> list[Table]:
             t.add_row(f, *(f"[{shade(c['seeds_matching'] / c['seeds'])}]{'●' if c['truth_depends'] else '·'} "
                            f"{c['seeds_matching']}/{c['seeds']}[/]" for c in per_v.values()))
         tables.append(t)
+    if card.get("iia"):
+        tables.append(_iia_table(card["iia"]))
     return tables
+
+
+def _iia_table(iia: dict) -> Table:
+    """Per intermediate variable: IIA at each seed's best interchange site, over seeds."""
+    t = Table(title="Interchange over seeds: is the variable held inside?", title_justify="left",
+              box=box.SIMPLE_HEAD, header_style="bold",
+              caption="IIA at each seed's best site (chosen on its trained base pairs),\n"
+                      "mean over seeds [95% exact interval over seeds]; control: patching\n"
+                      "changes nothing (median of seeds); sites: layer:position, how many seeds",
+              caption_justify="left")
+    for col in ("variable", "held-out bases", "trained bases", "control", "sites"):
+        t.add_column(col, justify="left" if col in ("variable", "sites") else "right", no_wrap=True)
+    for v, entry in iia.items():
+        cells = []
+        for part in ("held_out", "trained"):
+            s = entry[part]
+            cells.append(f"{num(s['seed_mean'])} {interval(s['interval95'])}" if s["seeds_counted"] else "no pairs")
+        controls = sorted(c for c in entry["control"] if c is not None)
+        control = num(controls[len(controls) // 2]) if controls else "-"
+        counts: dict[str, int] = {}
+        for site in entry["sites"]:
+            key = f"{site['layer']}:{'-' if site['position'] is None else site['position']}"
+            counts[key] = counts.get(key, 0) + 1
+        sites = ", ".join(f"{k} x{n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+        t.add_row(v, *cells, control, sites)
+    return t
 
 
 def grid_tables(card: dict) -> list[Table]:

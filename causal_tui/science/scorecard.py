@@ -144,6 +144,8 @@ def build(system: System, held_out, runs: list[dict]) -> dict:
         extra["interventions"] = interventions_over_seeds(runs)
     if runs and all("graph" in r for r in runs):
         extra["graph"] = graph_over_seeds(system, runs)
+    if runs and all("iia" in r for r in runs):
+        extra["iia"] = iia_over_seeds(runs)
     return {
         **extra,
         "system": manifest_entry(system),
@@ -179,6 +181,21 @@ def interventions_over_seeds(runs: list[dict]) -> dict | None:
                     "interval95": seeds_interval(k, len(with_inf)),
                     "follow_rate": seed_summary([(c["follows"], c["informative"]) for c in counts]),
                 }
+    return out
+
+
+def iia_over_seeds(runs: list[dict]) -> dict:
+    """Per intermediate variable: each seed's best interchange site (chosen on
+    its trained base pairs) and its IIA there, pooled over seeds with the
+    seed-level interval, trained and held-out base pairs apart."""
+    out: dict = {}
+    for v in runs[0]["iia"]:
+        per_seed = [r["iia"][v] for r in runs]
+        out[v] = {
+            "sites": [{"layer": b["layer"], "position": b["position"]} for b in per_seed],
+            **{part: seed_summary([tuple(b["pairs"][part]) for b in per_seed]) for part in ("trained", "held_out")},
+            "control": [b["control"] for b in per_seed],
+        }
     return out
 
 

@@ -92,12 +92,29 @@ def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None
 
 
 def look_inside(model, tokenizer, system: System, held_out) -> dict:
-    """What the scorecard needs from interpret/: the intervention summary and
-    the input-output graph of one seed's model."""
-    from causal_tui.interpret.inspect import overview
+    """What the scorecard needs from interpret/: the intervention summary, the
+    input-output graph and, per intermediate variable, the best interchange
+    site of one seed's model (its IIA on trained and held-out base pairs)."""
+    from causal_tui.interpret.inspect import iia, overview
 
     found = overview(model, tokenizer, system, held_out)
-    return {"intervention_summary": found["intervention_summary"], "graph": found["graph"]}
+    out = {"intervention_summary": found["intervention_summary"], "graph": found["graph"]}
+    if system.intermediates:
+        out["iia"] = {v: best_of(entry) for v, entry in iia(model, tokenizer, system, held_out,
+                                                             answers=found["_answers"]).items()}
+    return out
+
+
+def best_of(entry: dict) -> dict:
+    """A variable's best interchange site with its pair counts: what a seed
+    contributes to the scorecard's IIA over seeds."""
+    best = entry["best"]
+    counts = {}
+    for part in ("trained", "held_out"):
+        n = entry[f"pairs_{part}"]
+        share = best[f"iia_{part}"]
+        counts[part] = [round(share * n) if share is not None else 0, n]
+    return {**best, "pairs": counts}
 
 
 def threads_per_job(jobs: int) -> int:

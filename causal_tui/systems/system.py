@@ -133,6 +133,31 @@ class System:
             values[s.name] = sum(values[v] for v in s.over)
         return values
 
+    def counterfactual(self, state: State, setting: Mapping[str, int]) -> dict[str, int]:
+        """The scored fields of `state` with the variables in `setting` held at
+        those values (do(V = v)) and everything downstream of them recomputed;
+        everything else as the state has it."""
+        unknown = set(setting) - set(self.outputs)
+        if unknown:
+            raise KeyError(f"only equation outputs can be set, not {', '.join(sorted(unknown))}")
+        values: dict[str, int] = dict(zip(self.inputs, state))
+        for eq in self.equations:
+            values[eq.name] = setting[eq.name] if eq.name in setting else expressions.evaluate(eq.expr, values)
+        for s in self.sums:
+            values[s.name] = sum(values[v] for v in s.over)
+        return {f: values[f] for f in self.fields}
+
+    @cached_property
+    def intermediates(self) -> tuple[str, ...]:
+        """The causal variables between the inputs and other equations: outputs
+        that a later equation reads (the seed's newB, which newD reads). These
+        are the ones worth looking for inside a model (interpret/interchange.py)."""
+        return tuple(o for o in self.outputs if any(o in self.reads[eq.name] for eq in self.equations))
+
+    def first_reader(self, variable: str) -> str:
+        """The first equation (in completion order) whose rule reads `variable`."""
+        return next(eq.name for eq in self.equations if variable in self.reads[eq.name])
+
     def truth(self, state: State) -> dict[str, int]:
         """The scored fields for a state."""
         return {f: v for f, v in self._truth_table[state].items()}

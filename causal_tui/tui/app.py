@@ -15,6 +15,7 @@ from causal_tui.store import logs
 from causal_tui.tui.messages import (
     DatasetWritten,
     InspectDone,
+    InterchangeDone,
     Note,
     ProbeDone,
     RunMadeCurrent,
@@ -155,6 +156,15 @@ class CausalApp(App):
             return
         self.inspect_model(*s.inspect.begin(s.system_of_inspection))
 
+    def action_iia(self) -> None:
+        """Compute the current model's interchange report, once per model."""
+        s = self.session
+        if s.model.manifest is None:
+            s.inspect.iia_done(None, "no model yet: train one first (t, then s)")
+            return
+        if s.inspect.begin_iia():
+            self.iia_model()
+
     def use_run(self, run_id: str) -> None:
         """Make a run's model the current one (refused while training), then probe it."""
         if self.session.training.running:
@@ -293,7 +303,25 @@ class CausalApp(App):
             return  # quitting
         self.post_message(InspectDone(report))
 
+    @work(thread=True, exclusive=True, exit_on_error=False, group="iia")
+    def iia_model(self) -> None:
+        from causal_tui.interpret.inspect import iia_saved
+
+        try:
+            report = self.offload.call(iia_saved, self.session.model.folder)
+        except UserError as e:
+            self.post_message(InterchangeDone(None, str(e)))
+            return
+        except Closed:
+            return  # quitting
+        self.post_message(InterchangeDone(report))
+
     # -- messages from the workers ------------------------------------------
+    def on_interchange_done(self, message: InterchangeDone) -> None:
+        self.session.inspect.iia_done(message.report, message.error)
+        if message.error:
+            self._error(message.error, "interchange failed")
+
     def on_inspect_done(self, message: InspectDone) -> None:
         self.session.inspect.done(message.report, message.error)
         if message.error:

@@ -51,6 +51,14 @@ class InspectDone(Message):
 
 
 @dataclass
+class InterchangeDone(Message):
+    """The saved model's interchange report finished (None where it failed)."""
+
+    report: dict | None
+    error: str | None = None
+
+
+@dataclass
 class Note(Message):
     """A worker's one-line outcome to show as a notification (an error where `error`)."""
 

@@ -188,7 +188,29 @@ class InspectView:
     """The last inspect report (interpret/inspect.py) for the current model."""
     busy: bool = False
     error: str | None = None
+    iia: dict | None = None
+    """The interchange report (interpret/inspect.iia) of the current model: it
+    does not depend on the state, so it is computed once per model, on asking."""
+    iia_busy: bool = False
+    iia_error: str | None = None
     changed: Callable[[], None] = dc_field(default=_nothing, repr=False)
+
+    def forget(self) -> None:
+        """Another model: what was inspected of the old one is stale."""
+        self.report, self.iia, self.iia_error = None, None, None
+
+    def begin_iia(self) -> bool:
+        """Start the interchange report unless one is there or under way."""
+        if self.iia is not None or self.iia_busy:
+            return False
+        self.iia_busy, self.iia_error = True, None
+        self.changed()
+        return True
+
+    def iia_done(self, report: dict | None, error: str | None) -> None:
+        self.iia_busy = False
+        self.iia, self.iia_error = (None, error) if error else (report, None)
+        self.changed()
 
     def begin(self, system: System) -> tuple[str, str, str | None]:
         """Start a report for the chosen state, field and flip (defaults where
@@ -377,7 +399,7 @@ class Session:
         self.model.probing = False
         if not error:
             if manifest != self.model.manifest:
-                self.inspect.report = None  # another model: what was inspected is stale
+                self.inspect.forget()
             self.model.report, self.model.manifest = report, manifest
         self.changed()
 
@@ -385,7 +407,8 @@ class Session:
         """Another model became current (a run was made current): forget the old one's views."""
         self.model.chosen = None
         self.model.load_manifest()
-        self.model.report, self.inspect.report = None, None
+        self.model.report = None
+        self.inspect.forget()
         self.changed()
 
     def training_finished(self, result, error: str | None) -> str | None:
@@ -399,7 +422,8 @@ class Session:
         elif result is not None and result.stopped:
             t.last_run = told = f"stopped at step {result.steps}; the previous model is unchanged"
         elif result is not None:
-            self.model.report, self.inspect.report = result.report, None
+            self.model.report = result.report
+            self.inspect.forget()
             self.model.chosen = None  # the new model in final/ is the one to show
             self.model.load_manifest()
             perfect = (f"; every trained state exact at step {result.perfect[0]} ({result.perfect[1]:.1f} s)"
@@ -415,4 +439,6 @@ class Session:
             self.model.probing = False
         if group == "inspect":
             self.inspect.busy = False
+        if group == "iia":
+            self.inspect.iia_busy = False
         self.changed()

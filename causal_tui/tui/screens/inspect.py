@@ -1,9 +1,11 @@
 """Inspect screen: look inside the current model at the state under the Probe
 cursor: do() on its own answers, its input-output graph, attention, logit
-lens, causal tracing (one tab each)."""
+lens, causal tracing, and where it holds each intermediate variable
+(interchange interventions; one tab each)."""
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,7 +15,8 @@ from textual.widgets import Static, TabbedContent, TabPane
 from causal_tui.report import inspect_tables
 from causal_tui.tui.screens.base import CausalScreen
 
-TABS = (("do", "do()"), ("graph", "graph"), ("attention", "attention"), ("lens", "lens"), ("tracing", "tracing"))
+TABS = (("do", "do()"), ("graph", "graph"), ("attention", "attention"), ("lens", "lens"), ("tracing", "tracing"),
+        ("iia", "IIA"))
 
 
 class InspectScreen(CausalScreen):
@@ -36,6 +39,11 @@ class InspectScreen(CausalScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.set_focus(self.query_one(TabbedContent).query_one("Tabs"))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # The interchange report costs seconds: computed when its tab is first opened.
+        if event.pane.id == "tab-iia":
+            self.app.action_iia()
 
     def on_screen_resume(self) -> None:
         super().on_screen_resume()
@@ -86,9 +94,10 @@ class InspectScreen(CausalScreen):
             if s.inspect.busy:
                 head.append("  inspecting…", style="cyan")
         self.query_one("#inspect-head", Static).update(head)
+        self.query_one("#inspect-iia", Static).update(self._iia())
         report = s.inspect.report
         if report is None:
-            for key, _ in TABS:
+            for key, _ in TABS[:-1]:
                 self.query_one(f"#inspect-{key}", Static).update(
                     Text(s.inspect.error or ("inspecting…" if s.inspect.busy else ""), style="dim"))
             return
@@ -103,3 +112,21 @@ class InspectScreen(CausalScreen):
         }
         for key, part in parts.items():
             self.query_one(f"#inspect-{key}", Static).update(part)
+
+    def _iia(self):
+        inspect = self.session.inspect
+        if inspect.iia_busy:
+            return Text("interchange interventions: every pair of states at every site (a few seconds)…",
+                        style="cyan")
+        if inspect.iia_error:
+            return Text(inspect.iia_error, style="yellow")
+        if inspect.iia is None:
+            return Text("open this tab to compute where the model holds each intermediate variable", style="dim")
+        if not inspect.iia:
+            return Text("this system has no intermediate variable (an equation output a later equation reads)",
+                        style="dim")
+        parts = []
+        for entry in inspect.iia.values():
+            parts += [inspect_tables.iia_table(entry), inspect_tables.iia_summary(entry), Text(""),
+                      inspect_tables.iia_table(entry, "control"), Text("")]
+        return Group(*parts)
