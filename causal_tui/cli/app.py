@@ -66,6 +66,11 @@ def _given(*groups) -> list[str]:
 
 
 # -- the dashboard ------------------------------------------------------------
+def _model_or_holdout(model, holdout) -> None:
+    if model.model is not None and holdout.holdout is not None:
+        raise UserError("--model shows a saved model and --holdout picks the states of the next training: give one")
+
+
 @app.callback(invoke_without_command=True)
 @takes(hidden=(TrainingFlags, SeedFlag, SizeFlags, "holdout_seed"), panel="Dashboard")
 def dashboard(ctx: typer.Context, *, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: SizeFlags,
@@ -76,11 +81,46 @@ def dashboard(ctx: typer.Context, *, system: SystemFlag, holdout: HoldoutFlags, 
             raise UserError(f"{given[0]} before `{ctx.invoked_subcommand}` is the dashboard's: put it after the "
                             f"subcommand (causal-tui {ctx.invoked_subcommand} {given[0]} ...)")
         return None
-    if model.model is not None and holdout.holdout is not None:
-        raise UserError("--model shows a saved model and --holdout picks the states of the next training: give one")
+    _model_or_holdout(model, holdout)
     from causal_tui.cli.commands import dashboard as command
 
     return command.run(_args(system, holdout, seed, sizes, data, model, training, out), ctx.obj["start_dashboard"])
+
+
+SERVING = "Serving"
+
+
+@app.command(epilog=_examples("causal-tui serve", "causal-tui serve --port 8080 --holdout 1,0,1,0,1",
+                              "ssh -L 8000:localhost:8000 HOST   # then open http://localhost:8000 here"))
+@takes(hidden=("holdout_seed",))
+def serve(*, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: SizeFlags, data: DatasetDirFlag,
+          model: ModelFlag, training: TrainingFlags, out: OutDirFlag,
+          host: Annotated[str, typer.Option(
+              "--host", metavar="HOST", rich_help_panel=SERVING, show_default=False,
+              help="The address to listen on (default 127.0.0.1: loopback only).")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(
+              "--port", metavar="N", rich_help_panel=SERVING, show_default=False,
+              help="The port (default 8000).")] = 8000,
+          public_url: Annotated[Optional[str], typer.Option(
+              "--public-url", metavar="URL", rich_help_panel=SERVING,
+              help="The URL browsers reach it by, behind a proxy (default http://HOST:PORT).")] = None,
+          allow_remote: Annotated[bool, typer.Option(
+              "--allow-remote", rich_help_panel=SERVING, show_default=False, metavar="",
+              help="Listen on an address other machines reach. There is no authentication: prefer an SSH "
+                   "tunnel.")] = False):
+    """The dashboard in a browser: each tab runs its own app, with the dashboard's flags given here.
+
+    Serves on loopback only unless --host and --allow-remote say otherwise."""
+    _headless()
+    from causal_tui.cli.commands import dashboard as checks
+    from causal_tui.cli.commands import serve as command
+    from causal_tui.cli.options import as_flags
+
+    groups = (system, holdout, seed, sizes, data, model, training, out)
+    _model_or_holdout(model, holdout)
+    checks.checked(_args(*groups))  # a bad flag is one line here, not an error in every tab
+    return command.run(Namespace(host=host, port=port, public_url=public_url, allow_remote=allow_remote),
+                       as_flags(*groups))
 
 
 # -- training and sweeps ------------------------------------------------------
@@ -90,7 +130,7 @@ def dashboard(ctx: typer.Context, *, system: SystemFlag, holdout: HoldoutFlags, 
 @takes()
 def train(*, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: SizeFlags, data: DatasetDirFlag,
           training: TrainingFlags, out: OutDirFlag,
-          resume: Annotated[bool, typer.Option("--resume", rich_help_panel=TRAINING,
+          resume: Annotated[bool, typer.Option("--resume", metavar="", rich_help_panel=TRAINING,
                                                help="Continue from the last checkpoint in out/.")] = False):
     """Train one model headless, then probe every state.
 
@@ -148,7 +188,7 @@ def sweep(experiment: Annotated[Optional[Path], typer.Argument(
 
 
 # -- reading what was made ------------------------------------------------------
-Recompute = Annotated[bool, typer.Option("--recompute", rich_help_panel=OUTPUT,
+Recompute = Annotated[bool, typer.Option("--recompute", metavar="", rich_help_panel=OUTPUT,
                                          help="Probe the model again instead of reading the probe saved with it.")]
 
 
@@ -166,12 +206,12 @@ def inspect(state: Annotated[Optional[str], typer.Argument(
             flip: Annotated[Optional[str], typer.Option("--flip", metavar="INPUT",
                                                         help="The input tracing flips (default: the first "
                                                              "the field depends on).")] = None,
-            iia: Annotated[bool, typer.Option("--iia", help="Interchange interventions: where inside the model, if "
+            iia: Annotated[bool, typer.Option("--iia", metavar="", help="Interchange interventions: where inside the model, if "
                                                             "anywhere, each intermediate variable (newB) is held.")] = False,
             variable: Annotated[Optional[str], typer.Option("--variable", metavar="V",
                                                             help="With --iia: only this variable (default: every "
                                                                  "equation output a later equation reads).")] = None,
-            das: Annotated[bool, typer.Option("--das", help="With --iia: also learn a rotation at each layer and "
+            das: Annotated[bool, typer.Option("--das", metavar="", help="With --iia: also learn a rotation at each layer and "
                                                             "interchange a subspace only (alignment search).")] = False,
             das_dims: Annotated[Optional[int], typer.Option("--das-dims", metavar="K", min=1,
                                                             help="With --das: the subspace's dimension "
@@ -309,7 +349,7 @@ def runs_compare(ctx: typer.Context, first: RunId, second: RunId, *, out: OutDir
 @runs_app.command("delete", epilog=_examples("causal-tui runs delete RUN_ID", "causal-tui runs delete RUN_ID --yes"))
 @takes()
 def runs_delete(ctx: typer.Context, run_id: RunId, *, out: OutDirFlag,
-                yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first.")] = False):
+                yes: Annotated[bool, typer.Option("--yes", "-y", metavar="", help="Do not ask first.")] = False):
     """Delete a run's folder (asks first)."""
     _headless()
     from causal_tui.cli.commands import runs as command

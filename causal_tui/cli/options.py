@@ -122,7 +122,7 @@ class TrainingFlags:
         "--max-steps", metavar="N", rich_help_panel=TRAINING,
         help="Stop after N steps whatever the epochs.")] = None
     until_perfect: Annotated[Optional[bool], typer.Option(
-        "--until-perfect", rich_help_panel=TRAINING, show_default=False,
+        "--until-perfect", rich_help_panel=TRAINING, show_default=False, metavar="",
         help="Stop as soon as every trained state is exact under greedy decoding.")] = None
 
     def given(self) -> dict:
@@ -137,6 +137,24 @@ def format_type(values=FORMATS):
     """--format, for a command that prints these formats."""
     return Annotated[Optional[Literal[tuple(values)]], typer.Option(
         "--format", rich_help_panel=OUTPUT, help="How to print it (default table).")]
+
+
+def as_flags(*groups) -> list[str]:
+    """The options given in these groups as command-line words again
+    (["--holdout", "1,0,1,0,1", "--until-perfect"]): what `serve` hands each
+    dashboard it starts."""
+    words = []
+    for group in groups:
+        hints = typing.get_type_hints(type(group), include_extras=True)
+        for f in dataclasses.fields(group):
+            value = getattr(group, f.name)
+            if value is None or value is False:
+                continue
+            info = typing.get_args(hints[f.name])[1]
+            # With Annotated, Typer takes the first name given as the option's `default`.
+            name = info.default if isinstance(info.default, str) else info.param_decls[0]
+            words += [name] if value is True else [name, str(value)]
+    return words
 
 
 def takes(*, hidden: tuple = (), panel: str | None = None):

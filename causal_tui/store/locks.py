@@ -32,7 +32,10 @@ def _paths(target: Path) -> tuple[Path, Path]:
 
 
 def _me() -> str:
-    command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else "python"
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python"
+    if program == "__main__.py":  # python -m causal_tui (as `causal-tui serve` starts each tab)
+        program = f"python -m {Path(sys.argv[0]).parent.name}"
+    command = " ".join([program, *sys.argv[1:]])
     return f"{command} (pid {os.getpid()}, since {time.strftime('%H:%M:%S')})"
 
 

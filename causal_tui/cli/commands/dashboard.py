@@ -10,9 +10,20 @@ from causal_tui.data import dataset as data
 
 def run(args, start_dashboard: Callable[..., int] | None) -> int:
     from causal_tui.store import logs
+
+    options = checked(args)
+    if start_dashboard is None:
+        raise RuntimeError("the dashboard is started by the causal-tui console script (causal_tui.entry)")
+    # Nothing may write to the terminal while the dashboard owns it.
+    logs.setup(console=False)
+    return start_dashboard(**options)
+
+
+def checked(args) -> dict:
+    """The dashboard's options from the flags, each checked (a bad one is a
+    UserError, reported on one line before any screen opens)."""
     from causal_tui.systems.catalog import SEED
 
-    # Bad flags are reported on one line before the screen opens.
     chosen = chosen_system(args)
     system = chosen
     if system is None and data.exists(args.dataset_dir):
@@ -21,9 +32,5 @@ def run(args, start_dashboard: Callable[..., int] | None) -> int:
     holdout = held_out_of(args, system or SEED) if given else None
     model = model_folder_of(args.model, args.out_dir) if args.model is not None else None
     config = training_config(args)
-    if start_dashboard is None:
-        raise RuntimeError("the dashboard is started by the causal-tui console script (causal_tui.entry)")
-    # Nothing may write to the terminal while the dashboard owns it.
-    logs.setup(console=False)
-    return start_dashboard(dataset_dir=args.dataset_dir, out_dir=args.out_dir, config=config, omit=holdout,
-                           system=chosen, model=model)
+    return dict(dataset_dir=args.dataset_dir, out_dir=args.out_dir, config=config, omit=holdout, system=chosen,
+                model=model)
