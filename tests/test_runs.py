@@ -94,15 +94,21 @@ def test_tensorboard_event_files_hold_the_loss(two_runs):
 def test_plot_writes_png_and_svg_that_show_the_grid(trained, tmp_path, capsys):
     import matplotlib.image
 
+    from causal_tui.report.figures import about
+
     png, svg = tmp_path / "probe.png", tmp_path / "probe.svg"
     assert tui_main(["plot", str(png), "--out-dir", str(trained.out)]) == 0
     assert tui_main(["plot", str(svg), "--out-dir", str(trained.out)]) == 0
     pixels = matplotlib.image.imread(png)
     assert pixels.shape[0] > 300 and pixels.shape[1] > 300
-    greenish = ((pixels[..., 1] > 0.5) & (pixels[..., 0] < 0.35)).sum()
-    assert greenish > 10_000  # the right cells (the model gets every trained state right)
+    red, green, blue = pixels[..., 0], pixels[..., 1], pixels[..., 2]
+    right = (blue > 0.6) & (red < 0.15) & (green > 0.35) & (green < 0.55)  # Okabe-Ito blue, #0072B2
+    orange = (red > 0.8) & (green > 0.5) & (green < 0.7) & (blue < 0.15)  # #E69F00
+    assert right.sum() > 10_000 and orange.sum() == 0  # the model gets every state right
     text = svg.read_text()
-    for label in ("newA", "sum2", "0,0,0,0,0", "1,0,1,0,1  held out", "trained exact 31/31"):
+    manifest = json.loads((trained.final / "causal-tui.json").read_text())
+    for label in ("newA", "sum2", "0,0,0,0,0", "1,0,1,0,1  held out", "trained exact 31/31",
+                  about(manifest), "gpt2, seed 0", "system seed", "held out 1,0,1,0,1", "blue right, orange"):
         assert label in text, label
     assert tui_main(["plot", str(tmp_path / "probe.gif"), "--out-dir", str(trained.out)]) == 2
     assert ".png, .svg or .pdf" in capsys.readouterr().err
@@ -113,7 +119,10 @@ def test_plot_and_probe_of_a_sweep(workdir, capsys):
     assert tui_main(["sweep", "--seeds", "2", "--holdout", "A=1&C=1", *flags]) == 0
     capsys.readouterr()
     assert tui_main(["plot", "card.svg", "--sweep", "A1_C1"]) == 0
-    assert "1,1,1,1,1" in Path("card.svg").read_text() and "fraction of seeds right" in Path("card.svg").read_text()
+    card = Path("card.svg").read_text()
+    for label in ("1,1,1,1,1", "fraction of seeds right", "sweep A1_C1: system seed", "seeds 0, 1", "per field",
+                  "model (95% interval over seeds)", "chance", "nearest neighbour", "\u2717"):
+        assert label in card, label
     assert tui_main(["probe", "--format", "markdown", "--sweep", "A1_C1"]) == 0
     out = capsys.readouterr().out
     assert "| field | model [95% interval]" in out and "| newA |" in out
@@ -207,3 +216,11 @@ def test_a_second_writer_is_refused_at_once_naming_the_first(workdir):
                            capture_output=True, text=True, timeout=300)
     assert third.returncode == 0, third.stdout + third.stderr
     assert data.load(workdir / "dataset").seed == 7
+
+
+def test_a_figure_names_its_model_from_the_manifest():
+    from causal_tui.report.figures import about
+
+    manifest = {"run_id": "20261201-224131-1", "config": {"arch": "lstm", "seed": 3}, "precision": "bf16"}
+    assert about(manifest) == "run 20261201-224131-1, lstm, seed 3, bf16"
+    assert about(None) == "model"

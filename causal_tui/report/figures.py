@@ -10,7 +10,36 @@ from causal_tui.errors import UserError
 from causal_tui.store import atomic
 
 FORMATS = ("png", "svg", "pdf")
-RIGHT, WRONG = "#2e9e44", "#d1342f"
+# Okabe-Ito blue and orange: apart for red-green colour-blind readers too; a
+# wrong cell also carries a mark, so the figure reads in grey as well.
+RIGHT, WRONG, HELD = "#0072B2", "#E69F00", "#CC79A7"
+MARK = "\u2717"  # ✗
+
+
+def about(manifest: dict | None) -> str:
+    """Which model a figure shows, from its manifest: "run 20261201-224131-1, gpt2, seed 42, bf16"."""
+    if not manifest:
+        return "model"
+    config = manifest.get("config") or {}
+    parts = [f"run {manifest['run_id']}" if manifest.get("run_id") else "model"]
+    parts += [str(config["arch"])] if config.get("arch") else []
+    parts += [f"seed {config['seed']}"] if config.get("seed") is not None else []
+    parts += [str(manifest["precision"])] if manifest.get("precision") else []
+    return ", ".join(parts)
+
+
+def _held_out_text(labels: list[str], spec: str | None = None) -> str:
+    if not labels:
+        return "nothing held out"
+    if spec and spec not in labels:
+        return f"held out {spec} ({len(labels)} states)"
+    return "held out " + ("; ".join(labels) if len(labels) <= 2 else f"{len(labels)} states")
+
+
+def _seeds_text(seeds: list[int]) -> str:
+    if seeds and seeds == list(range(seeds[0], seeds[0] + len(seeds))) and len(seeds) > 2:
+        return f"seeds {seeds[0]}-{seeds[-1]} ({len(seeds)})"
+    return "seeds " + ", ".join(map(str, seeds))
 
 
 def _pyplot():
@@ -44,8 +73,10 @@ def _save(fig, path: Path) -> Path:
     return path
 
 
-def probe_figure(report, path: Path, title: str | None = None) -> Path:
-    """States x fields: green right, red wrong; held-out states marked on the left."""
+def probe_figure(report, path: Path, title: str | None = None, model: str | None = None) -> Path:
+    """States x fields: blue right, orange with a mark wrong; held-out states
+    marked on the left. The title names the system, the model (`model`, e.g.
+    from `about(manifest)`) and what was held out."""
     _format_of(path)
     plt = _pyplot()
     from matplotlib.colors import ListedColormap
@@ -53,16 +84,20 @@ def probe_figure(report, path: Path, title: str | None = None) -> Path:
     system = report.system
     states = [r.state for r in report.states]
     grid = [[1 if r.fields[f].correct else 0 for f in system.fields] for r in report.states]
-    height = max(3.0, 0.22 * len(states) + 1.2)
-    fig, ax = plt.subplots(figsize=(1.0 + 0.7 * len(system.fields), height))
+    height = max(3.0, 0.22 * len(states) + 1.4)
+    fig, ax = plt.subplots(figsize=(2.4 + 0.7 * len(system.fields), height))
     ax.imshow(grid, cmap=ListedColormap([WRONG, RIGHT]), vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    for i, row in enumerate(grid):
+        for j, right in enumerate(row):
+            if not right:
+                ax.text(j, i, MARK, ha="center", va="center", fontsize=8, color="black")
     ax.set_xticks(range(len(system.fields)), system.fields)
     ax.xaxis.tick_top()
     labels = [system.format_state(s) + ("  held out" if r.held_out else "") for s, r in zip(states, report.states)]
     ax.set_yticks(range(len(states)), labels, fontsize=7 if len(states) > 64 else 8, family="monospace")
     for tick, r in zip(ax.get_yticklabels(), report.states):
         if r.held_out:
-            tick.set_color("#b8860b")
+            tick.set_color(HELD)
             tick.set_fontweight("bold")
     ax.set_xticks([x - 0.5 for x in range(1, len(system.fields))], minor=True)
     ax.set_yticks([y - 0.5 for y in range(1, len(states))], minor=True)
@@ -70,16 +105,23 @@ def probe_figure(report, path: Path, title: str | None = None) -> Path:
     ax.tick_params(which="minor", length=0)
     n, total = report.exact(False)
     h, h_total = report.exact(True)
-    ax.set_title(title or f"{system.name}: trained exact {n}/{total}, held-out exact {h}/{h_total}\n"
-                          "green right, red wrong", fontsize=9, pad=24)
+    held = _held_out_text([system.format_state(s) for s in report.held_out])
+    ax.set_title(title or f"system {system.name}: {model or 'model'}; {held}\n"
+                          f"trained exact {n}/{total}, held-out exact {h}/{h_total}; "
+                          f"blue right, orange {MARK} wrong", fontsize=9, pad=24)
     path = _save(fig, path)
     plt.close(fig)
     return path
 
 
 def scorecard_figure(card: dict, path: Path, title: str | None = None) -> Path:
-    """Held-out states x fields: the fraction of seeds right (k/n written in
-    each cell), cells whose answer never occurs in training marked with *."""
+    """A sweep's scorecard in two panels. Left, held-out states x fields: the
+    fraction of seeds right (k/n in each cell; a mark where fewer than half are
+    right; * where the answer never occurs in that field in training). Right,
+    per field: the model's held-out accuracy with its seed-level 95% interval,
+    beside chance and the guessers."""
+    from causal_tui.science.scorecard import field_rows
+
     _format_of(path)
     plt = _pyplot()
 
@@ -87,20 +129,59 @@ def scorecard_figure(card: dict, path: Path, title: str | None = None) -> Path:
     states = card["held_out"]
     cells = {(c["state"], c["field"]): c for c in card["cells"]}
     grid = [[cells[(s, f)]["fraction"] for f in fields] for s in states]
-    fig, ax = plt.subplots(figsize=(1.2 + 0.8 * len(fields), max(2.5, 0.35 * len(states) + 1.4)))
-    image = ax.imshow(grid, cmap="RdYlGn", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+    rows = {r["field"]: r for r in field_rows(card)}
+    height = max(3.0, 0.35 * max(len(states), len(fields)) + 1.8)
+    fig, (ax, side) = plt.subplots(1, 2, figsize=(3.4 + 0.8 * len(fields) + 4.2, height),
+                                   gridspec_kw={"width_ratios": [1.2 + 0.8 * len(fields), 4.2],
+                                                "wspace": 0.45})
+    image = ax.imshow(grid, cmap="cividis", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
     for i, s in enumerate(states):
         for j, f in enumerate(fields):
             c = cells[(s, f)]
-            dark = c["fraction"] is not None and (c["fraction"] < 0.25 or c["fraction"] > 0.8)
-            ax.text(j, i, f"{c['right']}/{c['seeds']}" + ("*" if c["unseen_label"] else ""),
-                    ha="center", va="center", fontsize=7, color="white" if dark else "black")
+            fraction = c["fraction"]
+            wrong = fraction is not None and fraction < 0.5
+            ax.text(j, i, f"{c['right']}/{c['seeds']}" + ("*" if c["unseen_label"] else "") + (f" {MARK}" if wrong
+                                                                                              else ""),
+                    ha="center", va="center", fontsize=7,
+                    color="white" if fraction is not None and fraction < 0.55 else "black")
     ax.set_xticks(range(len(fields)), fields)
     ax.xaxis.tick_top()
     ax.set_yticks(range(len(states)), states, family="monospace", fontsize=8)
-    fig.colorbar(image, ax=ax, fraction=0.04, label="fraction of seeds right")
-    ax.set_title(title or f"sweep {card.get('name', '')}: {len(card['seeds'])} seeds, held-out states\n"
-                          "* the answer never occurs in that field in training", fontsize=9, pad=24)
+    fig.colorbar(image, ax=ax, fraction=0.05, pad=0.02, label="fraction of seeds right")
+
+    # Per field: the model with its interval over seeds, and what a guesser gets.
+    ys = range(len(fields))
+    for y, f in zip(ys, fields):
+        r = rows[f]
+        if r["accuracy"] is not None:
+            side.errorbar(r["accuracy"], y, xerr=[[r["accuracy"] - r["low"]], [r["high"] - r["accuracy"]]],
+                          fmt="o", color=RIGHT, capsize=3, markersize=6, label="model (95% interval over seeds)"
+                          if y == 0 else None, zorder=3)
+        for key, marker, label in (("chance", "|", "chance"), ("majority", "s", "majority"),
+                                   ("nearest_neighbour", "^", "nearest neighbour"),
+                                   ("interpolator", "D", "interpolator")):
+            value = r[key]
+            if value is not None:
+                side.plot(value, y, marker=marker, linestyle="none", color=WRONG if key != "chance" else "0.2",
+                          markerfacecolor="none" if key != "chance" else None, markersize=16 if key == "chance" else 6,
+                          markeredgewidth=2 if key == "chance" else 1.2,
+                          label=label if y == 0 else None, zorder=2)
+    side.set_yticks(list(ys), fields)
+    side.set_ylim(len(fields) - 0.5, -0.5)
+    side.set_xlim(-0.02, 1.02)
+    side.set_xlabel("held-out accuracy")
+    side.grid(axis="x", color="0.9")
+    side.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+    side.set_title("per field", fontsize=9)
+
+    settings = card.get("settings") or {}
+    system = (card.get("system") or {}).get("name", "")
+    config = settings.get("config") or {}
+    arch = f", {config['arch']}" if config.get("arch") else ""
+    held = _held_out_text(states, settings.get("holdout"))
+    fig.suptitle(title or f"sweep {card.get('name', '')}: system {system}{arch}; {held}; "
+                          f"{_seeds_text(card['seeds'])}\n* the answer never occurs in that field in training; "
+                          f"{MARK} fewer than half the seeds right", fontsize=9, y=1.04)
     path = _save(fig, path)
     plt.close(fig)
     return path

@@ -211,7 +211,8 @@ class CausalApp(App):
         folder = self.session.out_dir / "figures"
         stem = f"probe-{time.strftime('%Y%m%d-%H%M%S')}"
         try:
-            paths = [figures.probe_figure(report, folder / f"{stem}.{fmt}") for fmt in ("png", "svg")]
+            model = figures.about(self.session.model.manifest)
+            paths = [figures.probe_figure(report, folder / f"{stem}.{fmt}", model=model) for fmt in ("png", "svg")]
         except UserError as e:
             self.post_message(Note(str(e), "figure failed", error=True))
             return

@@ -18,12 +18,13 @@ def _scorecard(args) -> dict:
     return scorecard(args.out_dir, args.sweep_name)
 
 
-def _probe(args):
-    """The model's probe: the one saved with it (no torch), unless --recompute."""
+def _probe_and_manifest(args):
+    """The model's probe (the one saved with it, no torch, unless --recompute) and its manifest."""
     from causal_tui.sweeps.results import probe_of
 
     return probe_of(model_folder_of(args.model, args.out_dir), getattr(args, "recompute", False),
-                    getattr(args, "device", "cpu"))[0]
+                    getattr(args, "device", "cpu"))
+
 
 
 def probe_command(args: argparse.Namespace) -> int:
@@ -48,7 +49,7 @@ def probe_command(args: argparse.Namespace) -> int:
                 console.print(table)
                 console.print()
         return 0
-    report = _probe(args)
+    report = _probe_and_manifest(args)[0]
     if args.format == "json":
         print(json.dumps({"system": report.system.summary(), "held_out": [report.system.format_state(s)
                                                                          for s in report.held_out],
@@ -75,6 +76,7 @@ def plot_command(args: argparse.Namespace) -> int:
         card = configuration_cards(card)[0]
         figures.scorecard_figure(card, path)
     else:
-        figures.probe_figure(_probe(args), path)
+        report, manifest = _probe_and_manifest(args)
+        figures.probe_figure(report, path, model=figures.about(manifest))
     print(f"wrote {path}")
     return 0
