@@ -57,7 +57,8 @@ class Table:
     def to_pandas(self):
         """The rows as a pandas DataFrame.
 
-        >>> ct.load_run(run_id).probe.to_pandas().groupby("field").correct.mean()
+        Examples:
+            >>> ct.load_run(run_id).probe.to_pandas().groupby("field").correct.mean()
         """
         import pandas as pd
 
@@ -164,7 +165,8 @@ class Sweep:
     def to_pandas(self):
         """The tidy table as a DataFrame.
 
-        >>> ct.load_sweep("A1_C1").to_pandas().query("held_out").groupby(["field", "seed"]).correct.mean()
+        Examples:
+            >>> ct.load_sweep("A1_C1").to_pandas().query("held_out").groupby(["field", "seed"]).correct.mean()
         """
         return self.tidy().to_pandas()
 
@@ -177,7 +179,8 @@ class Sweep:
 def load_system(name_or_path: str | Path = "seed") -> System:
     """A bundled system by name (`seed`, `chain`, `parity8`) or a TOML file.
 
-    >>> ct.load_system("chain").fields
+    Examples:
+        >>> ct.load_system("chain").fields
     ('s1', 's2', 's3', 's4', 's5', 'ones')
     """
     return catalog.load(name_or_path)
@@ -212,8 +215,9 @@ def train(system: System | str = "seed", holdout: str | Iterable | None = None, 
     `holdout_seed`), a condition 'A=1&C=1', or states as tuples. Training
     values left None are the original experiment's (see `causal-tui train --help`).
 
-    >>> run = ct.train("seed", holdout="1,0,1,0,1", seed=3, until_perfect=True)
-    >>> run.report.exact(held_out=True)
+    Examples:
+        >>> run = ct.train("seed", holdout="1,0,1,0,1", seed=3, until_perfect=True)
+        >>> run.report.exact(held_out=True)
     (1, 1)
     """
     from causal_tui.store import locks
@@ -265,8 +269,9 @@ def sweep(system: System | str | None = None, holdout: str | Iterable | None = N
     `vary`: what differs between seeds: 'both' (dataset and initialisation),
     'data' or 'init'.
 
-    >>> sweep = ct.sweep("seed", holdout="A=1&C=1", seeds=10, jobs=2, until_perfect=True)
-    >>> sweep.scorecard.fields.to_pandas()[["field", "accuracy", "low", "high"]]
+    Examples:
+        >>> sweep = ct.sweep("seed", holdout="A=1&C=1", seeds=10, jobs=2, until_perfect=True)
+        >>> sweep.scorecard.fields.to_pandas()[["field", "accuracy", "low", "high"]]
     """
     from causal_tui.sweeps import run as sweeps
     from causal_tui.sweeps.experiment import Experiment, merge, read_file
@@ -313,7 +318,8 @@ def load_run(run: str | Path, out_dir: str | Path = model_folder.DEFAULT_OUT, re
     """A run by id (out_dir/runs/<id>/), or any model folder, without
     training; its probe is the one recorded with the model unless `recompute`.
 
-    >>> ct.load_run("20261201-195642-1").probe.to_pandas().head()
+    Examples:
+        >>> ct.load_run("20261201-195642-1").probe.to_pandas().head()
     """
     from causal_tui.sweeps.results import model_rows, probe_of
 
@@ -334,7 +340,8 @@ def load_run(run: str | Path, out_dir: str | Path = model_folder.DEFAULT_OUT, re
 def load_sweep(name: str, out_dir: str | Path = model_folder.DEFAULT_OUT) -> Sweep:
     """A sweep under out_dir/sweeps/ by name, as it was saved (no training).
 
-    >>> ct.load_sweep("A1_C1").scorecard.fields.to_pandas()
+    Examples:
+        >>> ct.load_sweep("A1_C1").scorecard.fields.to_pandas()
     """
     from causal_tui.sweeps.layout import sweep_dir
     from causal_tui.sweeps.results import scorecard
@@ -349,8 +356,9 @@ def inspect(run: Run | str | Path, state: str | None = None, field: str | None =
     on the model's own answers, its input-output graph and, with a state, the
     attention, logit lens and causal tracing there (every field and input).
 
-    >>> report = ct.inspect(run, state="0,1,0,1,1")
-    >>> report["intervention_summary"]["newB"]["newD"]["held_out"]
+    Examples:
+        >>> report = ct.inspect(run, state="0,1,0,1,1")
+        >>> report["intervention_summary"]["newB"]["newD"]["held_out"]
     """
     from causal_tui.interpret.inspect import inspect as inspect_model
     from causal_tui.learners import loading

@@ -120,8 +120,9 @@ def seed_interval(correct: Sequence[int], total: Sequence[int], level: float = 0
     trained model each); seeds without cells do not count. UserError where the
     lists do not fit.
 
-    >>> seed_interval(correct=[8, 8, 7], total=[8, 8, 8])      # about (0.27, 1.0)
-    >>> seed_interval(correct=[8, 8, 8], total=[8, 8, 8])      # about (0.29, 1.0): never lower
+    Examples:
+        >>> seed_interval(correct=[8, 8, 7], total=[8, 8, 8])      # about (0.27, 1.0)
+        >>> seed_interval(correct=[8, 8, 8], total=[8, 8, 8])      # about (0.29, 1.0): never lower
     """
     per_seed = [(k, m) for k, m in _per_seed(correct, total) if m > 0]
     _check_level(level)

@@ -9,7 +9,7 @@ from causal_tui.errors import UserError
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from causal_tui.cli.console import console as Console
 
     from causal_tui.interpret import inspect as report_mod
     from causal_tui.learners import loading

@@ -28,7 +28,7 @@ def _probe_and_manifest(args):
 
 
 def probe_command(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from causal_tui.cli.console import console as Console
 
     from causal_tui.store.table_files import csv_text
     from causal_tui.report.probe_tables import probe_markdown, probe_table

@@ -10,7 +10,7 @@ from causal_tui.errors import UserError
 
 
 def _console():
-    from rich.console import Console
+    from causal_tui.cli.console import console as Console
 
     return Console()
 

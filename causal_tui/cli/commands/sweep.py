@@ -13,7 +13,7 @@ from causal_tui.science.scorecard import is_grid
 def run(path: Path | None, flags: dict, out_dir: Path) -> int:
     """Run the sweep an experiment file describes (flags replacing its values),
     or the one the flags alone describe; print the scorecard."""
-    from rich.console import Console
+    from causal_tui.cli.console import console as Console
 
     from causal_tui.report.scorecard_tables import grid_tables, scorecard_tables
     from causal_tui.sweeps import run as sweep

@@ -6,7 +6,7 @@ from pathlib import Path
 
 
 def _console():
-    from rich.console import Console
+    from causal_tui.cli.console import console as Console
 
     return Console()
 

@@ -9,7 +9,7 @@ from causal_tui.errors import UserError
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from causal_tui.cli.console import console as Console
 
     from causal_tui.report.probe_tables import state_verdict
     from causal_tui.store import model_folder

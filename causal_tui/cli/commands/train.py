@@ -29,7 +29,7 @@ def _check_holdout(args) -> None:
 
 
 def run(args: argparse.Namespace, regenerate: bool) -> int:
-    from rich.console import Console
+    from causal_tui.cli.console import console as Console
 
     from causal_tui.report.probe_tables import probe_table
     from causal_tui.report.progress_bar import ProgressBar
