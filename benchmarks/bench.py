@@ -520,6 +520,9 @@ def main(argv=None) -> int:
                    help="also measure torch.compile on the bare loop (adds about a minute)")
     args = p.parse_args(argv)
     logs.setup(console=False, folder=Path(tempfile.gettempdir()) / "causal-tui-bench-logs")
+    from causal_tui.store import provenance
+
+    started_at = provenance.now()
 
     if args.tiny:
         config = TrainingConfig(n_embd=32, n_layer=1, n_head=2, epochs=1, precision="fp32")
@@ -572,6 +575,8 @@ def main(argv=None) -> int:
 
     result = {
         "mode": "tiny" if args.tiny else "full",
+        # what a published figure cites: version, commit, libraries, CPU or GPU, when
+        "provenance": provenance.collect("fp32 and bf16" if bf16 else "fp32", started_at, provenance.now()),
         "machine": machine(),
         "config": {"model": f"n_embd {config.n_embd}, n_layer {config.n_layer}, n_head {config.n_head}",
                    "batch_size": config.batch_size, "learning_rate": config.learning_rate,
@@ -616,8 +621,12 @@ def print_table(r: dict) -> None:
     from rich.table import Table
 
     m = r["machine"]
+    pv = r["provenance"]
+    commit = (pv["git_commit"] or "")[:7] + ("+dirty" if pv.get("git_dirty") else "")
     t = Table(title=f"causal-tui benchmark ({r['mode']}): {m['cpu']}, {m['cores']} cores, torch {m['torch']}"
-                    f" ({m['torch_threads']} threads)" + (f", {m['cuda']}" if m["cuda"] else ", CPU"))
+                    f" ({m['torch_threads']} threads)" + (f", {m['cuda']}" if m["cuda"] else ", CPU")
+                    + f"; causal-tui {pv['causal_tui']} {commit}, transformers {pv['transformers']}, "
+                      f"{pv['started_at']}")
     t.add_column("measure")
     t.add_column("value", justify="right")
     t.add_row("ours: ms/step (Trainer path)", f"{r['ours_ms_per_step']:.1f}")

@@ -60,6 +60,7 @@ def test_benchmark_runs_in_tiny_mode(tmp_path):
                 "first_paint_s_median", "ratio_ours_over_bare", "ratio_original_over_ours"):
         assert result[key] > 0, key
     assert "ours / bare" in r.stdout and "first paint" in r.stdout
+    assert result["provenance"]["causal_tui"] and result["provenance"]["torch"]  # what a quoted figure cites
     assert result["inspect"]["all_states_ms"] > 0 and result["inspect"]["one_state_ms"] > 0
     assert result["probe_256"]["ms_median"] > 0 and result["probe_256"]["trained_exact"][1] == 256
     whole = result["whole_process_s"]

@@ -236,9 +236,11 @@ def grid_tables(card: dict) -> list[Table]:
         base = configs[0]
         diff = Table(title="Difference from configuration 1, paired by seed [95% interval]", title_justify="left",
                      box=box.SIMPLE_HEAD, header_style="bold",
-                     caption="seed k of every configuration trains on the same data from the same\n"
-                             "initialisation: the seeds' own differences, exact interval;\n"
-                             f"* it leaves out 0 after Holm's adjustment for the {comparison.get('comparisons', '')}\n"
+                     # One paragraph: rich wraps it to the table's width (explicit breaks wider than the
+                     # table lost their start).
+                     caption="seed k of every configuration trains on the same data from the same "
+                             "initialisation: the seeds' own differences, exact interval; "
+                             f"* it leaves out 0 after Holm's adjustment for the {comparison.get('comparisons', '')} "
                              "comparisons of this table (blue: up, orange: down)", caption_justify="left")
         diff.add_column("field", no_wrap=True)
         for i in range(2, len(configs) + 1):
