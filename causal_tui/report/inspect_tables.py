@@ -3,13 +3,13 @@ drawn by the dashboard's Inspect screen (rich renderables fit both)."""
 
 from __future__ import annotations
 
-from rich import box
 from rich.color import Color
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
 from causal_tui.interpret.interventions import FOLLOW_SHARE
+from causal_tui.report.style import report_table
 
 
 def _heat(value: float | None, lo: float = 0.0, hi: float = 1.0) -> Style:
@@ -55,11 +55,9 @@ def intervention_table(report: dict) -> Table | Text:
     summary = report["intervention_summary"]
     if "not_applicable" in summary:
         return Text(f"do(): not applicable: {summary['not_applicable']}", style="dim")
-    table = Table(title="do() on its own answers: force a field, decode the rest",
-                  title_justify="left", box=box.SIMPLE_HEAD, header_style="bold",
-                  caption="f/i/n of N: follows the rule on the new answers /\nignores the change / "
-                          "neither, of N informative states\n(where following and ignoring differ)",
-                  caption_justify="left")
+    table = report_table("do() on its own answers: force a field, decode the rest",
+                         caption="f/i/n of N: follows the rule on the new answers /\nignores the change / "
+                                 "neither, of N informative states\n(where following and ignoring differ)")
     for col in ("forced", "then", "trained", "", "held out", " "):
         table.add_column(col, justify="left" if col in ("forced", "then", "", " ") else "right", no_wrap=True)
     for forced, per_g in summary.items():
@@ -79,11 +77,9 @@ def graph_table(report: dict, system) -> Table:
     """Fields x inputs: the true dependency (● depends, · not) and how many of
     the pairs that differ in that input change as the truth does."""
     mismatched = {tuple(m) for m in report["graph_mismatches"]}
-    table = Table(title="Input-output graph: pairs of states differing in one input", title_justify="left",
-                  box=box.SIMPLE_HEAD, header_style="bold",
-                  caption="● the truth depends on it, · not; k/n: pairs where the\n"
-                          "model's answer changes as the truth's; red: differs",
-                  caption_justify="left")
+    table = report_table("Input-output graph: pairs of states differing in one input",
+                         caption="● the truth depends on it, · not; k/n: pairs where the\n"
+                                 "model's answer changes as the truth's; red: differs")
     table.add_column("field", no_wrap=True)
     for v in system.inputs:
         table.add_column(v, justify="right", no_wrap=True)
@@ -116,8 +112,7 @@ def attention_table(att: dict) -> Table | Text:
 def lens_table(lens: dict) -> Table | Text:
     if "not_applicable" in lens:
         return Text(f"logit lens: not applicable: {lens['not_applicable']}", style="dim")
-    table = Table(title="Logit lens: p(right answer) after each layer", title_justify="left",
-                  box=box.SIMPLE_HEAD, header_style="bold")
+    table = report_table("Logit lens: p(right answer) after each layer")
     table.add_column("field", no_wrap=True)
     for layer in lens["layers"]:
         table.add_column(layer, justify="right", width=5)
@@ -197,12 +192,11 @@ def iia_summary(entry: dict) -> Text:
 
 
 def das_table(das: dict, variable: str) -> Table:
-    table = Table(title=f"Alignment search for {variable}: a learned {das['dims']}-d subspace",
-                  title_justify="left", box=box.SIMPLE_HEAD, header_style="bold", padding=(0, 1),
-                  caption=f"IIA of the subspace's interchange (whole completion), trained\n"
-                          f"on pairs with trained bases ({das['sites'][0]['steps']} steps); "
-                          "random: a random\nrotation of the same dimension",
-                  caption_justify="left")
+    table = report_table(f"Alignment search for {variable}: a learned {das['dims']}-d subspace",
+                         caption=f"IIA of the subspace's interchange (whole completion), trained\n"
+                                 f"on pairs with trained bases ({das['sites'][0]['steps']} steps); "
+                                 "random: a random\nrotation of the same dimension",
+                         padding=(0, 1))
     for col in ("layer", "pos", "trained", "held out", "random trained", "random held out"):
         table.add_column(col, justify="left" if col in ("layer", "pos") else "right", no_wrap=True)
     best = das["best"]

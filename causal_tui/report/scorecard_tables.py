@@ -4,10 +4,9 @@ labels, what the models do inside; a grid's configurations side by side."""
 
 from __future__ import annotations
 
-from rich import box
 from rich.table import Table
 
-from causal_tui.report.style import interval, num, shade
+from causal_tui.report.style import interval, num, report_table, shade
 
 VARY = {"both": "each seed its own dataset and initialisation", "data": "each seed its own dataset, one initialisation",
         "init": "each seed its own initialisation, one dataset"}
@@ -33,9 +32,8 @@ def _cells_table(card: dict) -> Table:
     n = len(card["seeds"])
     cells = {(c["state"], c["field"]): c for c in card["cells"]}
     any_unseen = any(c["unseen_label"] for c in card["cells"])
-    grid = Table(title=f"{header(card)}\nHeld-out states: seeds right out of {n}", title_justify="left",
-                 caption="* the answer never occurs in that field in training" if any_unseen else None,
-                 caption_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
+    grid = report_table(f"{header(card)}\nHeld-out states: seeds right out of {n}",
+                        caption="* the answer never occurs in that field in training" if any_unseen else None)
     grid.add_column("state", no_wrap=True)
     for f in card["fields"]:
         grid.add_column(f, justify="right", no_wrap=True)
@@ -50,12 +48,11 @@ def _cells_table(card: dict) -> Table:
 
 
 def _fields_table(card: dict) -> Table:
-    fields = Table(title="Per field on held-out states", title_justify="left",
-                   caption="model: mean of the seeds' accuracies [95% exact interval over seeds]\n"
-                           "chance: the majority value of the trained states (? a tied vote)\n"
-                           "guessers: their accuracy / how often the model agrees with them, over\n"
-                           "the cells where they have an answer (N?: cells tied or undetermined)",
-                   caption_justify="left", box=box.SIMPLE_HEAD, header_style="bold")
+    fields = report_table("Per field on held-out states",
+                          caption="model: mean of the seeds' accuracies [95% exact interval over seeds]\n"
+                                  "chance: the majority value of the trained states (? a tied vote)\n"
+                                  "guessers: their accuracy / how often the model agrees with them, over\n"
+                                  "the cells where they have an answer (N?: cells tied or undetermined)")
     for col in ("field", "model", "chance", "nearest nbr", "interpolator"):
         fields.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
     for f, s in card["fields"].items():
@@ -86,8 +83,7 @@ def _guesser(accuracy: float | None, agreement: float | None, undetermined: int,
 
 
 def _seeds_table(card: dict) -> Table:
-    seeds = Table(title="Per seed: accuracy on its held-out cells", title_justify="left",
-                  box=box.SIMPLE_HEAD, header_style="bold")
+    seeds = report_table("Per seed: accuracy on its held-out cells")
     seeds.add_column("seed", justify="right")
     for f in card["fields"]:
         seeds.add_column(f, justify="right", no_wrap=True)
@@ -100,15 +96,13 @@ def _seeds_table(card: dict) -> Table:
 def _composed_table(card: dict) -> Table:
     reads = "; ".join(f"{f} reads {', '.join(st['own_answers']['reads'])}"
                       for f, st in card["fields"].items() if st.get("own_answers"))
-    composed = Table(title="Composed fields: the rule on the model's own answers",
-                     title_justify="left", box=box.SIMPLE_HEAD, header_style="bold",
-                     caption=f"{reads}\n"
-                             "consistent: the answer equals the rule applied to the\n"
-                             "model's own answers for the fields it reads; counted\n"
-                             "over held-out cells (all seeds) where the rule's value\n"
-                             "depends on those answers (informative) and they parse\n"
-                             "cells: informative / all   right: the field's accuracy",
-                     caption_justify="left")
+    composed = report_table("Composed fields: the rule on the model's own answers",
+                            caption=f"{reads}\n"
+                                    "consistent: the answer equals the rule applied to the\n"
+                                    "model's own answers for the fields it reads; counted\n"
+                                    "over held-out cells (all seeds) where the rule's value\n"
+                                    "depends on those answers (informative) and they parse\n"
+                                    "cells: informative / all   right: the field's accuracy")
     for col in ("field", "cells", "consistent", "95% interval", "right"):
         composed.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
     for f, s in card["fields"].items():
@@ -127,8 +121,7 @@ def _composed_table(card: dict) -> Table:
 
 
 def _labels_table(card: dict) -> Table:
-    groups = Table(title="Cells whose answer was / was never seen in training", title_justify="left",
-                   box=box.SIMPLE_HEAD, header_style="bold")
+    groups = report_table("Cells whose answer was / was never seen in training")
     for col in ("cells", "model accuracy", "95% interval"):
         groups.add_column(col, justify="right")
     groups.add_column("", justify="left")
@@ -144,12 +137,10 @@ def inside_tables(card: dict) -> list[Table]:
     each one's input-output graph match the truth?"""
     tables = []
     if card.get("interventions"):
-        t = Table(title="Interventions over seeds: does the next field read it?", title_justify="left",
-                  box=box.SIMPLE_HEAD, header_style="bold",
-                  caption="seeds that follow (in >= 90% of their informative states) /\n"
-                          "seeds with an informative state [95% exact interval over seeds];\n"
-                          "rate: follows / informative states, all seeds",
-                  caption_justify="left")
+        t = report_table("Interventions over seeds: does the next field read it?",
+                         caption="seeds that follow (in >= 90% of their informative states) /\n"
+                                 "seeds with an informative state [95% exact interval over seeds];\n"
+                                 "rate: follows / informative states, all seeds")
         for col in ("forced", "then", "held out", "rate", "trained", "rate "):
             t.add_column(col, justify="left" if col in ("forced", "then") else "right", no_wrap=True)
         for forced, per_g in card["interventions"].items():
@@ -167,11 +158,9 @@ def inside_tables(card: dict) -> list[Table]:
     if card.get("graph"):
         inputs = list(next(iter(card["graph"].values())))
         n = len(card["seeds"])
-        t = Table(title="Graph over seeds: dependence as the truth's", title_justify="left",
-                  box=box.SIMPLE_HEAD, header_style="bold",
-                  caption=f"k/{n}: seeds where every pair differing in that\ninput changes as the truth does;\n"
-                          "● the truth depends on it, · it does not",
-                  caption_justify="left")
+        t = report_table("Graph over seeds: dependence as the truth's",
+                         caption=f"k/{n}: seeds where every pair differing in that\ninput changes as the truth does;\n"
+                                 "● the truth depends on it, · it does not")
         t.add_column("field", no_wrap=True)
         for v in inputs:
             t.add_column(v, justify="right", no_wrap=True)
@@ -186,12 +175,10 @@ def inside_tables(card: dict) -> list[Table]:
 
 def _iia_table(iia: dict) -> Table:
     """Per intermediate variable: IIA at each seed's best interchange site, over seeds."""
-    t = Table(title="Interchange over seeds: is the variable held inside?", title_justify="left",
-              box=box.SIMPLE_HEAD, header_style="bold",
-              caption="IIA at each seed's best site (chosen on its trained base pairs),\n"
-                      "mean over seeds [95% exact interval over seeds]; control: patching\n"
-                      "changes nothing (median of seeds); sites: layer:position, how many seeds",
-              caption_justify="left")
+    t = report_table("Interchange over seeds: is the variable held inside?",
+                     caption="IIA at each seed's best site (chosen on its trained base pairs),\n"
+                             "mean over seeds [95% exact interval over seeds]; control: patching\n"
+                             "changes nothing (median of seeds); sites: layer:position, how many seeds")
     for col in ("variable", "held-out bases", "trained bases", "control", "sites"):
         t.add_column(col, justify="left" if col in ("variable", "sites") else "right", no_wrap=True)
     for v, entry in iia.items():
@@ -220,9 +207,9 @@ def grid_tables(card: dict) -> list[Table]:
     n = len(card["seeds"])
     legend = "\n".join(f"{i}: {c['label']}" for i, c in enumerate(configs, start=1))
     vary = VARY.get(card.get("vary", "both"), card.get("vary"))
-    acc = Table(title=f"{card.get('name', 'sweep')}\nHeld-out accuracy, {n} seeds each ({vary})\n"
-                      "[95% exact interval over seeds]", title_justify="left",
-                box=box.SIMPLE_HEAD, header_style="bold", caption=legend, caption_justify="left")
+    acc = report_table(f"{card.get('name', 'sweep')}\nHeld-out accuracy, {n} seeds each ({vary})\n"
+                       "[95% exact interval over seeds]",
+                       caption=legend)
     acc.add_column("field", no_wrap=True)
     for i in range(1, len(configs) + 1):
         acc.add_column(str(i), justify="right", no_wrap=True)
@@ -234,14 +221,12 @@ def grid_tables(card: dict) -> list[Table]:
     tables = [acc]
     if len(configs) > 1:
         base = configs[0]
-        diff = Table(title="Difference from configuration 1, paired by seed [95% interval]", title_justify="left",
-                     box=box.SIMPLE_HEAD, header_style="bold",
-                     # One paragraph: rich wraps it to the table's width (explicit breaks wider than the
-                     # table lost their start).
-                     caption="seed k of every configuration trains on the same data from the same "
-                             "initialisation: the seeds' own differences, exact interval; "
-                             f"* it leaves out 0 after Holm's adjustment for the {comparison.get('comparisons', '')} "
-                             "comparisons of this table (blue: up, orange: down)", caption_justify="left")
+        diff = report_table("Difference from configuration 1, paired by seed [95% interval]",
+                            caption="seed k of every configuration trains on the same data from the same "
+                                    "initialisation: the seeds' own differences, exact interval; "
+                                    "* it leaves out 0 after Holm's adjustment for the "
+                                    f"{comparison.get('comparisons', '')} "
+                                    "comparisons of this table (blue: up, orange: down)")
         diff.add_column("field", no_wrap=True)
         for i in range(2, len(configs) + 1):
             diff.add_column(f"{i} - 1", justify="right", no_wrap=True)

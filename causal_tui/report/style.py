@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from rich import box
+from rich.table import Table
+
 from causal_tui.science.scorecard import level
 
 RIGHT, WRONG = "green", "red"
@@ -43,3 +46,10 @@ def interval(pair, signed: bool = False) -> str:
     if signed:
         return f"[{lo:+.2f}, {hi:+.2f}]"
     return f"[{bound(lo, False)}, {bound(hi, True)}]"
+
+
+def report_table(title: str, caption: str | None = None, **more) -> Table:
+    """The printed tables' one look: the title and the caption left-aligned, a
+    rule under a bold header."""
+    return Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, header_style="bold",
+                 caption=caption, caption_justify="left", **more)

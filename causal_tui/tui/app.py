@@ -295,27 +295,25 @@ class CausalApp(App):
     def inspect_model(self, state: str, field: str, flip: str | None) -> None:
         from causal_tui.interpret.inspect import inspect_saved
 
-        try:
-            report = self.offload.call(inspect_saved, self.session.model.folder, state, field, flip)
-        except UserError as e:
-            self.post_message(InspectDone(None, str(e)))
-            return
-        except Closed:
-            return  # quitting
-        self.post_message(InspectDone(report))
+        self._offloaded(InspectDone, inspect_saved, self.session.model.folder, state, field, flip)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="iia")
     def iia_model(self) -> None:
         from causal_tui.interpret.inspect import iia_saved
 
+        self._offloaded(InterchangeDone, iia_saved, self.session.model.folder)
+
+    def _offloaded(self, done, function, *args) -> None:
+        """Run `function` in the helper process and post `done(report)`, or
+        `done(None, error)` on bad input; nothing when the app is quitting."""
         try:
-            report = self.offload.call(iia_saved, self.session.model.folder)
+            report = self.offload.call(function, *args)
         except UserError as e:
-            self.post_message(InterchangeDone(None, str(e)))
+            self.post_message(done(None, str(e)))
             return
         except Closed:
             return  # quitting
-        self.post_message(InterchangeDone(report))
+        self.post_message(done(report))
 
     # -- messages from the workers ------------------------------------------
     def on_interchange_done(self, message: InterchangeDone) -> None:
