@@ -70,3 +70,24 @@ def write_scorecards(folder: Path, name: str, system: System, held_out, seeds: i
                                             started_at, provenance.now())}
     atomic.write_text(folder / SCORECARD_FILE, json.dumps(top, indent=2) + "\n")
     return top
+
+
+def score_folder(out_dir: Path, name: str) -> dict:
+    """Score a sweep's folder again from what it recorded (sweep.json and the
+    seeds' probe.json files): the scorecard(s) a sweep writes as it ends."""
+    from causal_tui.sweeps.grid import Cell
+    from causal_tui.sweeps.layout import sweep_dir
+    from causal_tui.systems.catalog import from_manifest
+    from causal_tui.systems.holdout import HeldOut
+    from causal_tui.training.config import TrainingConfig
+
+    folder = sweep_dir(out_dir, name)
+    described = json.loads((folder / SWEEP_FILE).read_text())
+    system = from_manifest(described["system"])
+    held_out = HeldOut.from_labels(described["held_out"], system)
+    if "grid" in described:
+        cells = [Cell(g["id"], g["settings"], TrainingConfig(**g["config"])) for g in described["grid"]]
+    else:
+        cells = [Cell("", {}, TrainingConfig(**described["config"]))]
+    seeds = len(list(cell_dir(folder, cells[0]).glob("seed-*")))
+    return write_scorecards(folder, name, system, held_out, seeds, cells, described.get("vary", "both"))
