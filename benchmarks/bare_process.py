@@ -33,19 +33,19 @@ def main() -> int:
     from causal_tui.data import dataset as data
     from causal_tui.data import tokenizer as tok_mod
     from causal_tui.systems.catalog import SEED
-    from causal_tui.training import run as training
+    from causal_tui.training import trainer as training
     from causal_tui.training.config import TrainingConfig
 
     config = TrainingConfig(seed=args.seed, **({"n_embd": 32, "n_layer": 1, "n_head": 2} if args.tiny else {}))
     sizes = {"train": 640, "valid": 10, "test": 10} if args.tiny else dict(data.DEFAULT_SIZES)
-    ds = data.generate(HeldOut.parse_list(args.omit), seed=args.seed, sizes=sizes)
+    ds = data.generate(HeldOut.parse_list(args.omit, SEED), seed=args.seed, sizes=sizes)
     torch.manual_seed(args.seed)
     tok = tok_mod.build(SEED)
     model = training.build_model(config, tok, SEED)
     ids, labels = encode_split(tok, ds.splits["train"], SEED)
     check_ids, check_labels = encode_split(tok, ds.trained_states, SEED)
     total = int(len(ids) / config.batch_size * config.epochs)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0, fused=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0, fused=True)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: max(0.0, 1 - s / total))
     autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if args.precision == "bf16" else contextlib.nullcontext
     gen = torch.Generator().manual_seed(args.seed)

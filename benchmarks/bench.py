@@ -27,7 +27,7 @@ from causal_tui.evaluation import probe
 from causal_tui.store import logs
 from causal_tui.systems.catalog import SEED
 from causal_tui.systems.holdout import HeldOut
-from causal_tui.training import run as training
+from causal_tui.training import trainer as training
 from causal_tui.training.config import TrainingConfig
 from causal_tui.training.encode import encode_split
 
@@ -61,7 +61,7 @@ def machine() -> dict:
 
 
 def ours_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int, workdir: Path) -> float:
-    """The project's real training path (training.make_run), timed between step ends."""
+    """The project's real training path (training.prepare), timed between step ends."""
     from transformers import TrainerCallback
 
     stamps: list[float] = []
@@ -71,7 +71,7 @@ def ours_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int, w
             stamps.append(time.perf_counter())
 
     cfg = replace(config, max_steps=warmup + steps)
-    run = training.make_run(dataset, cfg, workdir / "ours", extra_callbacks=(StepClock(),))
+    run = training.prepare(dataset, cfg, workdir / "ours", extra_callbacks=(StepClock(),))
     run.trainer.train()
     return (stamps[warmup + steps - 1] - stamps[warmup - 1]) / steps * 1000
 
@@ -90,7 +90,7 @@ def bare_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: int) -
     ids, labels = encode_split(tok, dataset.splits["train"], dataset.system)
     # The Trainer's default optimizer (adamw_torch_fused): the same update, so
     # the ratio measures the training path, not a different AdamW kernel.
-    opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0, fused=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0, fused=True)
     order = torch.randperm(len(ids), generator=torch.Generator().manual_seed(config.seed))
     model.train()
     bs = config.batch_size
@@ -118,7 +118,7 @@ def compiled_bare(dataset, config: TrainingConfig, steps: int, warmup: int) -> d
     model = training.build_model(config, tok, dataset.system)
     compiled = torch.compile(model)
     ids, labels = encode_split(tok, dataset.splits["train"], dataset.system)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=0.0, fused=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.0, fused=True)
     model.train()
     bs, start = config.batch_size, time.perf_counter()
     first = None
@@ -165,7 +165,7 @@ def original_ms_per_step(dataset, config: TrainingConfig, steps: int, warmup: in
             stamps.append(time.perf_counter())
 
     args = TrainingArguments(
-        output_dir=str(workdir / "original"), max_steps=warmup + steps, learning_rate=config.learning_rate,
+        output_dir=str(workdir / "original"), max_steps=warmup + steps, learning_rate=config.lr,
         per_device_train_batch_size=config.batch_size, report_to="none", disable_tqdm=True,
         save_strategy="no", logging_steps=10, use_cpu=not torch.cuda.is_available(),
     )
@@ -181,9 +181,9 @@ def time_to_perfect(config: TrainingConfig, seeds: list[int], sizes: dict, workd
     and what the model then says on the held-out state (exact or not, per field)."""
     results, model, tok = [], None, None
     for seed in seeds:
-        ds = data.generate(HeldOut.parse_list(HELD_OUT), seed=seed, sizes=sizes)
+        ds = data.generate(HeldOut.parse_list(HELD_OUT, SEED), seed=seed, sizes=sizes)
         cfg = replace(config, seed=seed, until_perfect=True)
-        run = training.make_run(ds, cfg, workdir / f"perfect-{cfg.precision}-{seed}")
+        run = training.prepare(ds, cfg, workdir / f"perfect-{cfg.precision}-{seed}")
         run.trainer.train()
         reached = run.perfection.reached
         report = probe.run(run.model.eval(), run.tokenizer, SEED, ds.omitted)
@@ -202,7 +202,7 @@ def median_seconds(results: list[dict]) -> float | None:
 
 def full_run(config: TrainingConfig, sizes: dict, workdir: Path) -> dict:
     """The seed's configuration trained for all its epochs: seconds and the probe."""
-    ds = data.generate(HeldOut.parse_list(HELD_OUT), seed=config.seed, sizes=sizes)
+    ds = data.generate(HeldOut.parse_list(HELD_OUT, SEED), seed=config.seed, sizes=sizes)
     result = training.train(ds, config, workdir / f"full-{config.precision}")
     return {"precision": config.precision, "steps": result.steps, "seconds": round(result.seconds, 1),
             "trained_exact": list(result.report.exact(False)), "held_out_exact": list(result.report.exact(True))}
@@ -389,11 +389,11 @@ def sweep_rate(workdir: Path, tiny: bool, seeds: int) -> dict:
 
 def probe_ms(model, tok, repeats: int, system=SEED) -> float:
     model.eval()
-    probe.run(model, tok, system, ())  # warm-up
+    probe.run(model, tok, system, HeldOut((), system))  # warm-up
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        probe.run(model, tok, system, ())
+        probe.run(model, tok, system, HeldOut((), system))
         times.append((time.perf_counter() - t) * 1000)
     return statistics.median(times)
 
@@ -406,7 +406,7 @@ def inspect_ms(model, tok, repeats: int, system=SEED) -> dict:
 
     model.eval()
     state = system.parse_state("0,0,0,1,0")
-    completion = probe.run(model, tok, system).result(state).completion
+    completion = probe.run(model, tok, system, HeldOut((), system)).result(state).completion
 
     def median_ms(fn) -> float:
         fn()  # warm-up
@@ -423,7 +423,7 @@ def inspect_ms(model, tok, repeats: int, system=SEED) -> dict:
     from causal_tui.interpret import interchange
 
     def iia():
-        out = inspector.iia(model, tok, system, HeldOut.parse_list(HELD_OUT))
+        out = inspector.iia(model, tok, system, HeldOut.parse_list(HELD_OUT, SEED))
         iia.sites = sum(len(e["layers"]) * len(e["positions"]) for e in out.values())
         iia.pairs = sum(e["pairs"] for e in out.values())
 
@@ -431,7 +431,7 @@ def inspect_ms(model, tok, repeats: int, system=SEED) -> dict:
     return {
         "iia_all_pairs_all_sites_s": round(iia_ms / 1000, 2),
         "iia_sites": iia.sites, "iia_pairs": iia.pairs, "iia_variables": list(interchange.variables(system)),
-        "all_states_ms": median_ms(lambda: inspector.overview(model, tok, system, ())),
+        "all_states_ms": median_ms(lambda: inspector.overview(model, tok, system, HeldOut((), system))),
         "one_state_ms": median_ms(lambda: inspector.one_state(model, tok, system, state, completion, ["newD"], ["D"])),
         "one_state_complete": complete,
         # An untrained model's completion may lack the field: then there is nothing to trace.
@@ -456,12 +456,12 @@ def probe_256(config: TrainingConfig, sizes: dict, max_steps: int, repeats: int,
     from causal_tui.systems.catalog import bundled
 
     system = bundled("parity8")
-    ds = data.generate((), seed=0, sizes=sizes, system=system)
+    ds = data.generate(HeldOut((), system), seed=0, sizes=sizes)
     # The default precision (auto): what a model trained with the defaults is probed in.
     cfg = replace(config, seed=0, until_perfect=True, max_steps=max_steps, precision="auto")
-    run = training.make_run(ds, cfg, workdir / "probe-256")
+    run = training.prepare(ds, cfg, workdir / "probe-256")
     run.trainer.train()
-    exact = probe.run(run.model.eval(), run.tokenizer, system).exact(False)
+    exact = probe.run(run.model.eval(), run.tokenizer, system, ds.omitted).exact(False)
     from causal_tui.learners import runtime
 
     return {"system": "parity8", "steps": run.trainer.state.global_step, "trained_exact": list(exact),
@@ -536,7 +536,7 @@ def main(argv=None) -> int:
     from causal_tui.training import calibration, precision as precision_mod
 
     bf16 = precision_mod.cpu_has_bf16() or precision_mod.cuda_has_bf16()
-    dataset = data.generate(HeldOut.parse_list(HELD_OUT), seed=config.seed, sizes=sizes)
+    dataset = data.generate(HeldOut.parse_list(HELD_OUT, SEED), seed=config.seed, sizes=sizes)
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -579,7 +579,7 @@ def main(argv=None) -> int:
         "provenance": provenance.collect("fp32 and bf16" if bf16 else "fp32", started_at, provenance.now()),
         "machine": machine(),
         "config": {"model": f"n_embd {config.n_embd}, n_layer {config.n_layer}, n_head {config.n_head}",
-                   "batch_size": config.batch_size, "learning_rate": config.learning_rate,
+                   "batch_size": config.batch_size, "lr": config.lr,
                    "held_out": HELD_OUT, "train_lines": sizes["train"]},
         "ours_ms_per_step": round(ours, 2),
         "bare_ms_per_step": round(bare, 2),

@@ -20,9 +20,9 @@ import sys
 
 
 def _register() -> None:
-    from causal_tui.learners.registry import register
+    from causal_tui.learners.registry import register_auto
 
-    register()
+    register_auto()
 
 
 class _RegisterAfterTransformers(importlib.abc.MetaPathFinder):

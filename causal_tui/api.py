@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from causal_tui.data import dataset as data
 from causal_tui.errors import UserError
 from causal_tui.science import tidy
 from causal_tui.science.scorecard import configuration_cards, field_rows, is_grid
@@ -128,7 +127,7 @@ class Scorecard:
         configurations = self.raw["configurations"] if is_grid(self.raw) else [{"id": "", "scorecard": self.raw}]
         for c in configurations:
             for cell in c["scorecard"]["cells"]:
-                lo, hi = cell.get("interval95") or cell["wilson95"]
+                lo, hi = cell["interval95"]
                 cells.append({"configuration": c["id"], "state": cell["state"], "field": cell["field"],
                               "truth": cell["truth"], "right": cell["right"], "seeds": cell["seeds"],
                               "fraction": cell["fraction"], "low": lo, "high": hi,
@@ -187,130 +186,151 @@ def load_system(name_or_path: str | Path = "seed") -> System:
 
 
 def _system(system: System | str | Path) -> System:
-    return system if isinstance(system, System) else load_system(system)
+    if isinstance(system, System):
+        return system
+    if not isinstance(system, (str, Path)):
+        raise UserError(f"system must be a System, a bundled name or a file, got {system!r}")
+    return load_system(system)
 
 
-def _holdout(holdout, system: System, holdout_seed: int) -> HeldOut:
-    if holdout is None:
-        return HeldOut()
-    if isinstance(holdout, str):
-        return HeldOut.parse(holdout, system, seed=holdout_seed)
-    return HeldOut(holdout)
+def _holdout_text(holdout) -> str | None:
+    """What the user gave for the held-out states, as the settings take it (text)."""
+    if holdout is None or isinstance(holdout, str):
+        return holdout
+    try:
+        states = [tuple(int(b) for b in s) for s in holdout]
+    except (TypeError, ValueError):
+        raise UserError(f"holdout must be text such as 'A=1&C=1' or a list of states, got {holdout!r}") from None
+    return ";".join(",".join(map(str, s)) for s in states)
+
+
+def _signature(function, action: str, first: tuple[str, ...], own: dict, drop: tuple[str, ...] = ()):
+    """Give `function(*first, **settings)` the signature and argument docs of the
+    declared settings of `action` (same names, defaults and help as the flags)."""
+    import inspect as pyinspect
+
+    from causal_tui.settings import declared
+
+    written = pyinspect.signature(function).parameters
+    params = [written[name] for name in first]
+    lines = []
+    for setting in declared.of(action):
+        if setting.name in first or setting.name in drop:
+            continue
+        default = setting.default_for(action)
+        params.append(pyinspect.Parameter(setting.name, pyinspect.Parameter.KEYWORD_ONLY, default=default,
+                                          annotation=setting.kind.__name__))
+        lines.append(f"    {setting.name}: {setting.help_text(action)}")
+    for name, (default, help_text) in own.items():
+        params.append(pyinspect.Parameter(name, pyinspect.Parameter.KEYWORD_ONLY, default=default))
+        lines.append(f"    {name}: {help_text}")
+    function.__signature__ = pyinspect.Signature(params)
+    function.__doc__ = (function.__doc__ or "").rstrip() + "\n\nArguments:\n" + "\n".join(lines) + "\n"
+    return function
+
+
+def _split(settings: dict, own: tuple[str, ...]) -> tuple[dict, dict]:
+    """The declared settings given, and the function's own arguments."""
+    return ({k: v for k, v in settings.items() if k not in own}, {k: settings[k] for k in own if k in settings})
 
 
 # -- training ----------------------------------------------------------------------
-def train(system: System | str = "seed", holdout: str | Iterable | None = None, *, seed: int = data.DEFAULT_SEED,
-          holdout_seed: int = 0, until_perfect: bool = False, arch: str | None = None, epochs: float | None = None,
-          lr: float | None = None, batch_size: int | None = None, n_embd: int | None = None,
-          n_layer: int | None = None, n_head: int | None = None, precision: str | None = None,
-          max_steps: int | None = None, report_to: str | None = None, train_size: int | None = None,
-          valid_size: int | None = None, test_size: int | None = None, resume: bool = False,
-          out_dir: str | Path = model_folder.DEFAULT_OUT, dataset_dir: str | Path = data.DEFAULT_DIR,
-          progress: bool = True) -> Run:
+def train(system: System | str = "seed", holdout=None, **settings) -> Run:
     """Train one model, as `causal-tui train` does: dataset_dir/ is generated
     (or regenerated where the system, holdout, seed or sizes differ), the model
     saved as out_dir/tiny-gpt2-causal/final/ and recorded as a run.
 
     `holdout`: an omit list '1,0,1,0,1;0,0,0,0,0', 'random-K' (drawn with
-    `holdout_seed`), a condition 'A=1&C=1', or states as tuples. Training
-    values left None are the original experiment's (see `causal-tui train --help`).
+    `holdout_seed`), a condition 'A=1&C=1', or states as tuples. Every other
+    argument is the flag of the same name (`causal-tui train --help`).
 
     Examples:
         >>> run = ct.train("seed", holdout="1,0,1,0,1", seed=3, until_perfect=True)
         >>> run.report.exact(held_out=True)
     (1, 1)
     """
-    from causal_tui.store import locks
-    from causal_tui.training import run as training
-    from causal_tui.training.config import TrainingConfig
+    from causal_tui.training import pipeline
+    from causal_tui.training.request import TrainRequest
 
+    given, own = _split(settings, ("progress",))
+    values = {**given, "holdout": _holdout_text(holdout)}
     system = _system(system)
-    flags = dict(arch=arch, epochs=epochs, lr=lr, batch_size=batch_size, n_embd=n_embd, n_layer=n_layer,
-                 n_head=n_head, precision=precision, max_steps=max_steps, report_to=report_to,
-                 until_perfect=until_perfect or None)
-    config = TrainingConfig.from_flags(flags, seed=seed)
-    sizes = {k: v or data.DEFAULT_SIZES[k] for k, v in (("train", train_size), ("valid", valid_size),
-                                                          ("test", test_size))}
-    held = _holdout(holdout, system, holdout_seed)  # checked before anything is written
-    out_dir, dataset_dir = Path(out_dir), Path(dataset_dir)
-    call = _call("train", system=system.name, holdout=holdout, seed=seed, until_perfect=until_perfect,
-                 **{k: v for k, v in flags.items() if v is not None and k != "until_perfect"},
-                 train_size=train_size, valid_size=valid_size, test_size=test_size,
-                 out_dir=str(out_dir), dataset_dir=str(dataset_dir))
+    call = _call("train", system=system.name, holdout=holdout, **given)
     with _calling(call):
-        model_folder.prepare_run_dir(out_dir)
-        with locks.for_training(dataset_dir, out_dir):
-            dataset, _ = data.ensure(dataset_dir, lambda s: held, seed, sizes, system)
-            with _stopping() as stop, _StepBar(progress, "training") as bar:
-                result = training.train(dataset, config, out_dir, report=bar.event, should_stop=stop.is_set,
-                                        resume=resume, record_as="api")
+        request = TrainRequest.from_settings(values, action="train", source="api", system=system)
+        with _stopping() as stop, _StepBar(own.get("progress", True), "training") as bar:
+            result = pipeline.train(request, on_event=bar.event, should_stop=stop.is_set)
+            bar.finish(result.steps)
     if result.stopped:
-        raise KeyboardInterrupt(f"stopped at step {result.steps}: a checkpoint is kept in {out_dir}/; "
+        raise KeyboardInterrupt(f"stopped at step {result.steps}: a checkpoint is kept in {request.out_dir}/; "
                                 "call again with resume=True to go on")
-    return load_run(result.run_id, out_dir=out_dir)
+    return load_run(result.run_id, out_dir=request.out_dir)
 
 
-def sweep(system: System | str | None = None, holdout: str | Iterable | None = None, *, seeds: int | None = None,
-          jobs: int | None = None, name: str | None = None, grid: str | dict | None = None,
-          backend: str | None = None, address: str | None = None, vary: str | None = None,
-          holdout_seed: int | None = None, until_perfect: bool = False,
-          arch: str | None = None, epochs: float | None = None, lr: float | None = None,
-          batch_size: int | None = None, n_embd: int | None = None, n_layer: int | None = None,
-          n_head: int | None = None, precision: str | None = None, max_steps: int | None = None,
-          train_size: int | None = None, valid_size: int | None = None, test_size: int | None = None,
-          experiment: str | Path | None = None, out_dir: str | Path = model_folder.DEFAULT_OUT,
-          progress: bool = True) -> Sweep:
+_signature(train, "train", ("system", "holdout"), {"progress": (True, "a progress bar (in a terminal and in Jupyter)")})
+
+
+def sweep(system: System | str | None = None, holdout=None, **settings) -> Sweep:
     """Train seeds 0..seeds-1 on one holdout (every configuration of `grid`
     for each) and score them, as `causal-tui sweep` does; resumable. An
     `experiment` file gives the values the arguments given here do not.
-    Defaults: the seed's system, 10 seeds, 1 job, the local backend, vary both.
+    Every other argument is the flag of the same name (`causal-tui sweep --help`).
 
     `grid`: {'arch': ['gpt2', 'lstm']} or 'arch=gpt2,lstm n_layer=1,4'.
-    `vary`: what differs between seeds: 'both' (dataset and initialisation),
-    'data' or 'init'.
 
     Examples:
         >>> sweep = ct.sweep("seed", holdout="A=1&C=1", seeds=10, jobs=2, until_perfect=True)
         >>> sweep.scorecard.fields.to_pandas()[["field", "accuracy", "low", "high"]]
     """
-    from causal_tui.sweeps import run as sweeps
-    from causal_tui.sweeps.experiment import Experiment, merge, read_file
+    from causal_tui.settings import declared
+    from causal_tui.sweeps import runner
     from causal_tui.sweeps.grid import parse_axes
+    from causal_tui.sweeps.request import SCALARS, SweepRequest, merge, read_file
 
-    training = dict(arch=arch, epochs=epochs, lr=lr, batch_size=batch_size, n_embd=n_embd, n_layer=n_layer,
-                    n_head=n_head, precision=precision, max_steps=max_steps, until_perfect=until_perfect or None,
-                    train_size=train_size, valid_size=valid_size, test_size=test_size)
-    given = {"holdout": holdout if isinstance(holdout, str) or holdout is None else
-             HeldOut(holdout).text(), "holdout_seed": holdout_seed, "name": name, "jobs": jobs,
-             "backend": backend, "address": address, "vary": vary, "seeds": seeds,
-             "training": {k: v for k, v in training.items() if v is not None}}
-    if grid is not None:
-        given["grid"] = parse_axes(grid) if isinstance(grid, str) else grid
+    given, own = _split(settings, ("experiment", "out_dir", "progress"))
+    unknown = [k for k in given if k not in {s.name for s in declared.of("sweep")}]
+    if unknown:
+        from causal_tui.settings.check import not_applicable
+
+        raise UserError(not_applicable(unknown[0], "sweep") if unknown[0] in declared.BY_NAME
+                        else f"unknown argument {unknown[0]!r} of ct.sweep")
+    values = {k: v for k, v in given.items() if k in SCALARS and v is not None}
+    holdout_text = _holdout_text(holdout)
+    if holdout_text is not None:
+        values["holdout"] = holdout_text
+    training = {k: v for k, v in given.items() if k not in SCALARS and k != "grid" and v is not None}
+    if training:
+        values["training"] = training
+    if given.get("grid") is not None:
+        values["grid"] = parse_axes(given["grid"]) if isinstance(given["grid"], str) else given["grid"]
     if isinstance(system, System):
-        given["system"] = {k: system.summary()[k] for k in ("name", "description", "inputs", "equations", "sums")}
+        values["system"] = {k: system.summary()[k] for k in ("name", "description", "inputs", "equations", "sums")}
     elif system is not None:
-        given["system"] = str(system)
-    values = {k: v for k, v in given.items() if v is not None and v != {}}
+        values["system"] = str(system)
+    experiment = own.get("experiment")
     if experiment is not None:
         values, _ = merge(read_file(experiment), values)
-        found = Experiment.from_values(values, str(experiment), Path(experiment).parent)
+        found = SweepRequest.from_values(values, str(experiment), Path(experiment).parent)
     else:
-        found = Experiment.from_values(values)
-    out_dir = Path(out_dir)
-    call = _call("sweep", system=found.system.name, holdout=holdout, seeds=seeds, jobs=jobs, name=found.name,
-                 grid=grid, vary=vary, until_perfect=until_perfect,
-                 **{k: v for k, v in training.items() if v is not None and k != "until_perfect"},
+        found = SweepRequest.from_values(values)
+    out_dir = Path(own.get("out_dir", model_folder.DEFAULT_OUT))
+    call = _call("sweep", system=found.system.name, holdout=holdout, **given,
                  experiment=str(experiment) if experiment else None, out_dir=str(out_dir))
-    total = found.seeds * len(found.cells())
-    with _calling(call), _stopping() as stop, _SeedBar(progress, total) as bar:
+    total = found.seeds * len(found.configurations())
+    with _calling(call), _stopping() as stop, _SeedBar(own.get("progress", True), total) as bar:
         try:
-            sweeps.run_experiment(found, out_dir, report=bar.report, should_stop=stop.is_set)
-        except sweeps.Interrupted as e:
+            runner.run_sweep(found, out_dir, on_seed_done=bar.seed_done, should_stop=stop.is_set)
+        except runner.Interrupted as e:
             raise KeyboardInterrupt(f"stopped: {e.done} of {e.total} seeds done, kept in {e.folder}/; "
                                     "call again to go on") from None
-        except sweeps.SeedsFailed as e:
+        except runner.SeedsFailed as e:
             raise UserError(str(e)) from None
     return load_sweep(found.name, out_dir=out_dir)
+
+
+_signature(sweep, "sweep", ("system", "holdout"), {
+    "experiment": (None, "an experiment file; the arguments given here replace its values"),
+    "progress": (True, "a progress bar over the seeds")})
 
 
 # -- reading -------------------------------------------------------------------------
@@ -350,36 +370,34 @@ def load_sweep(name: str, out_dir: str | Path = model_folder.DEFAULT_OUT) -> Swe
     return Sweep(name, sweep_dir(out_dir, name), Scorecard(scorecard(out_dir, name)), out_dir)
 
 
-def inspect(run: Run | str | Path, state: str | None = None, field: str | None = None, flip: str | None = None,
-            out_dir: str | Path = model_folder.DEFAULT_OUT) -> dict:
+def inspect(run: Run | str | Path | None = None, state: str | None = None, **settings) -> dict:
     """What `causal-tui inspect [STATE] --format json` prints, as a dict: do()
     on the model's own answers, its input-output graph and, with a state, the
-    attention, logit lens and causal tracing there (every field and input).
+    attention, logit lens and causal tracing there (every field and input);
+    with iia=True, where it holds each intermediate variable. `run`: a Run,
+    a run id or a model folder (the current model without one). Every other
+    argument is the flag of the same name (`causal-tui inspect --help`).
 
     Examples:
         >>> report = ct.inspect(run, state="0,1,0,1,1")
         >>> report["intervention_summary"]["newB"]["newD"]["held_out"]
     """
-    from causal_tui.interpret.inspect import inspect as inspect_model
-    from causal_tui.learners import loading
+    from causal_tui.interpret.inspect import run_inspect
+    from causal_tui.interpret.request import InspectRequest
 
-    folder = run.folder if isinstance(run, Run) else load_run(run, out_dir).folder
-    loaded = loading.load(folder)
-    system = loaded.system
-    parsed = None
-    if state is not None:
-        try:
-            parsed = system.parse_state(state)
-        except ValueError as e:
-            raise UserError(f"inspect {state}: {e}") from None
-    if field is not None and field not in system.fields:
-        raise UserError(f"--field {field}: the model's system has fields {', '.join(system.fields)}")
-    if flip is not None and flip not in system.inputs:
-        raise UserError(f"--flip {flip}: the model's system has inputs {', '.join(system.inputs)}")
-    report = inspect_model(loaded.model, loaded.tokenizer, system, loaded.held_out, parsed,
-                           [field] if field else None, [flip] if flip else None)
-    report["model"] = str(folder)
+    values = dict(settings)
+    if isinstance(run, Run):
+        values["model"] = str(run.folder)
+    elif run is not None:
+        if not isinstance(run, (str, Path)):
+            raise UserError(f"run must be a Run, a run id or a model folder, got {run!r}")
+        values["model"] = str(run)
+    values["state"] = state
+    report, _, _, _ = run_inspect(InspectRequest.from_settings(values, every_field=True))
     return report
+
+
+_signature(inspect, "inspect", ("run", "state"), {})
 
 
 # -- what every function shares ------------------------------------------------------
@@ -424,6 +442,12 @@ class _StepBar:
         if self.bar is not None:
             self.bar.close()
 
+    def finish(self, step: int) -> None:
+        """The training ended at `step`: the bar ends there (not at the planned last step)."""
+        if self.bar is not None:
+            self.bar.total = step
+            self.bar.update(step - self.bar.n)
+
     def event(self, event) -> None:
         from causal_tui.training.progress import Progress
 
@@ -456,6 +480,6 @@ class _SeedBar:
         if self.bar is not None:
             self.bar.close()
 
-    def report(self, done: int, total: int, probe) -> None:
+    def seed_done(self, done: int, total: int, probe) -> None:
         if self.bar is not None:
             self.bar.update(done - self.bar.n)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from causal_tui.systems.catalog import SEED
+
 from causal_tui.systems.holdout import HeldOut
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -57,7 +59,7 @@ def upstream() -> Path:
 
 # A configuration small enough to train in seconds on 2 CPU cores that still
 # gets every trained state exact (checked by the tests that use it).
-SMALL_CONFIG = dict(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=64, n_layer=2, n_head=2, seed=0, precision="fp32")
+SMALL_CONFIG = dict(epochs=1, lr=3e-3, batch_size=32, n_embd=64, n_layer=2, n_head=2, seed=0, precision="fp32")
 SMALL_SIZES = {"train": 12_000, "valid": 200, "test": 50}
 # The same, trained until every trained state is exact (at most 2 epochs; about
 # 240 steps). A fixed step count is not enough: where it stops depends on the
@@ -74,13 +76,13 @@ class Trained:
         from causal_tui.data import dataset as data
         from causal_tui.store import model_folder
         from causal_tui.training.config import TrainingConfig
-        from causal_tui.training.run import train
+        from causal_tui.training.trainer import train
 
         self.root = root
         self.dataset_dir = root / "dataset"
         self.out = root / "out"
         self.config = TrainingConfig(**UNTIL_EXACT)
-        dataset = data.generate(HeldOut.parse_list("1,0,1,0,1"), seed=0, sizes=SMALL_SIZES)
+        dataset = data.generate(HeldOut.parse_list("1,0,1,0,1", SEED), seed=0, sizes=SMALL_SIZES)
         data.write(dataset, self.dataset_dir)
         self.result = train(data.load(self.dataset_dir), self.config, self.out)
         self.final = model_folder.final_dir(self.out)

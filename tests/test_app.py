@@ -10,18 +10,19 @@ from pilot_helpers import press_at_once, settled, text_of, wait_for
 from causal_tui.data import dataset as data
 from causal_tui.store import model_folder
 from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
 from causal_tui.training.config import TrainingConfig
 from causal_tui.tui.app import CausalApp
 from causal_tui.tui.messages import TrainingFinished
 from causal_tui.tui.session import Session
 from causal_tui.tui.widgets.state_grid import StateGrid
 
-TINY = TrainingConfig(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
+TINY = TrainingConfig(epochs=1, lr=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
 TINY_SIZES = {"train": 640, "valid": 32, "test": 16}
 
 
 def make_app(workdir, config=TINY, with_model=None, sizes=TINY_SIZES, omit=()) -> CausalApp:
-    ds = data.generate(omit, seed=1, sizes=sizes)
+    ds = data.generate(HeldOut(omit, SEED), seed=1, sizes=sizes)
     data.write(ds, workdir / "dataset")
     if with_model is not None:
         shutil.copytree(with_model, model_folder.final_dir(workdir / "out"))
@@ -130,7 +131,7 @@ async def test_quit_midway_leaves_no_thread_and_the_model_intact(workdir, traine
 
 
 async def test_a_failing_worker_is_an_error_notification_and_the_app_goes_on(workdir, monkeypatch):
-    from causal_tui.training import run as training
+    from causal_tui.training import trainer as training
 
     def boom(*args, **kwargs):
         raise RuntimeError("simulated failure")
@@ -186,7 +187,7 @@ async def test_probe_sweep_view_shades_by_fraction_of_seeds(workdir):
 
     from causal_tui.science import scorecard
 
-    held = [(0, 0, 0, 0, 0)]
+    held = HeldOut([(0, 0, 0, 0, 0)], SEED)
     right = SEED.truth((0, 0, 0, 0, 0))
     runs = [{"seed": k, "predictions": {"0,0,0,0,0": {**right, "sum1": right["sum1"] + (k % 2)}}} for k in range(4)]
     card = {**scorecard.build(SEED, held, runs), "name": "hand-made"}
@@ -209,7 +210,7 @@ async def test_probe_sweep_view_shades_by_fraction_of_seeds(workdir):
 
 
 async def test_omit_flag_is_the_starting_selection(workdir):
-    ds = data.generate((), seed=1, sizes=TINY_SIZES)
+    ds = data.generate(HeldOut((), SEED), seed=1, sizes=TINY_SIZES)
     data.write(ds, workdir / "dataset")
     app = CausalApp(Session(dataset_dir=workdir / "dataset", out_dir=workdir / "out"), omit=((1, 1, 1, 1, 1),))
     async with app.run_test(size=(100, 30)) as pilot:
@@ -388,7 +389,7 @@ async def test_the_sweep_view_picks_a_configuration_of_a_grid(workdir):
 
     from causal_tui.science import scorecard
 
-    held = [(0, 0, 0, 0, 0)]
+    held = HeldOut([(0, 0, 0, 0, 0)], SEED)
     right = SEED.truth((0, 0, 0, 0, 0))
     configurations = []
     for i, label in enumerate(("arch=gpt2", "arch=lstm")):

@@ -6,6 +6,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from causal_tui.systems.catalog import SEED
 from conftest import snapshot_files
 
 from causal_tui.data import dataset as data
@@ -36,7 +38,7 @@ def gone(pid: int) -> bool:
 
 @pytest.fixture
 def folder_with_model(workdir, trained):
-    data.write(data.generate(HeldOut.parse_list("1,0,1,0,1"), seed=0, sizes={"train": 200, "valid": 20, "test": 20}),
+    data.write(data.generate(HeldOut.parse_list("1,0,1,0,1", SEED), seed=0, sizes={"train": 200, "valid": 20, "test": 20}),
                workdir / "dataset")
     shutil.copytree(trained.final, model_folder.final_dir(workdir / "out"))
     return workdir

@@ -32,7 +32,7 @@ def break_manifest(final):
     (break_weights, "no file named model.safetensors"),
     (break_config, "not a valid JSON file"),
     (break_tokenizer, "does not fit the model"),
-    (break_manifest, "causal-tui.json is unreadable"),
+    (break_manifest, "causal-tui.json is not valid JSON"),
 ])
 def test_broken_model_folder(workdir, trained, capsys, break_it, fragment):
     final = model_folder.final_dir(workdir / "out")
@@ -64,7 +64,7 @@ def test_out_folder_that_cannot_be_written(workdir, capsys):
 
 @pytest.mark.parametrize("args, fragment", [
     (["--n-head", "3"], "n_head (3) must divide n_embd (128)"),
-    (["--lr", "2"], "learning rate 2.0 is out of range"),
+    (["--lr", "2"], "--lr: must be at most 1, got 2"),
     (["--seed", "x"], "'x' is not a whole number"),
 ])
 def test_hyperparameters_out_of_range(workdir, capsys, args, fragment):

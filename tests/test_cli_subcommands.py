@@ -6,6 +6,8 @@ import json
 import shutil
 
 import pytest
+
+from causal_tui.systems.catalog import SEED
 from conftest import snapshot_files
 
 from causal_tui.cli.main import tui_main
@@ -73,7 +75,7 @@ def test_old_mode_flags_name_the_new_command(old, new, workdir, capsys):
     (["inspect", "--json"], "it is now --format json"),
     (["probe", "--sweep-name", "A"], "it is now --sweep NAME"),
     (["train", "--epochs", "abc"], "Invalid value for '--epochs'"),
-    (["train", "--arch", "rnn"], "'rnn' is not one of 'gpt2', 'lstm', 'mlp'"),
+    (["train", "--arch", "rnn"], "--arch must be one of gpt2, lstm, mlp"),
     (["train", "--holdout", "A=1&Z=0"], "'Z=0' is not like A=1"),
     (["sweep"], "a sweep needs held-out states"),
     (["sweep", "--holdout", "1,0,1,0,1", "--address", "ray://x:1"], "an address is for the ray backend"),
@@ -82,7 +84,7 @@ def test_old_mode_flags_name_the_new_command(old, new, workdir, capsys):
     (["frobnicate"], "No such command 'frobnicate'"),
 ])
 def test_flags_that_do_not_apply_or_contradict_exit_2_in_one_line_and_change_nothing(argv, fragment, workdir, capsys):
-    data.write(data.generate(HeldOut.parse_list("1,0,1,0,1"), seed=0, sizes={"train": 50, "valid": 10, "test": 10}),
+    data.write(data.generate(HeldOut.parse_list("1,0,1,0,1", SEED), seed=0, sizes={"train": 50, "valid": 10, "test": 10}),
                workdir / "dataset")
     before = snapshot_files(workdir)
     assert tui_main(argv) == 2
@@ -160,7 +162,7 @@ def test_an_experiment_file_runs_and_its_resolved_copy_reruns_to_the_same_scorec
     card = json.loads((folder / "scorecard.json").read_text())
     assert card["seeds"] == [0, 1] and len(card["held_out"]) == 4
     resolved = (folder / "experiment.toml").read_text()
-    assert "seeds = 2" in resolved and 'holdout = "1,0,1,0,1;1,0,1,1,1;1,1,1,0,1;1,1,1,1,1"' in resolved
+    assert "seeds = 2" in resolved and 'holdout = "A=1&C=1&E=1"' in resolved  # as the user wrote it
     # Run again from the copy elsewhere: nothing is trained again, the scorecard is the same.
     shutil.copy(folder / "experiment.toml", workdir / "again.toml")
     probes = {p: p.stat().st_mtime_ns for p in folder.rglob("probe.json")}
@@ -177,8 +179,8 @@ def test_an_experiment_file_runs_and_its_resolved_copy_reruns_to_the_same_scorec
 def test_the_example_experiments_are_valid(name):
     from pathlib import Path
 
-    from causal_tui.sweeps.experiment import Experiment, read_file
+    from causal_tui.sweeps.request import SweepRequest, read_file
 
     path = Path(__file__).resolve().parents[1] / "examples" / name
-    experiment = Experiment.from_values(read_file(path), str(path), path.parent)
-    assert len(experiment.cells()) >= 2 and experiment.seeds >= 5
+    experiment = SweepRequest.from_values(read_file(path), str(path), path.parent)
+    assert len(experiment.configurations()) >= 2 and experiment.seeds >= 5

@@ -22,19 +22,20 @@ FLAGS = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--epochs", "1", "
 
 
 def test_grid_parsing():
-    cells = grid.parse("arch=gpt2,lstm lr=5e-4,1e-3", TrainingConfig())
+    cells = grid.configurations(grid.parse_axes("arch=gpt2,lstm lr=5e-4,1e-3"), TrainingConfig())
     assert [c.id for c in cells] == ["arch-gpt2_lr-0.0005", "arch-gpt2_lr-0.001", "arch-lstm_lr-0.0005",
                                      "arch-lstm_lr-0.001"]
-    assert [c.config.learning_rate for c in cells] == [5e-4, 1e-3, 5e-4, 1e-3]
+    assert [c.config.lr for c in cells] == [5e-4, 1e-3, 5e-4, 1e-3]
     lstm = cells[2].config
     assert (lstm.arch, lstm.n_embd, lstm.n_layer) == ("lstm", 156, 4)  # the learner's own default size
-    kept = grid.parse("arch=mlp", TrainingConfig(n_embd=32), explicit=frozenset({"n_embd"}))[0].config
+    kept = grid.configurations(grid.parse_axes("arch=mlp"), TrainingConfig(n_embd=32),
+                               explicit=frozenset({"n_embd"}))[0].config
     assert (kept.arch, kept.n_embd, kept.n_layer) == ("mlp", 32, 4)
-    for bad, fragment in (("arch=gpt2,rnn", "unknown architecture"), ("depth=1", "unknown key"),
-                          ("lr=5e-4 learning_rate=1e-3", "given twice"), ("n_layer=x", "not a int"),
+    for bad, fragment in (("arch=gpt2,rnn", "must be one of gpt2, lstm, mlp"), ("depth=1", "unknown key"),
+                          ("lr=5e-4 lr=1e-3", "given twice"), ("n_layer=x", "not a int"),
                           ("lr", "not like key=value"), ("n_layer=1,1", "repeated value"), ("", "empty")):
         with pytest.raises(UserError, match=fragment):
-            grid.parse(bad, TrainingConfig())
+            grid.configurations(grid.parse_axes(bad), TrainingConfig())
 
 
 def test_a_2x2_grid_of_2_seeds_gives_a_complete_comparison(workdir, capsys):
@@ -99,7 +100,7 @@ def test_a_killed_local_worker_fails_its_seed_only_and_a_rerun_finishes(workdir)
     deadline = time.monotonic() + 60
     workers = []
     while len(workers) < 2 and time.monotonic() < deadline:
-        workers = [p for p in sweep_processes(proc.pid, "spawn_main") if "resource_tracker" not in
+        workers = [p for p in sweep_processes(proc.pid, "causal_tui.sweeps.worker") if "resource_tracker" not in
                    Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
         time.sleep(0.1)
     assert len(workers) == 2, "two worker processes start"
@@ -142,7 +143,36 @@ def test_a_sweep_on_a_local_ray_instance_gives_the_local_scorecard(workdir, caps
         assert (seed / "probe.json").exists() and (seed / "tiny-gpt2-causal" / "final" / "model.safetensors").exists()
 
 
-def test_a_killed_ray_worker_is_retried_and_every_seed_finishes(workdir):
+def listening(root_pid: int) -> set[tuple[str, str]]:
+    """(address, process name) of every listening socket of a process and its descendants."""
+    import psutil
+
+    try:
+        tree = [psutil.Process(root_pid), *psutil.Process(root_pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return set()
+    pids = {p.pid: p for p in tree}
+    found = set()
+    for c in psutil.net_connections(kind="inet"):
+        if c.status == psutil.CONN_LISTEN and c.pid in pids:
+            try:
+                found.add((c.laddr.ip, pids[c.pid].name()))
+            except psutil.NoSuchProcess:
+                continue
+    return found
+
+
+def _copies_of_the_working_dir() -> set:
+    import tempfile
+
+    return set(Path(tempfile.gettempdir()).glob("ray/session_*/runtime_resources/working_dir_files/*"))
+
+
+def test_a_killed_ray_worker_is_retried_and_every_seed_finishes_all_on_loopback(workdir):
+    import ipaddress
+    import tempfile
+
+    copies = _copies_of_the_working_dir()
     argv = [str(BIN / "causal-tui"), "sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1",
             "--backend", "ray", *SLOW]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -152,11 +182,19 @@ def test_a_killed_ray_worker_is_retried_and_every_seed_finishes(workdir):
         running = sweep_processes(proc.pid, "ray::_train_remote")
         time.sleep(0.2)
     assert running, "a Ray task runs in a worker process"
+    # Every process of the local instance (GCS, raylet, agents, workers, the driver) listens on loopback only.
+    sockets = listening(proc.pid)
+    names = {name for _, name in sockets}
+    assert "gcs_server" in names and "raylet" in names, sockets
+    assert all(ipaddress.ip_address(ip.removeprefix("::ffff:")).is_loopback for ip, _ in sockets), sockets
     os.kill(running[0], signal.SIGKILL)
     output, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0, output
     folder = workdir / "out" / "sweeps" / "A1_C1"
     assert json.loads((folder / "scorecard.json").read_text())["seeds"] == [0, 1]
+    # Nothing of the working directory (or its .venv) was copied, and the session folder is gone.
+    assert _copies_of_the_working_dir() == copies
+    assert not list(Path(tempfile.gettempdir()).glob("ctui-ray-*"))
 
 
 def test_ray_is_optional_for_the_app_and_local_sweeps(workdir):

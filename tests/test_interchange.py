@@ -130,7 +130,7 @@ def test_on_a_model_that_holds_newB_in_one_place_iia_is_one_there_and_the_contro
     # The hand-built model is right everywhere.
     tokens, _ = decoding.greedy(model, tok, SEED, SEED.all_states)
     assert decoding.decode_rows(tok, tokens) == [SEED.completion(s) for s in SEED.all_states]
-    held = HeldOut.parse_list("1,0,1,0,1")
+    held = HeldOut.parse_list("1,0,1,0,1", SEED)
     out = ic.interchange(model, tok, SEED, held)["newB"]
     assert out["layers"] == ["emb", "0", "1"] and out["pairs"] == 512
     grid, control = out["iia"], out["control"]
@@ -159,7 +159,7 @@ def test_alignment_search_finds_the_one_coordinate_where_the_whole_vector_fails(
     # swapping the whole vector breaks sum1; swapping one learned direction does not.
     tok = tok_mod.build(SEED)
     model = _CopyModel(tok, d_from=6)
-    held = HeldOut.parse_list("1,0,1,0,1")
+    held = HeldOut.parse_list("1,0,1,0,1", SEED)
     prep = ic.prepare(model, tok, SEED, held)
     ps = ic.pair_set(prep, tok, "newB", ic.pairs_of(SEED, "newB"))
     whole = ic.score(tok, prep, ps, ic.patched_tokens(model, tok, prep, ps, "0", 6, ic.copy_source(prep, ps, "0", 6)), 6)

@@ -13,6 +13,7 @@ from causal_tui.interpret import graph as graph_mod
 from causal_tui.interpret import internals, interventions
 from causal_tui.learners import loading
 from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
 
 TOK = tok_mod.build(SEED)
 
@@ -29,7 +30,7 @@ def test_the_stubs_answer_as_built():
 
 
 def summary_of(answer):
-    return interventions.summarize(interventions.intervene(stub(answer), TOK, SEED))
+    return interventions.summarize(interventions.intervene(stub(answer), TOK, SEED, HeldOut((), SEED)))
 
 
 def test_forcing_newB_a_model_that_reads_it_follows_and_one_that_does_not_ignores():
@@ -47,7 +48,7 @@ def test_forcing_newB_a_model_that_reads_it_follows_and_one_that_does_not_ignore
 
 
 def test_intervention_entries_by_hand():
-    entries = interventions.intervene(stub(reads_what_it_wrote), TOK, SEED, held_out=[(0, 0, 0, 0, 0)])
+    entries = interventions.intervene(stub(reads_what_it_wrote), TOK, SEED, held_out=HeldOut([(0, 0, 0, 0, 0)], SEED))
     e = next(e for e in entries if e["state"] == "0,0,0,0,0" and e["forced"] == "newB")
     # 0,0,0,0,0: newB = 1, newD = 1, sum2 = 2. Forced newB = 0: newD = 0, sum2 = 0.
     assert e["value"] == 0 and e["held_out"]
@@ -87,7 +88,7 @@ def test_forcing_a_token_continues_as_generate_does(trained):
     checked = 0
     for e in entries[:: max(1, len(entries) // 12)]:  # a dozen spread over states and fields
         state = SEED.parse_state(e["state"])
-        own = probe.run(loaded.model, loaded.tokenizer, SEED).result(state).completion
+        own = probe.run(loaded.model, loaded.tokenizer, SEED, loaded.held_out).result(state).completion
         start = SEED.parse_completion(own)[e["forced"]][1][0]
         prefix = SEED.prompt(state) + own[:start] + str(e["value"])
         ids = torch.tensor([loaded.tokenizer.convert_tokens_to_ids(list(prefix))])
@@ -103,7 +104,7 @@ def test_forcing_a_token_continues_as_generate_does(trained):
 def test_attention_rows_sum_to_one_and_point_at_the_parents(trained):
     loaded = loading.load(trained.final)
     state = (0, 1, 1, 0, 1)
-    own = probe.run(loaded.model, loaded.tokenizer, SEED).result(state).completion
+    own = probe.run(loaded.model, loaded.tokenizer, SEED, loaded.held_out).result(state).completion
     att = internals.attention(loaded.model, loaded.tokenizer, SEED, state, "newD", own)
     n_rows = loaded.model.config.n_layer * loaded.model.config.n_head
     assert len(att["rows"]) == n_rows == len(att["weights"])
@@ -133,7 +134,7 @@ def test_the_logit_lens_at_the_last_layer_is_the_models_own_probability(trained)
 def test_tracing_with_nothing_flipped_restores_everything(trained):
     loaded = loading.load(trained.final)
     state = (0, 0, 0, 1, 0)
-    own = probe.run(loaded.model, loaded.tokenizer, SEED).result(state).completion
+    own = probe.run(loaded.model, loaded.tokenizer, SEED, loaded.held_out).result(state).completion
     tr = internals.trace(loaded.model, loaded.tokenizer, SEED, state, "newD", None, own)
     assert tr["clean_prob"] == tr["corrupted_prob"] and tr["normalized_logit_diff"] is None
     for row in tr["recovered_prob"]:

@@ -26,6 +26,7 @@ from causal_tui.data import tokenizer as tok_mod
 from causal_tui.evaluation import probe
 from causal_tui.store import model_folder
 from causal_tui.systems.catalog import SEED, manifest_entry
+from causal_tui.systems.holdout import HeldOut
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("CAUSAL_TUI_UPDATE_GOLDEN") == "1"
@@ -85,7 +86,7 @@ def stub_folder(tmp_path_factory) -> Path:
     answers A OR C for newA (its probe record, read without torch)."""
     tok = tok_mod.build(SEED)
     held = SEED.parse_state("1,0,1,0,1")
-    report = probe.run(StubModel(tok, or_instead_of_xor), tok, SEED, [held])
+    report = probe.run(StubModel(tok, or_instead_of_xor), tok, SEED, HeldOut([held], SEED))
     folder = tmp_path_factory.mktemp("stub") / "final"
     folder.mkdir()
     tok.save_pretrained(folder)

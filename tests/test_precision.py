@@ -14,7 +14,7 @@ from causal_tui.store import model_folder
 from causal_tui.systems.catalog import SEED
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.training import calibration, precision
-from causal_tui.training import run as training
+from causal_tui.training import trainer as training
 from causal_tui.training.config import TrainingConfig
 
 NEEDS_BF16 = pytest.mark.skipif(not precision.cpu_has_bf16(),
@@ -59,7 +59,7 @@ def test_models_from_before_precision_was_recorded_decode_in_fp32(trained, tmp_p
 
 @NEEDS_BF16
 def test_bf16_training_reaches_exact_on_the_trained_states_and_the_verdicts_agree(tmp_path):
-    ds = data.generate(HeldOut.parse_list("1,0,1,0,1"), seed=0, sizes=SMALL_SIZES)
+    ds = data.generate(HeldOut.parse_list("1,0,1,0,1", SEED), seed=0, sizes=SMALL_SIZES)
     config = TrainingConfig(**{**UNTIL_EXACT, "precision": "bf16"})
     result = training.train(ds, config, tmp_path)
     assert result.perfect is not None  # the teacher-forced check, under bf16 autocast, said exact

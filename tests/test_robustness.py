@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from causal_tui.systems.catalog import SEED
 from conftest import snapshot_files
 
 from causal_tui.data import dataset as data
@@ -17,11 +19,11 @@ from causal_tui.learners import loading
 from causal_tui.store import model_folder
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.training import progress
-from causal_tui.training import run as training
+from causal_tui.training import trainer as training
 from causal_tui.training.config import TrainingConfig
 
 HELPER = Path(__file__).parent / "helpers" / "rewrite_forever.py"
-TINY = dict(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=1)
+TINY = dict(epochs=1, lr=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=1)
 TINY_SIZES = {"train": 640, "valid": 32, "test": 16}
 
 
@@ -85,7 +87,7 @@ def test_killed_model_saves_leave_old_or_new(tmp_path, extra):
 
 
 def test_resume_ends_at_the_uninterrupted_step_count(tmp_path):
-    ds = data.generate(seed=0, sizes=TINY_SIZES)
+    ds = data.generate(HeldOut((), SEED), seed=0, sizes=TINY_SIZES)
     full = training.train(ds, TrainingConfig(**TINY), tmp_path / "full")
     calls = []
     stopped = training.train(ds, TrainingConfig(**TINY), tmp_path / "cut",
@@ -100,12 +102,12 @@ def test_resume_ends_at_the_uninterrupted_step_count(tmp_path):
 def run_collecting_losses(ds, out):
     losses = []
     result = training.train(ds, TrainingConfig(**TINY), out,
-                            report=lambda e: isinstance(e, progress.Progress) and losses.append(e.loss))
+                            on_event=lambda e: isinstance(e, progress.Progress) and losses.append(e.loss))
     return losses, result.report
 
 
 def test_same_seed_and_config_give_identical_losses_and_probe(tmp_path):
-    ds = data.generate(HeldOut.parse_list("0,1,1,0,1"), seed=3, sizes=TINY_SIZES)
+    ds = data.generate(HeldOut.parse_list("0,1,1,0,1", SEED), seed=3, sizes=TINY_SIZES)
     losses_a, report_a = run_collecting_losses(ds, tmp_path / "a")
     losses_b, report_b = run_collecting_losses(ds, tmp_path / "b")
     assert len(losses_a) == TINY_SIZES["train"] // TINY["batch_size"]
@@ -113,7 +115,7 @@ def test_same_seed_and_config_give_identical_losses_and_probe(tmp_path):
     assert [(r.completion, [f.prob for f in r.fields.values()]) for r in report_a.states] == \
            [(r.completion, [f.prob for f in r.fields.values()]) for r in report_b.states]
     # A different seed is a different run: the check above can fail.
-    ds_c = data.generate(HeldOut.parse_list("0,1,1,0,1"), seed=4, sizes=TINY_SIZES)
+    ds_c = data.generate(HeldOut.parse_list("0,1,1,0,1", SEED), seed=4, sizes=TINY_SIZES)
     losses_c, _ = run_collecting_losses(ds_c, tmp_path / "c")
     assert losses_c != losses_a
 
@@ -124,6 +126,6 @@ def test_a_run_logs_its_config_dataset_manifest_and_result(workdir):
     assert experiment_main(["--train", "--epochs", "1", "--batch-size", "32", "--n-embd", "32", "--n-layer", "1",
                             "--n-head", "2", "--train-size", "320", "--valid-size", "32", "--test-size", "16"]) == 0
     text = "".join(p.read_text() for p in (workdir / "logs").glob("*.log"))
-    assert "training config: {'epochs': 1.0" in text
-    assert 'dataset manifest: {"format":1,"seed":42' in text and '"counts"' in text
+    assert "training config: {'seed': 42, 'arch': 'gpt2', 'epochs': 1.0" in text
+    assert 'dataset manifest: {"format":2,"seed":42' in text and '"counts"' in text
     assert 'result: {"steps": 10' in text and '"trained_exact"' in text

@@ -35,7 +35,7 @@ def test_two_trainings_leave_two_runs_with_manifests(two_runs):
     for run_id, held in ((old, ["1,1,1,1,1"]), (new, ["0,0,0,0,0"])):
         folder = workdir / "out" / "runs" / run_id
         record = json.loads((folder / "run.json").read_text())
-        assert record["status"] == "finished" and record["held_out"] == held and record["source"] == "train-only"
+        assert record["status"] == "finished" and record["held_out"] == held and record["source"] == "train"
         assert record["steps"] == 20 and record["trained_exact"][1] == 31 and record["arch"] == "gpt2"
         manifest = json.loads((folder / "model" / model_folder.MANIFEST).read_text())
         assert manifest["run_id"] == run_id and manifest["dataset"]["omitted"] == held
@@ -151,8 +151,10 @@ def test_bad_run_input_is_one_line_exit_2_and_changes_nothing(two_runs, capsys):
     os.chdir(workdir)
     before = snapshot_files(workdir / "out")
     capsys.readouterr()
-    for argv, fragment in ((["runs", "use", "nope"], "no run 'nope'"),
-                           (["runs", "compare", old, "nope"], "no run 'nope'"),
+    for argv, fragment in ((["runs", "use", "nope"], "'nope' is not a run id"),
+                           (["runs", "compare", old, "nope"], "'nope' is not a run id"),
+                           (["runs", "delete", "../../x", "--yes"], "'../../x' is not a run id"),
+                           (["runs", "show", "20991231-000000-1"], "no run '20991231-000000-1'"),
                            (["runs", "compare", old, chain_run], "only runs of one system compare"),
                            (["runs", "delete", old], "needs a yes"),
                            (["runs", "frobnicate"], "No such command 'frobnicate'"),

@@ -40,27 +40,27 @@ def test_a_bad_condition_on_the_command_line_is_one_line_and_exit_2(workdir, cap
 
 def test_unseen_labels_match_the_facts_of_the_task():
     # sum1 = 0 only for 0,0,0,0,0 and sum1 = 5 only for 1,1,1,1,1.
-    assert HeldOut([(0, 0, 0, 0, 0)]).unseen_labels(SEED)[(0, 0, 0, 0, 0)] == {"sum1"}
-    assert "sum1" in HeldOut([(1, 1, 1, 1, 1)]).unseen_labels(SEED)[(1, 1, 1, 1, 1)]
+    assert HeldOut([(0, 0, 0, 0, 0)], SEED).unseen_labels()[(0, 0, 0, 0, 0)] == {"sum1"}
+    assert "sum1" in HeldOut([(1, 1, 1, 1, 1)], SEED).unseen_labels()[(1, 1, 1, 1, 1)]
     # sum2 = 0 only for 0,0,0,1,0 / 0,0,0,1,1 / 0,1,0,1,0: hold all three out.
     zero_sum2 = [SEED.parse_state(s) for s in ("0,0,0,1,0", "0,0,0,1,1", "0,1,0,1,0")]
-    assert all("sum2" in fields for fields in HeldOut(zero_sum2).unseen_labels(SEED).values())
-    assert all("sum2" not in f for f in HeldOut(zero_sum2[:2]).unseen_labels(SEED).values())
+    assert all("sum2" in fields for fields in HeldOut(zero_sum2, SEED).unseen_labels().values())
+    assert all("sum2" not in f for f in HeldOut(zero_sum2[:2], SEED).unseen_labels().values())
     # sum2 = 4 only for 0,1,1,0,1 and 1,1,0,0,1.
     four = [SEED.parse_state("0,1,1,0,1"), SEED.parse_state("1,1,0,0,1")]
-    assert all("sum2" in f for f in HeldOut(four).unseen_labels(SEED).values())
+    assert all("sum2" in f for f in HeldOut(four, SEED).unseen_labels().values())
 
 
 def test_nearest_neighbour_gets_the_boolean_fields_right_with_one_state_held_out():
     for s in SEED.all_states:
-        trained = HeldOut([s]).trained(SEED)
+        trained = HeldOut([s], SEED).trained()
         for f in SEED.outputs:
             assert guessers.nearest_neighbour(SEED, trained, s, f) == SEED.truth(s)[f], (s, f)
 
 
 def test_nearest_neighbour_by_hand():
     # Holding out 0,0,0,0,0: its five neighbours each have sum1 = 1.
-    trained = HeldOut([(0, 0, 0, 0, 0)]).trained(SEED)
+    trained = HeldOut([(0, 0, 0, 0, 0)], SEED).trained()
     assert guessers.nearest_neighbour(SEED, trained, (0, 0, 0, 0, 0), "sum1") == 1
 
 
@@ -72,7 +72,7 @@ def test_majority_by_hand():
 
 
 def test_interpolator_on_the_a_and_c_holdout_predicts_a_plus_c():
-    trained = HeldOut(AC).trained(SEED)
+    trained = HeldOut(AC, SEED).trained()
     fit = guessers.interpolator(SEED, trained, "newA")
     assert fit.degree == 1
     for s in AC:
@@ -84,7 +84,7 @@ def test_interpolator_on_the_a_and_c_holdout_predicts_a_plus_c():
 def test_interpolator_determinacy_on_the_a_and_c_holdout():
     # AC is 0 on every trained state, so at degree 2 any multiple of it can be
     # added to a fit: newC, newD and sum2 can be anything on the 8 held-out states.
-    trained = HeldOut(AC).trained(SEED)
+    trained = HeldOut(AC, SEED).trained()
     for f in ("newA", "newB", "sum1"):
         fit = guessers.interpolator(SEED, trained, f)
         assert fit.degree == 1 and all(fit.predict(s).determined for s in AC), f
@@ -106,7 +106,7 @@ def test_interpolator_determinacy_on_the_a_and_c_holdout():
 def test_interpolator_with_one_state_held_out_is_determined_and_right():
     # Only the indicator of the held-out point (degree 5) vanishes on the other 31.
     state = (1, 0, 1, 0, 1)
-    trained = HeldOut([state]).trained(SEED)
+    trained = HeldOut([state], SEED).trained()
     for f in SEED.fields:
         p = guessers.interpolator(SEED, trained, f).predict(state)
         assert p.determined and p.value == SEED.truth(state)[f], f
@@ -161,7 +161,7 @@ def test_exact_interval_against_known_values(k, n, lo, hi):
 
 
 def test_scorecard_from_hand_made_runs():
-    held = [(0, 0, 0, 0, 0)]
+    held = HeldOut([(0, 0, 0, 0, 0)], SEED)
     right = {f: v for f, v in SEED.truth((0, 0, 0, 0, 0)).items()}
     wrong = {**right, "sum1": 1}
     runs = [{"seed": 0, "predictions": {"0,0,0,0,0": right}},
@@ -183,7 +183,7 @@ def test_own_answer_rule_counts_composition_from_wrong_parts():
     scrambled = {**truth, "newA": 1, "sum2": 3}
     runs = [{"seed": 0, "predictions": {"1,0,1,1,0": composed}},
             {"seed": 1, "predictions": {"1,0,1,1,0": scrambled}}]
-    card = scorecard.build(SEED, [state], runs)
+    card = scorecard.build(SEED, HeldOut([state], SEED), runs)
     own = card["fields"]["sum2"]["own_answers"]
     assert own["reads"] == ["newA", "newB", "newC", "newD"]
     assert (own["consistent"], own["readable"], own["informative"], own["total"]) == (1, 2, 2, 2)

@@ -24,7 +24,7 @@ from causal_tui.store import model_folder
 from causal_tui.systems.catalog import SEED
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.training.config import TrainingConfig
-from causal_tui.training.run import build_manifest
+from causal_tui.training.trainer import build_manifest
 from causal_tui.tui.app import CausalApp
 from causal_tui.tui.session import Session
 
@@ -45,10 +45,10 @@ def or_on_the_held_out_state(state, written):
 def fixed_app(workdir, monkeypatch):
     """The stub model's probe and a manifest written for it, a fixed dataset, by relative paths."""
     config = TrainingConfig(**SMALL_CONFIG)
-    dataset = data.generate(HeldOut.parse_list(HELD_OUT), seed=0, sizes=SIZES)
+    dataset = data.generate(HeldOut.parse_list(HELD_OUT, SEED), seed=0, sizes=SIZES)
     data.write(dataset, Path("dataset"))
     tok = tokenizer.build(SEED)
-    report = probe.run(StubModel(tok, or_on_the_held_out_state), tok, SEED, [SEED.parse_state(HELD_OUT)])
+    report = probe.run(StubModel(tok, or_on_the_held_out_state), tok, SEED, HeldOut([SEED.parse_state(HELD_OUT)], SEED))
     # made up (the stub was never trained); no snapshot shows them
     metrics = {"steps": 375, "seconds": 9.5, "train_loss": 0.05, "eval_loss": 0.04,
                "perfect_at_step": None, "perfect_after_s": None}

@@ -79,8 +79,8 @@ def test_a_grid_comparison_is_paired_and_holm_adjusted():
 
 def test_ties_are_no_answers():
     # Every state held out but 0,0,0,0,0 and 0,0,0,1,1: newB (NOT D) is 1 on one, 0 on the other.
-    held = HeldOut(s for s in SEED.all_states if s not in ((0, 0, 0, 0, 0), (0, 0, 0, 1, 1)))
-    trained = held.trained(SEED)
+    held = HeldOut((s for s in SEED.all_states if s not in ((0, 0, 0, 0, 0), (0, 0, 0, 1, 1))), SEED)
+    trained = held.trained()
     assert guessers.majority(SEED, trained, "newB") is None
     assert guessers.majority_votes(SEED, trained, "newB") == {0: 1, 1: 1}
     # 0,0,0,1,0 is one flip from both trained states: the nearest-neighbour vote on newB is tied.
@@ -104,7 +104,7 @@ def test_ties_are_no_answers():
 
 
 def test_the_composed_table_says_when_informative_cells_do_not_parse():
-    held = HeldOut([(0, 1, 0, 1, 1)])  # sum2 reads every output: informative here
+    held = HeldOut([(0, 1, 0, 1, 1)], SEED)  # sum2 reads every output: informative here
     unreadable = {**SEED.truth((0, 1, 0, 1, 1)), "newA": None}
     runs = [{"seed": 0, "predictions": {"0,1,0,1,1": unreadable}}]
     card = scorecard.build(SEED, held, runs)
@@ -133,5 +133,5 @@ def test_what_varies_across_seeds(vary, data_seeds, init_seeds):
     from causal_tui.sweeps.job import SeedJob
     from causal_tui.training.config import TrainingConfig
 
-    jobs = [SeedJob(k, SEED, HeldOut(), TrainingConfig(), {}, vary) for k in range(3)]
+    jobs = [SeedJob(k, HeldOut((), SEED), TrainingConfig(), {}, vary) for k in range(3)]
     assert [j.data_seed for j in jobs] == data_seeds and [j.init_seed for j in jobs] == init_seeds

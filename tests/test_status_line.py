@@ -1,16 +1,17 @@
 """The status line at the top of every screen fits 80 columns without losing the verdict."""
 
+from causal_tui.systems.catalog import SEED
 from causal_tui.data import dataset as data
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.tui.session import Session
 from causal_tui.tui.widgets.status_line import describe
 
-OMIT = HeldOut.parse_list("1,0,1,0,1")
+OMIT = HeldOut.parse_list("1,0,1,0,1", SEED)
 
 
 def _session(model_omitted: list[str]) -> Session:
     ds = data.Dataset(splits={"train": [(0,) * 5] * 20000, "valid": [(0,) * 5] * 2000, "test": [(0,) * 5] * 2000},
-                      omitted=tuple(OMIT))
+                      omitted=OMIT)
     manifest = {"dataset": {"omitted": model_omitted}, "probe": {"trained_exact": [31, 31]},
                 "trained_at": "2026-11-24T06:01:33"}
     session = Session()

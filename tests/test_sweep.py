@@ -8,7 +8,9 @@ import pytest
 from causal_tui.cli.main import tui_main
 from causal_tui.store.runs import PROBE_FILE
 from causal_tui.sweeps import layout
-from causal_tui.sweeps import run as sweep
+from causal_tui.sweeps import runner as sweep
+from causal_tui.sweeps.grid import SIZE_FIELDS
+from causal_tui.sweeps.request import SweepRequest
 from causal_tui.systems.catalog import SEED
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.training.config import TrainingConfig
@@ -78,12 +80,19 @@ def test_sweep_needs_a_holdout(workdir, capsys):
 
 
 def test_default_names():
-    assert layout.default_name("A=1&C=1") == "A1_C1"
-    assert layout.default_name("1,0,1,0,1") == "1_0_1_0_1"
+    assert layout.default_name(HeldOut.parse("A=1&C=1", SEED)) == "A1_C1"
+    assert layout.default_name(HeldOut.parse("1,0,1,0,1", SEED)) == "1_0_1_0_1"
 
 
-TINY = TrainingConfig(epochs=1, learning_rate=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
+TINY = TrainingConfig(epochs=1, lr=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
 LONG_SIZES = {"train": 16_000, "valid": 32, "test": 16}  # 500 steps: long enough to be stopped midway
+
+
+def run_sweep(name, held_out, seeds, jobs, out_dir, **follow):
+    """A sweep of TINY on LONG_SIZES, through the engine's one entry point."""
+    request = SweepRequest(name=name, system=held_out.system, holdout=held_out, config=TINY,
+                           explicit=frozenset(SIZE_FIELDS), sizes=LONG_SIZES, seeds=seeds, jobs=jobs)
+    return sweep.run_sweep(request, out_dir, **follow)
 
 
 @pytest.mark.parametrize("jobs", [2])
@@ -98,7 +107,7 @@ def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
             stop.set()
 
     with pytest.raises(sweep.Interrupted) as stopped:
-        sweep.run("s", SEED, held_out, 3, jobs, TINY, LONG_SIZES, workdir / "out", should_stop=stop.is_set, on_step=on_step)
+        run_sweep("s", held_out, 3, jobs, workdir / "out", should_stop=stop.is_set, on_step=on_step)
     assert stopped.value.done == 0 and stopped.value.total == 3
     assert steps and all(total == 500 for _, _, total in steps)
     folder = layout.sweep_dir(workdir / "out", "s")
@@ -112,7 +121,7 @@ def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
 
     # Run again (one seed, to keep it short): the stopped seed goes on from its checkpoint and is scored.
     steps.clear()
-    card = sweep.run("s", SEED, held_out, 1, jobs, TINY, LONG_SIZES, workdir / "out",
+    card = run_sweep("s", held_out, 1, jobs, workdir / "out",
                      on_step=lambda seed, step, total: steps.append((seed, step, total)))
     assert card["seeds"] == [0] and (folder / "seed-0" / PROBE_FILE).exists()
     assert steps and min(step for _, step, _ in steps) > stopped_at  # continued, not restarted

@@ -85,8 +85,8 @@ BEFORE = {
 
 
 def test_the_seed_system_writes_the_same_files_and_model_inputs_byte_for_byte(tmp_path):
-    ds = data.generate(HeldOut.parse_list("1,0,1,0,1;0,0,0,0,0"), seed=7, sizes={"train": 500, "valid": 50, "test": 20},
-                       system=catalog.load("seed"))
+    ds = data.generate(HeldOut.parse_list("1,0,1,0,1;0,0,0,0,0", catalog.load("seed")), seed=7,
+                       sizes={"train": 500, "valid": 50, "test": 20})
     data.write(ds, tmp_path)
     for split in data.SPLITS:
         assert hashlib.sha256((tmp_path / f"{split}.jsonl").read_bytes()).hexdigest() == BEFORE[split], split
@@ -222,7 +222,7 @@ def test_holdout_conditions_and_guessers_follow_the_system():
     assert held == ((1, 1, 0), (1, 1, 1))
     with pytest.raises(Exception, match="not like P=1"):
         HeldOut.parse("A=1", system)
-    unseen = HeldOut(held).unseen_labels(system)
+    unseen = HeldOut(held, system).unseen_labels()
     assert unseen[(1, 1, 1)] == {"n"}  # n = 3 only at 1,1,1
     from causal_tui.science import scorecard
 
@@ -248,7 +248,7 @@ def test_two_digit_sums_are_written_and_read_back():
 
 
 def test_a_dataset_written_before_systems_were_recorded_is_the_seeds(tmp_path):
-    ds = data.generate(HeldOut.parse_list("1,0,1,0,1"), seed=3, sizes={"train": 50, "valid": 10, "test": 10})
+    ds = data.generate(HeldOut.parse_list("1,0,1,0,1", SEED), seed=3, sizes={"train": 50, "valid": 10, "test": 10})
     data.write(ds, tmp_path)
     manifest = json.loads((tmp_path / data.MANIFEST).read_text())
     manifest.pop("system")

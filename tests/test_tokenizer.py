@@ -5,7 +5,7 @@ from causal_tui.systems.catalog import SEED
 
 
 def test_round_trip_of_every_prompt_and_completion(tmp_path):
-    tok = tokenizer.build()
+    tok = tokenizer.build(SEED)
     tok.save_pretrained(tmp_path)
     loaded = tokenizer.load(tmp_path)
     for state in SEED.all_states:
@@ -18,6 +18,6 @@ def test_round_trip_of_every_prompt_and_completion(tmp_path):
 
 
 def test_vocabulary_is_the_task_alphabet_plus_specials():
-    tok = tokenizer.build()
+    tok = tokenizer.build(SEED)
     assert len(tok) == len(SEED.alphabet()) + len(tokenizer.SPECIAL_TOKENS)
     assert tok.pad_token == tokenizer.PAD and tok.eos_token == tokenizer.EOS

@@ -15,7 +15,7 @@ from causal_tui.store import model_folder
 from causal_tui.systems.catalog import SEED
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.training.config import TrainingConfig
-from causal_tui.training.run import train
+from causal_tui.training.trainer import train
 
 HELD_OUT = SEED.parse_state("1,0,1,0,1")
 
@@ -47,7 +47,7 @@ def test_manifest_records_what_the_model_was_trained_on(trained):
 
 def test_held_out_states_come_from_the_models_manifest_not_the_dataset(trained, tmp_path):
     # Whatever dataset/ holds now, the probe marks what this model never saw.
-    data.write(data.generate((), seed=1, sizes={"train": 10, "valid": 10, "test": 10}), tmp_path / "dataset")
+    data.write(data.generate(HeldOut((), SEED), seed=1, sizes={"train": 10, "valid": 10, "test": 10}), tmp_path / "dataset")
     loaded = loading.load(trained.final)
     report = probe.run(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out)
     assert [r.state for r in report.states if r.held_out] == [HELD_OUT]
@@ -86,7 +86,7 @@ def test_stop_request_ends_training_and_keeps_the_previous_model(trained, tmp_pa
         calls.append(1)
         return len(calls) >= 5
 
-    ds = data.generate(HeldOut.parse_list("0,0,0,0,0"), seed=2, sizes={"train": 3200, "valid": 64, "test": 16})
+    ds = data.generate(HeldOut.parse_list("0,0,0,0,0", SEED), seed=2, sizes={"train": 3200, "valid": 64, "test": 16})
     result = train(ds, TrainingConfig(epochs=1, n_embd=32, n_layer=1, n_head=2), out, should_stop=should_stop)
     assert result.stopped and result.steps == 5
     assert snapshot_files(final) == before
@@ -94,7 +94,7 @@ def test_stop_request_ends_training_and_keeps_the_previous_model(trained, tmp_pa
     assert (model_folder.run_dir(out) / "checkpoint-5").is_dir()
 
 
-@pytest.mark.parametrize("field, value", [("epochs", 0), ("epochs", -1), ("learning_rate", 0),
+@pytest.mark.parametrize("field, value", [("epochs", 0), ("epochs", -1), ("lr", 0),
                                           ("batch_size", 0), ("n_head", 3)])
 def test_bad_config_is_refused_before_training(field, value):
     from causal_tui.errors import UserError

@@ -14,7 +14,7 @@ from causal_tui.evaluation import decoding, probe
 from causal_tui.learners import loading
 from causal_tui.store import model_folder
 from causal_tui.systems.catalog import SEED
-from causal_tui.training import run as training
+from causal_tui.training import trainer as training
 from causal_tui.training.config import TrainingConfig
 from causal_tui.training.encode import encode_split
 

@@ -8,8 +8,9 @@ from typing import Annotated, Literal, Optional
 import typer
 
 from causal_tui.cli.args import EXIT_CODES
-from causal_tui.cli.options import (FORMATS, OUTPUT, TRAINING, DatasetDirFlag, HoldoutFlags, ModelFlag, OutDirFlag,
-                                    RunOnFlag, SeedFlag, SizeFlags, SystemFlag, TrainingFlags, format_type, takes)
+from causal_tui.cli.options import (FORMATS, OUTPUT, DatasetDirFlag, HoldoutFlags, InspectFlags, ModelFlag,
+                                    OutDirFlag, ResumeFlag, RunOnFlag, SeedFlag, SizeFlags, SweepFlags, SystemFlag,
+                                    TrainingFlags, format_type, takes, values_of)
 from causal_tui.errors import UserError
 
 EXIT_TEXT = "Exit codes: " + ", ".join(f"{code} {what}" for code, what in EXIT_CODES.items()) + "."
@@ -72,7 +73,7 @@ def _model_or_holdout(model, holdout) -> None:
 
 
 @app.callback(invoke_without_command=True)
-@takes(hidden=(TrainingFlags, SeedFlag, SizeFlags, "holdout_seed"), panel="Dashboard")
+@takes(hidden=(TrainingFlags, SeedFlag, SizeFlags, DatasetDirFlag, OutDirFlag, "holdout_seed"), panel="Dashboard")
 def dashboard(ctx: typer.Context, *, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: SizeFlags,
               data: DatasetDirFlag, model: ModelFlag, training: TrainingFlags, out: OutDirFlag):
     given = _given(system, holdout, seed, sizes, data, model, training, out)
@@ -84,7 +85,8 @@ def dashboard(ctx: typer.Context, *, system: SystemFlag, holdout: HoldoutFlags, 
     _model_or_holdout(model, holdout)
     from causal_tui.cli.commands import dashboard as command
 
-    return command.run(_args(system, holdout, seed, sizes, data, model, training, out), ctx.obj["start_dashboard"])
+    return command.main(values_of(system, holdout, seed, sizes, data, model, training, out),
+                        ctx.obj["start_dashboard"])
 
 
 SERVING = "Serving"
@@ -106,11 +108,15 @@ def serve(*, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: S
               help="The URL browsers reach it by, behind a proxy (default http://HOST:PORT).")] = None,
           allow_remote: Annotated[bool, typer.Option(
               "--allow-remote", rich_help_panel=SERVING, show_default=False, metavar="",
-              help="Listen on an address other machines reach. There is no authentication: prefer an SSH "
-                   "tunnel.")] = False):
+              help="Listen on an address other machines reach (the token travels unencrypted over http: "
+                   "prefer an SSH tunnel).")] = False,
+          max_tabs: Annotated[int, typer.Option(
+              "--max-tabs", metavar="N", rich_help_panel=SERVING, show_default=False,
+              help="Browser tabs served at once, each its own app (default 4).")] = 4):
     """The dashboard in a browser: each tab runs its own app, with the dashboard's flags given here.
 
-    Serves on loopback only unless --host and --allow-remote say otherwise."""
+    Only you can drive it: open the URL it prints, with its token. Serves on loopback only unless
+    --host and --allow-remote say otherwise."""
     _headless()
     from causal_tui.cli.commands import dashboard as checks
     from causal_tui.cli.commands import serve as command
@@ -118,9 +124,9 @@ def serve(*, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: S
 
     groups = (system, holdout, seed, sizes, data, model, training, out)
     _model_or_holdout(model, holdout)
-    checks.checked(_args(*groups))  # a bad flag is one line here, not an error in every tab
-    return command.run(Namespace(host=host, port=port, public_url=public_url, allow_remote=allow_remote),
-                       as_flags(*groups))
+    checks.checked(values_of(*groups))  # a bad flag is one line here, not an error in every tab
+    return command.main(Namespace(host=host, port=port, public_url=public_url, allow_remote=allow_remote,
+                                  max_tabs=max_tabs), as_flags(*groups))
 
 
 # -- training and sweeps ------------------------------------------------------
@@ -129,16 +135,15 @@ def serve(*, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: S
                               "causal-tui train --system chain --holdout random-4 --seed 3"))
 @takes()
 def train(*, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: SizeFlags, data: DatasetDirFlag,
-          training: TrainingFlags, out: OutDirFlag,
-          resume: Annotated[bool, typer.Option("--resume", metavar="", rich_help_panel=TRAINING,
-                                               help="Continue from the last checkpoint in out/.")] = False):
+          training: TrainingFlags, resume: ResumeFlag, out: OutDirFlag):
     """Train one model headless, then probe every state.
 
     dataset/ is regenerated where the system, holdout, seed or sizes asked for differ from it."""
     _headless()
     from causal_tui.cli.commands import train as command
 
-    return command.run(_args(system, holdout, seed, sizes, data, training, out, resume=resume), regenerate=True)
+    return command.main(values_of(system, holdout, seed, sizes, data, training, resume, out), action="train",
+                        source="train", regenerate=True)
 
 
 @app.command(epilog=_examples("causal-tui sweep --holdout 'A=1&C=1' --seeds 10 --jobs 2 --until-perfect",
@@ -148,25 +153,8 @@ def train(*, system: SystemFlag, holdout: HoldoutFlags, seed: SeedFlag, sizes: S
 def sweep(experiment: Annotated[Optional[Path], typer.Argument(
               metavar="[EXPERIMENT.toml]", show_default=False,
               help="An experiment file; flags given here replace its values (and say so).")] = None,
-          *, system: SystemFlag, holdout: HoldoutFlags, sizes: SizeFlags, training: TrainingFlags, out: OutDirFlag,
-          seeds: Annotated[Optional[int], typer.Option("--seeds", metavar="N",
-                                                       help="Seeds 0 to N-1, one model each (default 10).")] = None,
-          jobs: Annotated[Optional[int], typer.Option("--jobs", metavar="N",
-                                                      help="Seeds trained at once (default 1).")] = None,
-          name: Annotated[Optional[str], typer.Option("--name", metavar="NAME",
-                                                      help="Its folder under out/sweeps/ (default: from the holdout).")] = None,
-          grid: Annotated[Optional[str], typer.Option("--grid", metavar="'KEY=V,V ...'",
-                                                      help="Every combination for every seed, e.g. 'arch=gpt2,lstm "
-                                                           "n_layer=1,4' (keys: arch, n_embd, n_layer, n_head, lr, "
-                                                           "batch_size, epochs, precision).")] = None,
-          backend: Annotated[Optional[Literal["local", "ray"]], typer.Option("--backend",
-                                                         help="Local worker processes (default) or Ray tasks.")] = None,
-          address: Annotated[Optional[str], typer.Option("--address", metavar="ADDR",
-                                                         help="With --backend ray: a running cluster "
-                                                              "(ray://head:10001); default a local instance.")] = None,
-          vary: Annotated[Optional[Literal["both", "data", "init"]], typer.Option(
-              "--vary", help="What differs between seeds: both their dataset and initialisation (default), "
-                             "the data only (one initialisation) or the init only (one dataset).")] = None):
+          *, system: SystemFlag, holdout: HoldoutFlags, sizes: SizeFlags, training: TrainingFlags,
+          sweep: SweepFlags, out: OutDirFlag):
     """Train many seeds on one holdout and score them: a scorecard.
 
     Resumable: seeds already done are kept. The experiment, fully resolved, is written to
@@ -174,17 +162,15 @@ def sweep(experiment: Annotated[Optional[Path], typer.Argument(
     _headless()
     from causal_tui.cli.commands import sweep as command
 
-    flags = {"system": system.system, "holdout": holdout.holdout, "holdout_seed": holdout.holdout_seed,
-             "seeds": seeds, "jobs": jobs, "name": name, "backend": backend, "address": address, "vary": vary}
-    flags = {k: v for k, v in flags.items() if v is not None}
-    table = {**training.given(), **{k: v for k, v in vars(sizes).items() if v is not None}}
+    flags = values_of(system, holdout, sweep)
+    table = values_of(training, sizes)
     if table:
         flags["training"] = table
-    if grid is not None:
+    if "grid" in flags:
         from causal_tui.sweeps.grid import parse_axes
 
-        flags["grid"] = parse_axes(grid)
-    return command.run(experiment, flags, _args(out).out_dir)
+        flags["grid"] = parse_axes(flags["grid"])
+    return command.main(experiment, flags, _args(out).out_dir)
 
 
 # -- reading what was made ------------------------------------------------------
@@ -199,30 +185,17 @@ Recompute = Annotated[bool, typer.Option("--recompute", metavar="", rich_help_pa
 def inspect(state: Annotated[Optional[str], typer.Argument(
                 metavar="[STATE]", show_default=False,
                 help="With a state such as 0,1,0,1,1: also attention, logit lens and causal tracing there.")] = None,
-            *, model: ModelFlag, out: OutDirFlag, on: RunOnFlag,
-            field: Annotated[Optional[str], typer.Option("--field", metavar="FIELD",
-                                                         help="The field whose attention and tracing to show "
-                                                              "(default: the first whose rule reads other fields).")] = None,
-            flip: Annotated[Optional[str], typer.Option("--flip", metavar="INPUT",
-                                                        help="The input tracing flips (default: the first "
-                                                             "the field depends on).")] = None,
-            iia: Annotated[bool, typer.Option("--iia", metavar="", help="Interchange interventions: where inside the model, if "
-                                                            "anywhere, each intermediate variable (newB) is held.")] = False,
-            variable: Annotated[Optional[str], typer.Option("--variable", metavar="V",
-                                                            help="With --iia: only this variable (default: every "
-                                                                 "equation output a later equation reads).")] = None,
-            das: Annotated[bool, typer.Option("--das", metavar="", help="With --iia: also learn a rotation at each layer and "
-                                                            "interchange a subspace only (alignment search).")] = False,
-            das_dims: Annotated[Optional[int], typer.Option("--das-dims", metavar="K", min=1,
-                                                            help="With --das: the subspace's dimension "
-                                                                 "(default 1).")] = None,
+            *, model: ModelFlag, out: OutDirFlag, on: RunOnFlag, look: InspectFlags,
             format: format_type(("table", "json")) = None):
     """Look inside a model: do() on its answers, its graph, one state, where it holds each variable."""
     _headless()
     from causal_tui.cli.commands import inspect as command
 
-    return command.run(_args(model, out, on, state=state, field=field, flip=flip, iia=iia, variable=variable,
-                             das=das, das_dims=das_dims, format=format or "table"))
+    values = values_of(model, out, look)
+    values["device"] = on.device or "cpu"
+    if state is not None:
+        values["state"] = state
+    return command.main(values, format or "table")
 
 
 @app.command(epilog=_examples("causal-tui probe", "causal-tui probe --model RUN_ID --format csv",
@@ -267,12 +240,14 @@ def export(*, model: ModelFlag, out: OutDirFlag, on: RunOnFlag,
                                                 help="The file to write (.csv or .parquet).")] = ...,
            format: Annotated[Optional[Literal["csv", "parquet"]], typer.Option(
                "--format", rich_help_panel=OUTPUT, help="csv or parquet (default: from the file's name).")] = None,
+           force: Annotated[bool, typer.Option("--force", metavar="", rich_help_panel=OUTPUT,
+                                               help="Replace the file if it exists.")] = False,
            recompute: Recompute = False):
     """Write a sweep's or a model's tidy table (one row per seed, state, field) for pandas."""
     _headless()
     from causal_tui.cli.commands import export as command
 
-    return command.run(_read_args(model, out, sweep, output=output, format=format, recompute=recompute,
+    return command.main(_read_args(model, out, sweep, output=output, format=format, force=force, recompute=recompute,
                                   device=on.device or "cpu"))
 
 

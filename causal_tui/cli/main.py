@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from typing import Callable, Sequence
 
-from causal_tui.cli.args import EXIT_INTERRUPTED, EXIT_USAGE
+from causal_tui.cli.args import EXIT_INTERRUPTED, EXIT_USAGE, one_line
 from causal_tui.cli.experiment import experiment_main  # noqa: F401  (causal-experiment's entry point)
 from causal_tui.errors import UserError
 
@@ -70,14 +70,14 @@ def _run(command, argv: list[str], start_dashboard) -> int:
         result = command.main(args=argv, prog_name="causal-tui", standalone_mode=False,
                               obj={"start_dashboard": start_dashboard})
     except click.NoSuchOption as e:
-        print(f"{_where(e)}: error: {_not_here(command, e)}", file=sys.stderr)
+        print(one_line(f"{_where(e)}: error: {_not_here(command, e)}"), file=sys.stderr)
         return EXIT_USAGE
     except click.UsageError as e:
         message = " ".join(e.format_message().split()).replace("Value error, ", "")
-        print(f"{_where(e)}: error: {message}", file=sys.stderr)
+        print(one_line(f"{_where(e)}: error: {message}"), file=sys.stderr)
         return EXIT_USAGE
     except UserError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(one_line(f"error: {e}"), file=sys.stderr)
         return EXIT_USAGE
     except (typer.Abort, KeyboardInterrupt):
         print("interrupted", file=sys.stderr)

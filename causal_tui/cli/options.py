@@ -1,133 +1,64 @@
-"""The options of `causal-tui`'s subcommands, each defined once, in groups that
-the subcommands share (`takes` expands a group into a command's options).
+"""The options of `causal-tui`'s subcommands, made from the declared settings
+(settings/declared.py) in groups that the subcommands share (`takes` expands
+a group into a command's options).
 
 Every option defaults to None, "not given", so that a command knows which
 flags were given (an experiment file's values stay unless a flag replaces
-them) and fills in the defaults itself; the help says what they are."""
+them) and the engine fills in the defaults; the help says what they are."""
 
 # No `from __future__ import annotations` here: Typer reads these annotations as objects.
 
 import dataclasses
 import inspect
 import typing
-from pathlib import Path
 from typing import Annotated, Literal, Optional
 
 import typer
 
-from causal_tui.data.dataset import DEFAULT_SEED, DEFAULT_SIZES
-from causal_tui.learners.registry import ARCH_SIZES, ARCHS
-from causal_tui.store.model_folder import DEFAULT_OUT
-from causal_tui.training.config import DEVICES, REPORT_TO, TrainingConfig
-from causal_tui.training.precision import CHOICES as PRECISIONS
+from causal_tui.settings import declared
+from causal_tui.settings.declared import DATASET, FILES, TRAINING  # noqa: F401  (panels, for the commands)
 
-_D = TrainingConfig()
-DATASET, TRAINING, OUTPUT = "Dataset", "Training (defaults: the original experiment's)", "Files"
+OUTPUT = FILES
 
 
-@dataclasses.dataclass
-class SystemFlag:
-    system: Annotated[Optional[str], typer.Option(
-        "--system", metavar="FILE|NAME", rich_help_panel=DATASET,
-        help="A system file, or seed, chain, parity8 (default: dataset/'s, or seed).")] = None
+def _option(setting: declared.Setting, action: str):
+    """The Typer option of a declared setting, as `action` shows it (None: not given)."""
+    choices = setting.choices if isinstance(setting.choices, tuple) else None
+    base = Literal[choices] if choices else setting.kind
+    extra = {"metavar": ""} if setting.kind is bool else {"metavar": setting.metavar} if setting.metavar else {}
+    return Annotated[Optional[base], typer.Option(*setting.flags_for(action), help=setting.help_text(action),
+                                                  rich_help_panel=setting.panel, show_default=False, **extra)]
 
 
-@dataclasses.dataclass
-class HoldoutFlags:
-    holdout: Annotated[Optional[str], typer.Option(
-        "--holdout", "--omit", "-o", metavar="STATES", rich_help_panel=DATASET,
-        help="Held out of training: '1,0,1,0,1;0,0,0,0,0', 'random-K' or 'A=1&C=1'.")] = None
-    holdout_seed: Annotated[Optional[int], typer.Option(
-        "--holdout-seed", metavar="N", rich_help_panel=DATASET, help="Seed that draws random-K (default 0).")] = None
+def group(class_name: str, names: tuple[str, ...], action: str = "train"):
+    """A dataclass of the options of these declared settings (`takes` expands it
+    into a command's options); every field None unless given."""
+    fields = [(name, _option(declared.get(name), action), dataclasses.field(default=None)) for name in names]
+    made = dataclasses.make_dataclass(class_name, fields)
+    made.given = lambda self: {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+    return made
 
 
-@dataclasses.dataclass
-class SeedFlag:
-    seed: Annotated[Optional[int], typer.Option(
-        "--seed", metavar="N", rich_help_panel=DATASET,
-        help=f"Seed of the dataset and the training (default {DEFAULT_SEED}).")] = None
+SystemFlag = group("SystemFlag", ("system",))
+HoldoutFlags = group("HoldoutFlags", ("holdout", "holdout_seed"))
+SeedFlag = group("SeedFlag", ("seed",))
+SizeFlags = group("SizeFlags", tuple(f"{split}_size" for split in ("train", "valid", "test")))
+DatasetDirFlag = group("DatasetDirFlag", ("dataset_dir",))
+OutDirFlag = group("OutDirFlag", ("out_dir",))
+ModelFlag = group("ModelFlag", ("model",), "inspect")
+RunOnFlag = group("RunOnFlag", ("device",), "read")
+TrainingFlags = group("TrainingFlags", tuple(s.name for s in declared.CONFIG if s.name != "seed"))
+ResumeFlag = group("ResumeFlag", ("resume",))
+SweepFlags = group("SweepFlags", tuple(s.name for s in declared.of("sweep") if s.panel == declared.SWEEP))
+InspectFlags = group("InspectFlags", ("field", "flip", "iia", "variable", "das", "das_dims"), "inspect")
 
 
-@dataclasses.dataclass
-class SizeFlags:
-    train_size: Annotated[Optional[int], typer.Option(
-        "--train-size", metavar="N", rich_help_panel=DATASET,
-        help=f"Lines in train.jsonl (default {DEFAULT_SIZES['train']:,}).")] = None
-    valid_size: Annotated[Optional[int], typer.Option(
-        "--valid-size", metavar="N", rich_help_panel=DATASET,
-        help=f"Lines in valid.jsonl (default {DEFAULT_SIZES['valid']:,}).")] = None
-    test_size: Annotated[Optional[int], typer.Option(
-        "--test-size", metavar="N", rich_help_panel=DATASET,
-        help=f"Lines in test.jsonl (default {DEFAULT_SIZES['test']:,}).")] = None
-
-
-@dataclasses.dataclass
-class DatasetDirFlag:
-    dataset_dir: Annotated[Optional[Path], typer.Option(
-        "--dataset-dir", metavar="DIR", rich_help_panel=OUTPUT,
-        help="The JSONL files (default dataset/).")] = None
-
-
-@dataclasses.dataclass
-class OutDirFlag:
-    out_dir: Annotated[Optional[Path], typer.Option(
-        "--out-dir", metavar="DIR", rich_help_panel=OUTPUT,
-        help=f"Models, runs, sweeps (default {DEFAULT_OUT}/).")] = None
-
-
-@dataclasses.dataclass
-class ModelFlag:
-    model: Annotated[Optional[str], typer.Option(
-        "--model", metavar="DIR|RUN_ID", rich_help_panel=OUTPUT,
-        help="A saved model (a folder or a run id) to read; writes nothing.")] = None
-
-
-@dataclasses.dataclass
-class RunOnFlag:
-    device: Annotated[Optional[Literal[DEVICES]], typer.Option(
-        "--device", rich_help_panel=OUTPUT,
-        help="Where a model that must be loaded runs: cpu (the default: fastest for a tiny model), cuda or auto.")] = None
-
-
-@dataclasses.dataclass
-class TrainingFlags:
-    arch: Annotated[Optional[Literal[ARCHS]], typer.Option(
-        "--arch", rich_help_panel=TRAINING,
-        help="The learner, each sized to about GPT-2 128/4/4's parameters (default gpt2).")] = None
-    epochs: Annotated[Optional[float], typer.Option(
-        "--epochs", metavar="N", rich_help_panel=TRAINING, help=f"Passes over train.jsonl (default {_D.epochs:g}).")] = None
-    lr: Annotated[Optional[float], typer.Option(
-        "--lr", metavar="RATE", rich_help_panel=TRAINING, help=f"Learning rate (default {_D.learning_rate:g}).")] = None
-    batch_size: Annotated[Optional[int], typer.Option(
-        "--batch-size", metavar="N", rich_help_panel=TRAINING,
-        help=f"Examples per step (default {_D.batch_size}).")] = None
-    n_embd: Annotated[Optional[int], typer.Option(
-        "--n-embd", metavar="N", rich_help_panel=TRAINING,
-        help="Width (default by arch: " + "; ".join(f"{a} {s['n_embd']}" for a, s in ARCH_SIZES.items()) + ").")] = None
-    n_layer: Annotated[Optional[int], typer.Option(
-        "--n-layer", metavar="N", rich_help_panel=TRAINING, help=f"Layers (default {_D.n_layer}).")] = None
-    n_head: Annotated[Optional[int], typer.Option(
-        "--n-head", metavar="N", rich_help_panel=TRAINING,
-        help=f"GPT-2 attention heads (default {_D.n_head}).")] = None
-    precision: Annotated[Optional[Literal[PRECISIONS]], typer.Option(
-        "--precision", rich_help_panel=TRAINING,
-        help="bf16 trains under bfloat16 autocast; auto (the default) picks it where this machine has it.")] = None
-    report_to: Annotated[Optional[Literal[REPORT_TO]], typer.Option(
-        "--report-to", rich_help_panel=TRAINING,
-        help="tensorboard: event files in the run's folder (uv sync --extra tensorboard).")] = None
-    device: Annotated[Optional[Literal[DEVICES]], typer.Option(
-        "--device", rich_help_panel=TRAINING,
-        help="Where to train: auto (a GPU where torch sees one, the default), cpu or cuda.")] = None
-    max_steps: Annotated[Optional[int], typer.Option(
-        "--max-steps", metavar="N", rich_help_panel=TRAINING,
-        help="Stop after N steps whatever the epochs.")] = None
-    until_perfect: Annotated[Optional[bool], typer.Option(
-        "--until-perfect", rich_help_panel=TRAINING, show_default=False, metavar="",
-        help="Stop as soon as every trained state is exact under greedy decoding.")] = None
-
-    def given(self) -> dict:
-        """The training flags given, by name ({"lr": 0.001})."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
+def values_of(*groups) -> dict:
+    """The settings given in these option groups, by name."""
+    out = {}
+    for g in groups:
+        out.update(g.given())
+    return out
 
 
 FORMATS = ("table", "markdown", "json", "csv")

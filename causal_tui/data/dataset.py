@@ -7,10 +7,9 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from causal_tui.errors import UserError
-from causal_tui.store import atomic, locks
+from causal_tui.store import atomic, locks, records
 from causal_tui.systems.catalog import SEED, from_manifest, manifest_entry
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.systems.system import State, System
@@ -22,9 +21,11 @@ DEFAULT_SEED = 42
 SPLIT_ALIASES: dict[str, tuple[str, ...]] = {"valid": ("validation",)}
 MANIFEST = "manifest.json"
 DEFAULT_DIR = Path("dataset")
+MARKS = (MANIFEST, ".gitkeep", *(f"{name}.jsonl" for name in ("train", "valid", "validation", "test")))
+"""Files that make a folder a dataset folder (one of them must be there before it is replaced)."""
 
 
-def format_line(state: State, system: System = SEED) -> str:
+def format_line(state: State, system: System) -> str:
     """One JSONL line (without newline), key order prompt then completion."""
     return json.dumps({"prompt": system.prompt(state), "completion": system.completion(state)})
 
@@ -34,15 +35,16 @@ class Dataset:
     """The three splits as lists of input states, and how they were made."""
 
     splits: dict[str, list[State]]
-    omitted: HeldOut = HeldOut()
+    omitted: HeldOut
+    """The states in none of the splits (they carry the system the lines follow)."""
     seed: int | None = None
     folder: Path | None = None
     manifest: dict | None = field(default=None, repr=False)
-    system: System = SEED
-    """The causal system the lines follow."""
 
-    def __post_init__(self) -> None:
-        self.omitted = HeldOut(self.omitted)
+    @property
+    def system(self) -> System:
+        """The causal system the lines follow."""
+        return self.omitted.system
 
     @property
     def sizes(self) -> dict[str, int]:
@@ -55,15 +57,16 @@ class Dataset:
 
     @property
     def trained_states(self) -> tuple[State, ...]:
-        return self.omitted.trained(self.system)
+        return self.omitted.trained()
 
     def build_manifest(self) -> dict:
         fmt = self.system.format_state
         return {
-            "format": 1,
+            "format": records.FORMATS["dataset"],
             "seed": self.seed,
             "sizes": self.sizes,
-            "omitted": self.omitted.labels(self.system),
+            "omitted": self.omitted.labels(),
+            "holdout": self.omitted.source,
             "system": manifest_entry(self.system),
             "counts": {
                 split: {fmt(s): n for s, n in self.counts(split).items()}
@@ -78,20 +81,17 @@ def check_sizes(sizes: dict[str, int]) -> None:
             raise UserError(f"--{name}-size must be a positive whole number, got {n!r}")
 
 
-def generate(omit=(), seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None,
-             system: System = SEED) -> Dataset:
-    """Draw every line uniformly from the states not omitted. Deterministic in seed."""
+def generate(omitted: HeldOut, seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None) -> Dataset:
+    """Draw every line uniformly from the states not omitted (of the system
+    `omitted` belongs to). Deterministic in seed."""
     sizes = {**DEFAULT_SIZES, **(sizes or {})}
     check_sizes(sizes)
-    omitted = HeldOut(omit)
-    if any(len(s) != len(system.inputs) for s in omitted):
-        raise UserError(f"the held-out states do not have {len(system.inputs)} bits, as {system.name}'s inputs")
-    allowed = list(omitted.trained(system))
+    allowed = list(omitted.trained())
     if not allowed:
         raise UserError("every state is omitted: nothing would be left to train on")
     rng = random.Random(seed)
     splits = {name: rng.choices(allowed, k=sizes[name]) for name in SPLITS}
-    return Dataset(splits=splits, omitted=omitted, seed=seed, system=system)
+    return Dataset(splits=splits, omitted=omitted, seed=seed)
 
 
 def write(dataset: Dataset, folder: Path = DEFAULT_DIR) -> Path:
@@ -99,7 +99,7 @@ def write(dataset: Dataset, folder: Path = DEFAULT_DIR) -> Path:
     folder = Path(folder)
     manifest = dataset.build_manifest()
     try:
-        with atomic.replace_dir(folder, keep_extra=True) as staging:
+        with atomic.replace_dir(folder, keep_extra=True, marks=MARKS) as staging:
             for name, states in dataset.splits.items():
                 lines = _lines_for(states, dataset.system)
                 (staging / f"{name}.jsonl").write_text(lines, encoding="utf-8")
@@ -110,12 +110,12 @@ def write(dataset: Dataset, folder: Path = DEFAULT_DIR) -> Path:
     return folder
 
 
-def regenerate(folder: Path = DEFAULT_DIR, omit=(), seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None,
-               system: System = SEED, lock: bool = True) -> Dataset:
+def regenerate(folder: Path, omitted: HeldOut, seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None,
+               lock: bool = True) -> Dataset:
     """Generate a dataset and write it to `folder`: what `--generate`, the
     dashboard's regeneration and a training on a new holdout all do. Holds
     the folder's lock unless the caller already does (`lock=False`)."""
-    dataset = generate(omit, seed=seed, sizes=sizes, system=system)
+    dataset = generate(omitted, seed=seed, sizes=sizes)
     if lock:
         with locks.writing(folder):
             write(dataset, folder)
@@ -124,37 +124,37 @@ def regenerate(folder: Path = DEFAULT_DIR, omit=(), seed: int = DEFAULT_SEED, si
     return dataset
 
 
-def ensure(folder: Path, held_out: Callable[[System], HeldOut], seed: int, sizes: dict[str, int],
-           system: System | None = None, may_regenerate: bool = True,
-           system_text: str | None = None) -> tuple[Dataset, str | None]:
+def ensure(folder: Path, held_out: HeldOut, seed: int, sizes: dict[str, int], may_regenerate: bool = True,
+           given: frozenset[str] = frozenset()) -> tuple[Dataset, str | None]:
     """dataset/ for a training: loaded as it is, or generated first where it is
-    absent; with `may_regenerate`, also where the system, held-out states (from
-    `held_out(system)`), seed or sizes asked for differ from the files; without,
-    a dataset of another system than `system` is refused. Returns the dataset
-    and why it was generated (None where it was loaded). The caller holds the
-    folder's lock."""
+    absent. With `may_regenerate`, it is also regenerated where the system,
+    held-out states, seed or sizes asked for differ from the files. Without,
+    the files are used as they are, and a difference in what was `given`
+    ("system", "held_out", "seed", "sizes") is refused in one line. Returns
+    the dataset and why it was generated (None where it was loaded). The
+    caller holds the folder's lock (so it may finish a swap a crash interrupted)."""
     folder = Path(folder)
-    present = exists(folder)
-    if present and not may_regenerate:
-        current = load(folder)
-        if system is not None and current.system != system:
-            raise UserError(f"{folder}/ holds a dataset of the {current.system.label()} system, not of "
-                            f"{system.label()} asked for with --system: generate one with "
-                            f"`causal-experiment --generate --system {system_text or system.name}`")
-        return current, None
-    current = load(folder) if present else None
-    system = system or (current.system if current is not None else SEED)
-    omit = held_out(system)
+    atomic.recover(folder)
+    current = load(folder) if exists(folder) else None
     if current is None:
-        reason = f"{folder}/ has no dataset"
-    else:
-        asked = {"system": system, "omitted": omit, "seed": seed, "sizes": sizes}
-        found = {"system": current.system, "omitted": current.omitted, "seed": current.seed, "sizes": current.sizes}
-        changed = [k for k in asked if asked[k] != found[k]]
-        if not changed:
-            return current, None
-        reason = f"the {', '.join(changed)} asked for differ from {folder}/"
-    return regenerate(folder, omit, seed=seed, sizes=sizes, system=system, lock=False), reason
+        return regenerate(folder, held_out, seed=seed, sizes=sizes, lock=False), f"{folder}/ has no dataset"
+    asked = {"system": held_out.system, "held_out": held_out, "seed": seed, "sizes": sizes}
+    found = {"system": current.system, "held_out": current.omitted, "seed": current.seed, "sizes": current.sizes}
+    changed = [k for k in asked if asked[k] != found[k] and (may_regenerate or k in given)]
+    if not changed:
+        return current, None
+    if not may_regenerate and "system" in changed:
+        system = held_out.system
+        raise UserError(f"{folder}/ holds a dataset of the {current.system.label()} system, not of "
+                        f"{system.label()} asked for with --system: generate one with "
+                        f"`causal-experiment --generate --system {system.name}`")
+    if not may_regenerate:
+        words = ", ".join(k.replace("_", "-") for k in changed)
+        raise UserError(f"{folder}/ holds another {words} than asked for: write the dataset first with "
+                        f"`causal-experiment --generate` and the same flags")
+    names = {"held_out": "omitted"}
+    reason = f"the {', '.join(names.get(k, k) for k in changed)} asked for differ from {folder}/"
+    return regenerate(folder, held_out, seed=seed, sizes=sizes, lock=False), reason
 
 
 def _lines_for(states: list[State], system: System) -> str:
@@ -172,7 +172,7 @@ def split_path(folder: Path, split: str) -> Path | None:
     return None
 
 
-def read_split(path: Path, system: System = SEED) -> list[State]:
+def read_split(path: Path, system: System) -> list[State]:
     """Parse and check one JSONL file; UserError names the file and line."""
     path = Path(path)
     try:
@@ -219,7 +219,6 @@ def load(folder: Path = DEFAULT_DIR) -> Dataset:
     """Load the three splits; the manifest if present, else omissions inferred
     as the states that occur in no split (files from the original project)."""
     folder = Path(folder)
-    atomic.recover(folder)
     manifest, system = read_manifest(folder)
     splits = {}
     for split in SPLITS:
@@ -229,16 +228,16 @@ def load(folder: Path = DEFAULT_DIR) -> Dataset:
         splits[split] = read_split(p, system)
     if manifest is not None:
         try:
-            omitted = HeldOut.parse_list(";".join(manifest["omitted"]), system)
+            omitted = HeldOut.from_labels(manifest["omitted"], system, manifest.get("holdout"))
             seed = manifest.get("seed")
-        except (KeyError, TypeError, UserError) as e:
+        except (KeyError, TypeError, ValueError, UserError) as e:
             raise UserError(f"{folder / MANIFEST} is corrupt ({e}): regenerate with `causal-experiment --generate`") \
                 from None
     else:
         seen = set().union(*map(set, splits.values()))
-        omitted = HeldOut(s for s in system.all_states if s not in seen)
+        omitted = HeldOut((s for s in system.all_states if s not in seen), system)
         seed = None
-    return Dataset(splits=splits, omitted=omitted, seed=seed, folder=folder, manifest=manifest, system=system)
+    return Dataset(splits=splits, omitted=omitted, seed=seed, folder=folder, manifest=manifest)
 
 
 def read_manifest(folder: Path) -> tuple[dict | None, System]:
@@ -248,9 +247,9 @@ def read_manifest(folder: Path) -> tuple[dict | None, System]:
     if not mpath.exists():
         return None, SEED
     try:
-        manifest = json.loads(mpath.read_text(encoding="utf-8"))
+        manifest = records.read(mpath, "dataset")
         return manifest, from_manifest(manifest.get("system"))
-    except (OSError, json.JSONDecodeError, AttributeError, KeyError, TypeError) as e:
+    except (AttributeError, KeyError, TypeError, ValueError, UserError) as e:
         raise UserError(f"{mpath} is corrupt ({e}): regenerate with `causal-experiment --generate`") from None
 
 

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from causal_tui.systems.catalog import SEED
 from causal_tui.systems.system import System
 
 PAD, EOS, UNK = "<pad>", "<eos>", "<unk>"
 SPECIAL_TOKENS = (PAD, EOS, UNK)
 
 
-def vocabulary(system: System = SEED) -> dict[str, int]:
+def vocabulary(system: System) -> dict[str, int]:
     """Token -> id: the special tokens, then every character of the system's
     prompts and completions (digits up to its largest sum)."""
     return {tok: i for i, tok in enumerate([*SPECIAL_TOKENS, *system.alphabet()])}
 
 
-def build(system: System = SEED):
+def build(system: System):
     """A PreTrainedTokenizerFast that splits text into single characters."""
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast

@@ -125,9 +125,11 @@ def greedy_batch(model, prompts, guess, fixed: int, eos: int, prompt_length: int
 
 def _caches(model) -> bool:
     """Whether the model can decode one token at a time from a key-value cache."""
-    # GPT-2 decodes from a cache whatever its config's use_cache says (the
-    # Trainer saves it off); our LSTM and MLP have none.
-    return bool(getattr(model.config, "model_type", None) == "gpt2" or getattr(model, "_supports_cache_class", False)
+    # A learner that declares a cache decodes from it whatever its config's
+    # use_cache says (the Trainer saves it off); our LSTM and MLP have none.
+    from causal_tui.learners import registry
+
+    return bool(registry.of_model(model).uses_cache or getattr(model, "_supports_cache_class", False)
                 or getattr(model.config, "use_cache", False))
 
 

@@ -82,7 +82,7 @@ class ProbeReport:
         """What a model folder keeps of its probe (see from_record): each state's
         completion and each field's probability."""
         fmt = self.system.format_state
-        return {"format": 1, "held_out": self.held_out.labels(self.system),
+        return {"held_out": self.held_out.labels(),
                 "states": {fmt(r.state): {"completion": r.completion,
                                           "probabilities": {f: fr.prob for f, fr in r.fields.items()}}
                            for r in self.states}}
@@ -146,13 +146,12 @@ def field_results(system: System, state: State, text: str, probs: list[float]) -
     return out
 
 
-def run(model, tokenizer, system: System, held_out=(), known=None) -> ProbeReport:
+def run(model, tokenizer, system: System, held_out: HeldOut, known=None) -> ProbeReport:
     """Probe every state of the system. `known`: (states, token rows,
     probability rows) already decoded by this very model (the last
     --until-perfect check's): only the other states are decoded."""
     import torch
 
-    held = HeldOut(held_out)
     states = list(system.all_states)
     done = dict(zip(known[0], zip(known[1], known[2]))) if known else {}
     todo = [s for s in states if s not in done]
@@ -162,9 +161,9 @@ def run(model, tokenizer, system: System, held_out=(), known=None) -> ProbeRepor
     token_rows = torch.stack([done[s][0] for s in states])
     prob_rows = torch.stack([done[s][1] for s in states])
     texts = decode_rows(tokenizer, token_rows)
-    results = [StateResult(state, state in held, text, field_results(system, state, text, p), system.completion(state))
+    results = [StateResult(state, state in held_out, text, field_results(system, state, text, p), system.completion(state))
                for state, text, p in zip(states, texts, prob_rows.tolist())]
-    return ProbeReport(results, system, held)
+    return ProbeReport(results, system, held_out)
 
 
 def probe_saved(folder, device: str = "cpu"):

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from causal_tui.evaluation import decoding
+from causal_tui.learners import registry
+from causal_tui.learners.registry import Learner
 from causal_tui.systems import expressions
 from causal_tui.systems.system import State, System
 
@@ -28,15 +30,9 @@ def model_answers(model, tokenizer, system: System, states) -> Answers:
     return Answers(states, tokens, texts, [system.read_fields(t) for t in texts])
 
 
-def kind_of(model) -> str:
-    """The learner's architecture as the tools need to know it: gpt2, lstm, mlp."""
-    kind = getattr(model.config, "model_type", "gpt2")
-    return kind.removeprefix("causal-tui-")
-
-
-def has_sequence(model) -> bool:
-    """Whether the model reads its own written tokens (an MLP reads the inputs only)."""
-    return kind_of(model) != "mlp"
+def learner_of(model) -> Learner:
+    """What the model's learner can do (learners/registry.py)."""
+    return registry.of_model(model)
 
 
 def token_labels(text: str) -> list[str]:

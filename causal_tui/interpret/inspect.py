@@ -29,17 +29,18 @@ from __future__ import annotations
 from causal_tui.errors import UserError
 from causal_tui.interpret import graph as graph_mod
 from causal_tui.interpret import internals, interventions
-from causal_tui.interpret.common import has_sequence, kind_of, model_answers
+from causal_tui.interpret.common import learner_of, model_answers
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.systems.system import State, System
 
 
-def overview(model, tokenizer, system: System, held_out=()) -> dict:
+def overview(model, tokenizer, system: System, held_out: HeldOut) -> dict:
     """Interventions and the input-output graph over every state."""
     answers = model_answers(model, tokenizer, system, system.all_states)
     predictions = {system.format_state(s): f for s, f in zip(answers.states, answers.fields)}
-    out: dict = {"arch": kind_of(model)}
-    if has_sequence(model):
+    learner = learner_of(model)
+    out: dict = {"arch": learner.name}
+    if learner.reads_own_answers:
         entries = interventions.intervene(model, tokenizer, system, held_out, answers)
         out["interventions"] = entries
         out["intervention_summary"] = interventions.summarize(entries)
@@ -77,7 +78,7 @@ def one_state(model, tokenizer, system: System, state: State, completion: str,
     return out
 
 
-def iia(model, tokenizer, system: System, held_out=(), variables=None, das: bool = False, das_dims: int = 1,
+def iia(model, tokenizer, system: System, held_out: HeldOut, variables=None, das: bool = False, das_dims: int = 1,
         answers=None, progress=None) -> dict:
     """{variable: interchange grids and best site (interchange.py), with
     "das" (alignment.py) when asked}. `progress(text)` as it goes."""
@@ -100,7 +101,7 @@ def iia(model, tokenizer, system: System, held_out=(), variables=None, das: bool
     return report
 
 
-def inspect(model, tokenizer, system: System, held_out=(), state: State | None = None,
+def inspect(model, tokenizer, system: System, held_out: HeldOut, state: State | None = None,
             fields=None, flips=None, with_iia: bool = False, variables=None, das: bool = False,
             das_dims: int = 1, progress=None) -> dict:
     report = overview(model, tokenizer, system, held_out)
@@ -110,7 +111,7 @@ def inspect(model, tokenizer, system: System, held_out=(), state: State | None =
         report["iia"] = iia(model, tokenizer, system, held_out, variables, das, das_dims, answers, progress)
     if state is not None:
         completion = answers.texts[answers.states.index(state)]
-        report.update(state=system.format_state(state), completion=completion, held_out=state in HeldOut(held_out))
+        report.update(state=system.format_state(state), completion=completion, held_out=state in held_out)
         report.update(one_state(model, tokenizer, system, state, completion, fields, flips))
     return report
 
@@ -118,20 +119,17 @@ def inspect(model, tokenizer, system: System, held_out=(), state: State | None =
 def inspect_saved(folder, state_text: str | None = None, field: str | None = None, flip: str | None = None) -> dict:
     """`inspect` of the model saved in `folder` for one state, one field and
     one input to flip (defaults: the first composed field, default_flip), as
-    plain data: the dashboard runs it in its helper process. The report says
-    which field and flip it used ("field", "flip")."""
+    plain data: the dashboard runs it in its helper process (the model stays
+    loaded there). The report says which field and flip it used ("field", "flip")."""
+    from causal_tui.interpret.request import InspectRequest
     from causal_tui.learners import loading
 
     loaded = loading.load_cached(folder)
-    state = None
-    if state_text is not None:
-        try:
-            state = loaded.system.parse_state(state_text)
-        except ValueError as e:
-            raise UserError(f"inspect {state_text}: {e}") from None
     system = loaded.system
-    field = field if field in system.fields else system.default_field
-    flip = flip if flip in system.inputs else default_flip(system, state, field)
+    request = InspectRequest(folder=folder, state=state_text, field=field if field in system.fields else None,
+                             flip=flip if flip in system.inputs else None)
+    state, field, flip = request.checked_against(system)
+    flip = flip or default_flip(system, state, field)
     report = inspect(loaded.model, loaded.tokenizer, system, loaded.held_out, state, [field], [flip])
     report.update(model=str(folder), field=field, flip=flip)
     return report
@@ -155,3 +153,24 @@ def iia_saved(folder) -> dict:
 
     loaded = loading.load_cached(folder)
     return iia(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out)
+
+
+def run_inspect(request, progress=None) -> tuple[dict, object, str, str]:
+    """What `request` (request.InspectRequest) asks for, from the saved model:
+    (the report, the loaded model, the field and the input to flip the
+    per-state views show). The command line and `ct.inspect` call this."""
+    from causal_tui.learners import loading
+
+    loaded = loading.load(request.folder, request.device)
+    system = loaded.system
+    state, field, flip = request.checked_against(system)
+    if request.das and request.das_dims > loaded.model.config.n_embd * 2:
+        raise UserError(f"--das-dims {request.das_dims}: a site of this model has at most "
+                        f"{loaded.model.config.n_embd * 2} dimensions")
+    flip = flip or default_flip(system, state, field)
+    fields, flips = (None, None) if request.every_field else ([field], [flip])
+    report = inspect(loaded.model, loaded.tokenizer, system, loaded.held_out, state, fields, flips,
+                     with_iia=request.iia, variables=[request.variable] if request.variable else None,
+                     das=request.das, das_dims=request.das_dims, progress=progress)
+    report["model"] = str(request.folder)
+    return report, loaded, field, flip

@@ -93,7 +93,7 @@ class Prepared:
     block: a patched run reuses it for the positions before the patch."""
 
 
-def prepare(model, tokenizer, system: System, held_out=(), answers: Answers | None = None) -> Prepared:
+def prepare(model, tokenizer, system: System, held_out: HeldOut, answers: Answers | None = None) -> Prepared:
     import torch
 
     model.eval()
@@ -103,7 +103,7 @@ def prepare(model, tokenizer, system: System, held_out=(), answers: Answers | No
     sites = sites_mod.of(model)
     with runtime.autocast(model):  # the vectors as the model computes them when it decodes
         vectors, kv = sites.capture(model, ids)
-    return Prepared(system, answers, prompts, vectors, sites, HeldOut(held_out), kv)
+    return Prepared(system, answers, prompts, vectors, sites, held_out, kv)
 
 
 def pairs_of(system: System, variable: str, max_pairs: int = MAX_PAIRS, seed: int = 0) -> list[tuple[int, int]]:
@@ -184,7 +184,7 @@ def patched_tokens(model, tokenizer, prep: Prepared, ps: PairSet, layer: str, po
         # Before the patched position the run is the base's own: start from its cache there.
         past = None
         if prep.kv is not None and position:
-            past = lambda r, bases=bases: (sites_mod.prefix_cache(prep.kv, bases[r], position), position)
+            past = lambda r, bases=bases: (prep.sites.prefix_cache(prep.kv, bases[r], position), position)
         with prep.sites.patching(model, patch):
             out.append(decoding.greedy_batch(model, prep.prompts[bases], start, fixed, tokenizer.eos_token_id,
                                              system.prompt_length, past=past, verify_passes=VERIFY_PASSES,
@@ -200,23 +200,23 @@ def _rows_to_pairs(ps: PairSet, rows, guesses):
 
 
 def _first_pass_from_own(model, tokenizer, prep: Prepared, chunk, bases, guess, layer: str, position, value):
-    """For GPT-2 and a site after the embeddings: a first verify pass of every
-    row with the base's own completion as the guess, from the captured run's
-    output of that block (only the later blocks run; see
-    sites.gpt2_logits_after): the rows where patching changes nothing are
+    """Where the learner can run its later layers alone (GPT-2, a site after the
+    embeddings): a first verify pass of every row with the base's own
+    completion as the guess, from the captured run's output of that block
+    (only the later blocks run; see Sites.logits_after): the rows where patching changes nothing are
     settled cheaply. Returns (rows settled, guesses for the others), or None
     where it does not apply (the caller runs whole passes)."""
     import torch
 
-    if prep.kv is None or layer == "emb" or position is None:
-        return None
+    if prep.kv is None or prep.sites.logits_after is None or position is None or layer == prep.sites.layers[0]:
+        return None  # the first layer's output is the embeddings': the whole pass runs anyway
     system = prep.system
     fixed = forced(system, position)
     own = prep.answers.tokens.to(guess.device)[bases]
     hidden = prep.vectors[layer][bases, position:].clone()
     with torch.inference_mode(), runtime.autocast(model):
         hidden[:, 0] = value(chunk, hidden[:, 0]).to(hidden.dtype)
-        logits = sites_mod.gpt2_logits_after(model, layer, hidden, prep.kv, bases, position)
+        logits = prep.sites.logits_after(model, layer, hidden, prep.kv, bases, position)
     # logits[:, i] predicts the token after position + i; completion token j is predicted at P - 1 + j.
     offset = system.prompt_length - 1 - position
     top = torch.full_like(own, tokenizer.pad_token_id)
@@ -320,7 +320,7 @@ def _share(flags, mask=None) -> float | None:
     return round(float(flags.float().mean()), 4) if len(flags) else None
 
 
-def interchange(model, tokenizer, system: System, held_out=(), variable_names=None, max_pairs: int = MAX_PAIRS,
+def interchange(model, tokenizer, system: System, held_out: HeldOut, variable_names=None, max_pairs: int = MAX_PAIRS,
                 seed: int = 0, prep: Prepared | None = None, progress=None) -> dict:
     """{variable: grids of IIA, per field, the control, and the best site}:
     every intermediate variable (or `variable_names`), every site, every pair

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from causal_tui.interpret.common import encode, kind_of, parent_positions, token_labels
+from causal_tui.interpret.common import encode, learner_of, parent_positions, token_labels
 from causal_tui.learners.runtime import autocast
 from causal_tui.systems.system import State, System
 
@@ -21,9 +21,10 @@ class NotApplicable(Exception):
     """The tool needs something this learner does not have (attention, layers)."""
 
 
-def _needs_gpt2(model, what: str) -> None:
-    if kind_of(model) != "gpt2":
-        raise NotApplicable(f"{what} needs a transformer; this model is {kind_of(model)}")
+def _needs_attention(model, what: str) -> None:
+    learner = learner_of(model)
+    if not learner.has_attention:
+        raise NotApplicable(f"{what} needs a transformer; this model is {learner.name}")
 
 
 def _prefix_ids(tokenizer, system: System, state: State, completion: str, field: str):
@@ -41,7 +42,7 @@ def attention(model, tokenizer, system: System, state: State, field: str, comple
     `completion`) to every earlier token, per layer and head."""
     import torch
 
-    _needs_gpt2(model, "attention")
+    _needs_attention(model, "attention")
     ids, _, text = _prefix_ids(tokenizer, system, state, completion, field)
     previous = model.config._attn_implementation
     # SDPA returns no weights (transformers then gives an empty tuple): eager does.
@@ -66,7 +67,7 @@ def logit_lens(model, tokenizer, system: System, state: State) -> dict:
     true completion fed in), goes through the final layer norm and the LM head."""
     import torch
 
-    _needs_gpt2(model, "the logit lens")
+    _needs_attention(model, "the logit lens")
     truth = system.completion(state)
     ids = encode(tokenizer, system.prompt(state) + truth)
     with torch.inference_mode(), autocast(model):
@@ -134,7 +135,7 @@ def trace(model, tokenizer, system: System, state: State, field: str, flip: str 
     `flip=None` flips nothing (a check: everything is restored)."""
     import torch
 
-    _needs_gpt2(model, "causal tracing")
+    _needs_attention(model, "causal tracing")
     ids, answer_char, text = _prefix_ids(tokenizer, system, state, completion, field)
     clean_ids = torch.tensor([ids], device=model.device)
     corrupt = list(ids)

@@ -28,10 +28,9 @@ def forced_fields(system: System) -> list[str]:
     return [f for f in system.fields if any(f in system.reads[g] for g in system.fields)]
 
 
-def intervene(model, tokenizer, system: System, held_out=(), answers: Answers | None = None) -> list[dict]:
+def intervene(model, tokenizer, system: System, held_out: HeldOut, answers: Answers | None = None) -> list[dict]:
     """One entry per (state, forced field) where the model wrote a bit there."""
     answers = answers or model_answers(model, tokenizer, system, system.all_states)
-    held = HeldOut(held_out)
     entries: dict[tuple[int, str], dict] = {}
     for forced in forced_fields(system):
         later = [g for g in system.composed if system.fields.index(g) > system.fields.index(forced)]
@@ -59,7 +58,7 @@ def intervene(model, tokenizer, system: System, held_out=(), answers: Answers | 
                 entries[(i, forced)] = {
                     "state": system.format_state(state), "forced": forced, "value": 1 - before[forced],
                     "before": dict(before), "after": after, "follows": follows, "informative": informative,
-                    "held_out": state in held,
+                    "held_out": state in held_out,
                 }
     order = {f: k for k, f in enumerate(system.fields)}
     return [entries[k] for k in sorted(entries, key=lambda k: (k[0], order[k[1]]))]

@@ -42,7 +42,7 @@ def load(folder: Path, device: str = "cpu") -> LoadedModel:
     from causal_tui.learners import registry
 
     logs.route_transformers()
-    registry.register()
+    registry.register_auto()
     try:
         model = AutoModelForCausalLM.from_pretrained(str(folder), local_files_only=True)
     except (OSError, ValueError, json.JSONDecodeError) as e:

@@ -12,10 +12,14 @@ within 1% of GPT-2 128/4/4's 793,344 outside its embeddings."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import torch
 from torch import nn
 from transformers import AutoConfig, AutoModelForCausalLM, GenerationMixin, PretrainedConfig, PreTrainedModel
 from transformers.modeling_outputs import CausalLMOutput
+
+from causal_tui.learners.sites import Patch, Sites
 
 
 class MLPConfig(PretrainedConfig):
@@ -76,7 +80,57 @@ class MLPForCausalLM(PreTrainedModel, GenerationMixin):
         return {"input_ids": input_ids}
 
 
-# Known to the Auto classes as soon as the module is loaded (see registry.register).
+def build(config, tokenizer, system) -> MLPForCausalLM:
+    """A fresh MLP for the system's inputs and completion positions."""
+    return MLPForCausalLM(MLPConfig(
+        vocab_size=len(tokenizer), n_embd=config.n_embd, n_layer=config.n_layer,
+        n_inputs=len(system.inputs), prompt_length=system.prompt_length,
+        completion_positions=system.completion_length + 1,
+        one_token_id=tokenizer.convert_tokens_to_ids("1"),
+        pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.eos_token_id))
+
+
+# -- intervention sites: each hidden layer after its activation, one vector (no positions) --
+def sites(model) -> Sites:
+    return Sites("mlp", [str(i) for i in range(len(_mlp_activations(model)))], model.config.n_embd, False,
+                 _capture, _patching)
+
+
+def _mlp_activations(model) -> list:
+    from torch import nn
+
+    return [m for m in model.body if isinstance(m, nn.GELU)]
+
+
+def _capture(model, ids) -> dict:
+    import torch
+
+    grabbed: dict[str, object] = {}
+    handles = [m.register_forward_hook(lambda mod, i, o, k=k: grabbed.__setitem__(str(k), o.detach()))
+               for k, m in enumerate(_mlp_activations(model))]
+    try:
+        with torch.inference_mode():
+            model(input_ids=ids)
+    finally:
+        for h in handles:
+            h.remove()
+    return grabbed, None
+
+
+@contextmanager
+def _patching(model, patch: Patch):
+    def hook(module, inputs, output):
+        return patch.value(patch.rows, output).to(output.dtype)
+
+    handle = _mlp_activations(model)[int(patch.layer)].register_forward_hook(hook)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
+# Known to the Auto classes as soon as the module is loaded (see registry.register_auto).
 AutoConfig.register(MLPConfig.model_type, MLPConfig, exist_ok=True)
 AutoModelForCausalLM.register(MLPConfig, MLPForCausalLM, exist_ok=True)
 

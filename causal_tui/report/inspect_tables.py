@@ -206,3 +206,26 @@ def das_table(das: dict, variable: str) -> Table:
                       *(Text(_fraction(r[k]), style=style)
                         for k in ("iia_trained", "iia_held_out", "random_iia_trained", "random_iia_held_out")))
     return table
+
+
+def _iia_parts(report: dict, system, field: str, flip: str) -> list:
+    from rich.console import Group
+
+    parts = []
+    for variable, entry in report["iia"].items():
+        parts += [Group(iia_table(entry), iia_summary(entry)), iia_table(entry, "control")]
+        if "das" in entry:
+            parts.append(das_table(entry["das"], variable))
+    return parts
+
+
+RENDER = {
+    "do": lambda report, system, field, flip: [intervention_table(report)],
+    "graph": lambda report, system, field, flip: [graph_table(report, system)],
+    "attention": lambda report, system, field, flip: [attention_table(report["attention"][field])],
+    "lens": lambda report, system, field, flip: [lens_table(report["logit_lens"])],
+    "tracing": lambda report, system, field, flip: [tracing_table(report["tracing"][field][flip])],
+    "iia": _iia_parts,
+}
+"""Each inspect view's drawing (interpret/views.py), by key: the renderables
+it prints, each after an empty line."""

@@ -152,7 +152,7 @@ def inside_tables(card: dict) -> list[Table]:
                         cells += ["no informative", ""]
                         continue
                     cells += [f"{c['seeds_following']}/{c['seeds_informative']} "
-                              f"{interval(c.get('interval95') or c['wilson95'])}", num(c["follow_rate"]["accuracy"])]
+                              f"{interval(c['interval95'])}", num(c["follow_rate"]["accuracy"])]
                 t.add_row(forced, g, *cells)
         tables.append(t)
     if card.get("graph"):

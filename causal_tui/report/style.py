@@ -11,6 +11,15 @@ RIGHT, WRONG = "green", "red"
 LEVEL_STYLE = {"right": RIGHT, "wrong": WRONG, "mixed": "yellow", "none": "dim"}
 
 
+def plain(text) -> str:
+    """Text from a user (a system's name, a path) inside rich markup: printed
+    as it is, never as markup, and no control character reaches the terminal."""
+    from rich.markup import escape
+
+    cleaned = "".join(ch if ch.isprintable() or ch == "\n" else "?" for ch in str(text))
+    return escape(cleaned)
+
+
 def mark(ok: bool) -> str:
     return f"[{RIGHT}]✓[/]" if ok else f"[{WRONG}]✗[/]"
 

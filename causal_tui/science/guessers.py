@@ -45,10 +45,10 @@ def interpolator(system: System, trained, field: str):
     return lowest_degree_fit(trained, [system.truth(s)[field] for s in trained], len(system.inputs))
 
 
-def predictions(system: System, held_out) -> dict[State, dict[str, dict]]:
+def predictions(system: System, held_out: HeldOut) -> dict[State, dict[str, dict]]:
     """For each held-out state and field: the majority and nearest-neighbour
     answers, and the interpolator's exact_fit.Prediction."""
-    trained = HeldOut(held_out).trained(system)
+    trained = held_out.trained()
     fits = {f: interpolator(system, trained, f) for f in system.fields}
     return {
         s: {f: {"majority": majority(system, trained, f),

@@ -112,13 +112,12 @@ def _answer(cell: dict, name: str) -> int | None:
     return cell["guessers"][name]
 
 
-def build(system: System, held_out, runs: list[dict]) -> dict:
+def build(system: System, held_out: HeldOut, runs: list[dict]) -> dict:
     """`runs`: one per seed, {"seed": k, "predictions": {state: {field: value or None}}}
     over at least the held-out states. Returns the scorecard as plain data."""
-    held_out = HeldOut(held_out)
-    trained = held_out.trained(system)
+    trained = held_out.trained()
     guesses = guessers.predictions(system, held_out)
-    unseen = held_out.unseen_labels(system)
+    unseen = held_out.unseen_labels()
     cells = []
     for s in held_out:
         truth = system.truth(s)
@@ -149,7 +148,7 @@ def build(system: System, held_out, runs: list[dict]) -> dict:
     return {
         **extra,
         "system": manifest_entry(system),
-        "held_out": held_out.labels(system),
+        "held_out": held_out.labels(),
         "seeds": [r["seed"] for r in runs],
         "interval_method": {"name": INTERVAL_METHOD, "text": INTERVAL_METHOD_TEXT},
         "cells": cells,

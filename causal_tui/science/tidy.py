@@ -18,7 +18,7 @@ COLUMN_DOCS: dict[str, str] = {
     "n_embd": "its width",
     "n_layer": "its depth",
     "n_head": "GPT-2's attention heads",
-    "learning_rate": "the peak learning rate",
+    "lr": "the peak learning rate",
     "batch_size": "examples per step",
     "epochs": "passes over the training split",
     "precision": "the precision it trained and decoded in: fp32 or bf16",
@@ -35,22 +35,20 @@ COLUMN_DOCS: dict[str, str] = {
     "interpolator": "the lowest-degree interpolator's answer (held-out states; None where undetermined)",
 }
 COLUMNS: tuple[str, ...] = tuple(COLUMN_DOCS)
-CONFIG_COLUMNS = {"arch": "arch", "n_embd": "n_embd", "n_layer": "n_layer", "n_head": "n_head",
-                  "learning_rate": "learning_rate", "batch_size": "batch_size", "epochs": "epochs"}
-"""Columns read from a model's training configuration (TrainingConfig field names)."""
+CONFIG_COLUMNS = ("arch", "n_embd", "n_layer", "n_head", "lr", "batch_size", "epochs")
+"""Columns read from a model's training configuration (the settings of those names)."""
 
 
-def rows(system: System, held_out, models: list[dict], sweep: str = "", configuration: str = "",
+def rows(system: System, held_out: HeldOut, models: list[dict], sweep: str = "", configuration: str = "",
          config: dict | None = None) -> list[dict]:
     """The tidy rows of some models of one configuration. `models`: one per
     seed, {"seed", "run_id", "precision", "predictions": {state: {field: value}},
     "probabilities": {state: {field: p}} (optional)}; `config`: the TrainingConfig as a dict."""
-    held = HeldOut(held_out)
-    unseen = held.unseen_labels(system)
-    guesses = guessers.predictions(system, held) if held else {}
+    unseen = held_out.unseen_labels()
+    guesses = guessers.predictions(system, held_out) if held_out else {}
     config = config or {}
     fixed = {"sweep": sweep, "configuration": configuration,
-             **{column: config.get(name) for column, name in CONFIG_COLUMNS.items()}}
+             **{column: config.get(column) for column in CONFIG_COLUMNS}}
     out = []
     for model in models:
         probabilities = model.get("probabilities") or {}
@@ -62,7 +60,7 @@ def rows(system: System, held_out, models: list[dict], sweep: str = "", configur
             for f in system.fields:
                 guess = guesses.get(state, {}).get(f)
                 out.append({
-                    **head, "state": key, "held_out": state in held, "field": f, "truth": truth[f],
+                    **head, "state": key, "held_out": state in held_out, "field": f, "truth": truth[f],
                     "answer": answers[f], "correct": answers[f] == truth[f],
                     "probability": probabilities.get(key, {}).get(f),
                     "unseen_label": f in unseen.get(state, ()),

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from causal_tui.errors import UserError
-from causal_tui.store import atomic
+from causal_tui.store import atomic, records
 from causal_tui.systems.catalog import from_manifest
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.systems.system import System
@@ -24,6 +24,8 @@ DEFAULT_OUT = Path("out")
 RUN_NAME = "tiny-gpt2-causal"
 MANIFEST = "causal-tui.json"
 PROBE = "causal-tui-probe.json"
+MARKS = (MANIFEST, "config.json")
+"""Files that make a folder a model folder (one of them must be there before it is replaced)."""
 
 
 def run_dir(out_dir: Path = DEFAULT_OUT) -> Path:
@@ -52,24 +54,30 @@ def system_of(manifest: dict | None) -> System:
 
 
 def held_out_states(manifest: dict, system: System | None = None) -> HeldOut:
-    """The states the model in a folder was trained without, as its manifest says."""
+    """The states the model in a folder was trained without, as its manifest says
+    (with the text the user wrote for them, where it records it)."""
     system = system or system_of(manifest)
-    return HeldOut.from_labels(manifest.get("dataset", {}).get("omitted", []), system)
+    dataset = manifest.get("dataset") or {}
+    try:
+        return HeldOut.from_labels(dataset.get("omitted") or [], system, dataset.get("holdout"))
+    except (ValueError, TypeError) as e:
+        raise UserError(f"the manifest's held-out states are not states of its system ({e})") from None
 
 
 def save(folder: Path, model, tokenizer, manifest: dict, probe: dict | None = None) -> Path:
     """Replace `folder` atomically: the previous model stays whole until the new
     one is. The manifest (and the probe record, if given) gets the model's digest."""
     try:
-        with atomic.replace_dir(folder) as staging:
+        with atomic.replace_dir(folder, marks=MARKS) as staging:
             model.save_pretrained(staging)
             tokenizer.save_pretrained(staging)
             digest = model_digest(staging)
             manifest["model_sha256"] = digest
+            manifest.update(records.stamped("manifest", manifest))
             (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
             if probe is not None:
-                (staging / PROBE).write_text(json.dumps({**probe, "model_sha256": digest}) + "\n",
-                                             encoding="utf-8")
+                stamped = records.stamped("probe", {**probe, "model_sha256": digest})
+                (staging / PROBE).write_text(json.dumps(stamped) + "\n", encoding="utf-8")
     except OSError as e:
         raise UserError(f"cannot write the model to {folder}/: {e.strerror or e}") from None
     return Path(folder)
@@ -95,22 +103,24 @@ def read_probe(folder: Path) -> dict | None:
     there now (its digest matches); None where there is none or it is stale."""
     path = Path(folder) / PROBE
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = records.read(path, "probe")
+    except UserError:
         return None
-    if not isinstance(record, dict) or record.get("model_sha256") != model_digest(folder):
+    if record.get("model_sha256") != model_digest(folder):
         return None
     return record
 
 
 def read_manifest(folder: Path) -> dict | None:
-    """The manifest alone (no torch import), or None if there is no model."""
-    folder = Path(folder)
-    atomic.recover(folder)
-    path = folder / MANIFEST
+    """The manifest alone (no torch import), or None if there is no model.
+    Reads only: a folder half-swapped by a crash is put right by the next writer."""
+    path = Path(folder) / MANIFEST
     if not path.exists():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as e:
-        raise UserError(f"{path} is unreadable ({e}); retrain with `causal-experiment --train`") from None
+        manifest = records.read(path, "manifest")
+        for key in ("dataset", "config", "metrics", "probe", "system"):
+            records.field(manifest, key, dict, str(path))
+        return manifest
+    except UserError as e:
+        raise UserError(f"{e}; retrain with `causal-experiment --train`") from None

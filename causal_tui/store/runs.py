@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import socket
 from datetime import datetime, timezone
 from pathlib import Path
 
 from causal_tui.errors import UserError
-from causal_tui.store import atomic, locks, model_folder, provenance
+from causal_tui.store import atomic, locks, model_folder, provenance, records
 from causal_tui.systems.catalog import from_manifest
 
 RUNS = "runs"
@@ -31,6 +33,21 @@ PROBE_FILE = "probe.json"
 LOSSES_FILE = "losses.json"
 MODEL = "model"
 TENSORBOARD = "tensorboard"
+ID = re.compile(r"^\d{8}-\d{6}-\d{1,4}$")
+"""A run id: the UTC time to the second and a counter ('20261201-195642-1'); never a path."""
+_DELETING = ".deleting-"
+
+
+def check_id(run_id) -> str:
+    """A run id as the history names them; UserError for anything else (a path, '..')."""
+    if not isinstance(run_id, str) or not ID.match(run_id):
+        raise UserError(f"{run_id!r} is not a run id (like 20261201-195642-1: see causal-tui runs list)")
+    return run_id
+
+
+def run_folder(out_dir: Path, run_id: str) -> Path:
+    """A run's folder under out/runs/ (the id checked first)."""
+    return runs_dir(out_dir) / check_id(run_id)
 
 
 def runs_dir(out_dir: Path) -> Path:
@@ -53,30 +70,65 @@ def new_id(out_dir: Path) -> str:
     raise UserError(f"{base}/ has too many runs in one second")
 
 
-def start(out_dir: Path, source: str, config: dict, system_entry: dict, held_out: list[str]) -> str:
-    """Open a run (status 'running'); its folder exists from now on."""
+def start(out_dir: Path, source: str, config: dict, system_entry: dict, held_out: list[str],
+          holdout: str | None = None) -> str:
+    """Open a run (status 'running'); its folder exists from now on. `holdout`:
+    what the user wrote for the held-out states ('A=1&C=1')."""
     run_id = new_id(out_dir)
     started = provenance.now()
     write_record(out_dir, run_id, {
         "id": run_id, "status": "running", "source": source, "started_at": started,
-        "system": system_entry, "arch": config.get("arch", "gpt2"), "held_out": held_out, "config": config,
-        "provenance": provenance.collect(started_at=started),
+        "system": system_entry, "arch": config.get("arch", "gpt2"), "held_out": held_out, "holdout": holdout,
+        "config": config, "holder": holder(), "provenance": provenance.collect(started_at=started),
     })
     return run_id
 
 
+def holder() -> dict:
+    """This process, as a run record names the process that holds it while it runs."""
+    return {"host": socket.gethostname(), "pid": os.getpid(), "start": _start_time(os.getpid())}
+
+
+def _start_time(pid: int) -> int | None:
+    """When a process started (clock ticks since boot, Linux); with the pid, it names one process for good."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def holder_alive(record: dict) -> bool | None:
+    """Whether the process that holds a running record is alive (None where this machine cannot tell)."""
+    h = record.get("holder")
+    if not isinstance(h, dict) or h.get("host") != socket.gethostname() or not isinstance(h.get("pid"), int):
+        return None
+    start = _start_time(h["pid"])
+    if start is None:
+        return False if Path("/proc").is_dir() else None
+    return h.get("start") is None or start == h.get("start")
+
+
+def shown_status(record: dict) -> str | None:
+    """A record's status as the listings show it: 'running' whose process is gone is 'interrupted'."""
+    status = record.get("status")
+    if status == "running" and holder_alive(record) is False:
+        return "interrupted"
+    return status
+
+
 def write_record(out_dir: Path, run_id: str, record: dict) -> None:
-    atomic.write_text(runs_dir(out_dir) / run_id / RUN_FILE, json.dumps(record, indent=2) + "\n")
+    atomic.write_text(runs_dir(out_dir) / run_id / RUN_FILE, json.dumps(records.stamped("run", record), indent=2)
+                      + "\n")
 
 
 def finish(out_dir: Path, run_id: str, status: str, *, model_dir: Path | None = None, manifest: dict | None = None,
            predictions: dict | None = None, losses: dict | None = None, steps: int | None = None,
-           seconds: float | None = None) -> dict:
+           seconds: float | None = None, epochs: float | None = None) -> dict:
     """Close a run: its status, numbers, probe, losses and (finished) its model."""
     folder = runs_dir(out_dir) / run_id
     record = read(out_dir, run_id)
     record.update(status=status, finished_at=provenance.now(),
-                  steps=steps, seconds=None if seconds is None else round(seconds, 2))
+                  steps=steps, epochs=epochs, seconds=None if seconds is None else round(seconds, 2))
     record["provenance"] = {**(record.get("provenance") or provenance.collect()), "finished_at": record["finished_at"]}
     if manifest is not None:
         probe = manifest.get("probe", {})
@@ -98,7 +150,7 @@ def finish(out_dir: Path, run_id: str, status: str, *, model_dir: Path | None = 
 
 def link_tree(source: Path, target: Path) -> None:
     """`target` becomes a copy of `source`, by hard links where possible."""
-    with atomic.replace_dir(target) as staging:
+    with atomic.replace_dir(target, marks=model_folder.MARKS) as staging:
         for p in source.rglob("*"):
             if p.is_file():
                 dest = staging / p.relative_to(source)
@@ -110,29 +162,52 @@ def link_tree(source: Path, target: Path) -> None:
 
 
 def read(out_dir: Path, run_id: str) -> dict:
-    path = runs_dir(out_dir) / run_id / RUN_FILE
+    path = run_folder(out_dir, run_id) / RUN_FILE
     if not (runs_dir(out_dir) / run_id).is_dir():
         raise UserError(f"no run {run_id!r} in {runs_dir(out_dir)}/ (see causal-tui runs list)")
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as e:
-        raise UserError(f"{path} is unreadable ({getattr(e, 'strerror', None) or e})") from None
+    return records.read(path, "run")
 
 
 def listing(out_dir: Path) -> list[dict]:
-    """Every run, newest first, with its folder's size on disk ("bytes"); unreadable ones are skipped."""
+    """Every run, newest first, with its folder's size on disk ("bytes"); unreadable ones are skipped
+    (listing_with_problems says which)."""
+    return listing_with_problems(out_dir)[0]
+
+
+def listing_with_problems(out_dir: Path) -> tuple[list[dict], list[str]]:
+    """Every readable run, newest first, with its folder's size on disk
+    ("bytes"), and one line for each run.json that could not be read."""
     base = runs_dir(out_dir)
-    out = []
+    out, problems = [], []
     for folder in sorted(base.glob("*"), reverse=True) if base.is_dir() else []:
-        if not (folder / RUN_FILE).exists():
-            continue
+        if not ID.match(folder.name) or not (folder / RUN_FILE).exists():
+            continue  # a run being deleted (.deleting-...), or not a run
         try:
-            record = json.loads((folder / RUN_FILE).read_text())
-        except (OSError, ValueError):
+            record = records.read(folder / RUN_FILE, "run")
+            _check_shape(record, folder / RUN_FILE)
+        except UserError as e:
+            problems.append(str(e))
             continue
+        record["status"] = shown_status(record)
         record["bytes"] = disk_use(folder)
         out.append(record)
-    return out
+    return out, problems
+
+
+def _check_shape(record: dict, path: Path) -> None:
+    """The keys the listings read are of their kinds (a hand-edited record may hold anything)."""
+    where = str(path)
+    records.field(record, "id", str, where)
+    for key in ("status", "source", "started_at", "finished_at", "arch"):
+        records.field(record, key, str, where)
+    for key in ("config", "system", "held_out_field_accuracy"):
+        records.field(record, key, dict, where)
+    for key in ("held_out", "trained_exact"):
+        records.field(record, key, list, where)
+    for key in ("steps", "seconds", "epochs"):
+        value = record.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise records.RecordError(f"{where}: {key} is {value!r}, not a number")
 
 
 def rows(listing: list[dict]) -> list[dict]:
@@ -145,8 +220,9 @@ def rows(listing: list[dict]) -> list[dict]:
         out.append({
             "id": r["id"], "status": r.get("status"), "source": r.get("source"), "started_at": r.get("started_at"),
             "finished_at": r.get("finished_at"), "system": (r.get("system") or {}).get("name"), "arch": r.get("arch"),
-            "held_out": ";".join(r.get("held_out") or []), "seed": c.get("seed"), "epochs": c.get("epochs"),
-            "learning_rate": c.get("learning_rate"), "precision": r.get("precision"), "steps": r.get("steps"),
+            "held_out": ";".join(r.get("held_out") or []), "holdout": r.get("holdout"), "seed": c.get("seed"),
+            "epochs": r.get("epochs") if r.get("epochs") is not None else c.get("epochs"),
+            "lr": c.get("lr"), "precision": r.get("precision"), "steps": r.get("steps"),
             "seconds": r.get("seconds"), "trained_exact": exact[0], "trained_states": exact[1],
             "held_out_right": sum(k for k, _ in acc.values()) if acc else None,
             "held_out_cells": sum(n for _, n in acc.values()) if acc else None, "bytes": r.get("bytes"),
@@ -168,18 +244,35 @@ def disk_use(folder: Path) -> int:
     return total
 
 
+def resolve_model(out_dir: Path, model: str | None) -> Path:
+    """The folder --model names: a model folder, or a run id under out/runs/;
+    the current model (final/) without one. Reads only."""
+    if model is None:
+        return model_folder.final_dir(out_dir)
+    path = Path(model)
+    if (path / model_folder.MANIFEST).exists() or (path.is_dir() and (path / "config.json").exists()):
+        return path
+    if ID.match(model) and (runs_dir(out_dir) / model).is_dir():
+        return model_of(out_dir, model)
+    raise UserError(f"--model {model}: no model at {model}/ and no run of that id in {runs_dir(out_dir)}/ "
+                    "(see causal-tui runs list)")
+
+
 def model_of(out_dir: Path, run_id: str) -> Path:
     read(out_dir, run_id)
-    folder = runs_dir(out_dir) / run_id / MODEL
+    folder = run_folder(out_dir, run_id) / MODEL
     if not (folder / model_folder.MANIFEST).exists():
         raise UserError(f"run {run_id} has no model (it {read(out_dir, run_id).get('status', 'did not finish')})")
     return folder
 
 
-def use(out_dir: Path, run_id: str) -> Path:
+def use(out_dir: Path, run_id: str, check=None) -> Path:
     """Make a run's model the current one: final/ replaced atomically by it,
-    under the model folder's lock (locks.Busy while another process writes it)."""
+    under the model folder's lock (locks.Busy while another process writes it).
+    `check(folder)` first (it loads the model: UserError where it cannot)."""
     source = model_of(out_dir, run_id)
+    if check is not None:
+        check(source)
     final = model_folder.final_dir(out_dir)
     with locks.writing(model_folder.run_dir(out_dir)):
         try:
@@ -198,17 +291,25 @@ def current_id(out_dir: Path) -> str | None:
 
 def delete(out_dir: Path, run_id: str) -> None:
     """Remove a run's folder (ask first: this does not), under the model
-    folder's lock (a training writes its run there)."""
+    folder's lock (a training writes its run there): renamed first, so a
+    deletion cut short never lists as a run, then removed."""
     read(out_dir, run_id)
+    folder = run_folder(out_dir, run_id)
     with locks.writing(model_folder.run_dir(out_dir)):
-        shutil.rmtree(runs_dir(out_dir) / run_id)
+        gone = folder.parent / f"{_DELETING}{run_id}-{os.getpid()}"
+        os.rename(folder, gone)
+        atomic.fsync_dir(folder.parent)
+        shutil.rmtree(gone)
 
 
 def predictions_of(out_dir: Path, run_id: str) -> dict:
-    path = runs_dir(out_dir) / run_id / PROBE_FILE
+    path = run_folder(out_dir, run_id) / PROBE_FILE
     if not path.exists():
         raise UserError(f"run {run_id} has no probe (it {read(out_dir, run_id).get('status')})")
-    return json.loads(path.read_text())
+    try:
+        return json.loads(records.read_text(path, what="run's probe"))
+    except ValueError as e:
+        raise UserError(f"{path} is not valid JSON ({e})") from None
 
 
 def compare(system, a: dict, b: dict) -> dict:

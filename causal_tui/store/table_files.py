@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 from causal_tui.errors import UserError
@@ -35,6 +36,23 @@ def markdown_text(rows: list[dict]) -> str:
     for row in rows:
         lines.append("| " + " | ".join("" if row[k] is None else str(row[k]) for k in keys) + " |")
     return "\n".join(lines) + "\n"
+
+
+def check_output(path: Path, force: bool, owned: tuple[Path, ...]) -> None:
+    """An export's file is never inside the tool's own folders (out/, dataset/:
+    it could replace a model's weights or a split), and never replaces an
+    existing file unless asked (--force)."""
+    path = Path(path)
+    resolved = path.resolve()
+    for folder in owned:
+        root = Path(folder).resolve()
+        if resolved == root or root in resolved.parents:
+            raise UserError(f"--output {path} is inside {folder}/, which causal-tui writes: write it elsewhere")
+    if os.path.lexists(path):
+        if not path.is_file() or path.is_symlink():
+            raise UserError(f"--output {path} exists and is not a regular file: refusing to replace it")
+        if not force:
+            raise UserError(f"--output {path} exists: add --force to replace it")
 
 
 def write(rows: list[dict], columns: list[str], path: Path, fmt: str | None = None) -> Path:

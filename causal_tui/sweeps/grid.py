@@ -1,5 +1,6 @@
 """Configuration grids for sweeps: `arch=gpt2,lstm n_layer=1,4 lr=5e-4,1e-3`
-is every combination of the values given, each trained for every seed."""
+is every combination of the values given, each trained for every seed. The
+keys are the settings declared with grid=True (settings/declared.py)."""
 
 from __future__ import annotations
 
@@ -8,26 +9,20 @@ import re
 from dataclasses import asdict, dataclass, replace
 
 from causal_tui.errors import UserError
-from causal_tui.learners.registry import ARCH_SIZES
+from causal_tui.learners import registry
+from causal_tui.settings import check, declared
 from causal_tui.training.config import TrainingConfig
 
-# Grid key -> (TrainingConfig field, how to read a value).
-KEYS: dict[str, tuple[str, type]] = {
-    "arch": ("arch", str),
-    "n_embd": ("n_embd", int),
-    "n_layer": ("n_layer", int),
-    "n_head": ("n_head", int),
-    "lr": ("learning_rate", float),
-    "learning_rate": ("learning_rate", float),
-    "batch_size": ("batch_size", int),
-    "epochs": ("epochs", float),
-    "precision": ("precision", str),
-}
+KEYS: tuple[str, ...] = tuple(s.name for s in declared.GRID)
+"""The settings a grid may vary."""
+SIZE_FIELDS = ("n_embd", "n_layer", "n_head")
+MAX_CONFIGURATIONS = 1_000
+"""The most configurations a grid may make (each is trained for every seed)."""
 
 
 @dataclass(frozen=True)
-class Cell:
-    """One configuration of a grid."""
+class Configuration:
+    """One configuration of a grid (a sweep without a grid has one, without an id)."""
 
     id: str
     """Its folder name: 'arch-lstm_n_layer-1' (the keys and values given)."""
@@ -36,82 +31,84 @@ class Cell:
     config: TrainingConfig
 
 
-def _value(key: str, text: str, kind: type):
-    try:
-        return kind(text)
-    except ValueError:
-        raise UserError(f"--grid {key}={text}: {text!r} is not a {kind.__name__}") from None
-
-
-def parse(text: str, base: TrainingConfig, explicit: frozenset[str] = frozenset()) -> list[Cell]:
-    """Every combination of the values of a --grid text, applied to `base` (see cells)."""
-    return cells(parse_axes(text), base, explicit)
-
-
 def parse_axes(text: str) -> dict[str, list]:
     """'arch=gpt2,lstm n_layer=1,4' -> {"arch": ["gpt2", "lstm"], "n_layer": [1, 4]}."""
+    if not isinstance(text, str):
+        raise UserError(f"--grid must be text like 'arch=gpt2,lstm n_layer=1,4', got {text!r}")
     axes: dict[str, list] = {}
     for part in text.split():
         m = re.fullmatch(r"([a-z_]+)=(.+)", part)
         if not m:
             raise UserError(f"--grid: {part!r} is not like key=value,value (e.g. 'arch=gpt2,lstm n_layer=1,4')")
-        key, values = m.group(1), m.group(2).split(",")
-        _check_key(key, axes)
-        axes[key] = [_value(key, v, KEYS[key][1]) for v in values]
+        key, values = _key(m.group(1), axes), m.group(2).split(",")
+        axes[key] = [_value(key, v) for v in values]
     return axes
 
 
-def _check_key(key: str, axes: dict) -> None:
+def _key(key: str, axes: dict) -> str:
+    key = declared.RENAMED.get(key, key)
     if key not in KEYS:
-        raise UserError(f"--grid: unknown key {key!r} (keys: {', '.join(sorted(set(KEYS) - {'learning_rate'}))})")
-    if any(key == k or KEYS[key][0] == KEYS[k][0] for k in axes):
+        raise UserError(f"--grid: unknown key {key!r} (keys: {', '.join(KEYS)})")
+    if key in axes:
         raise UserError(f"--grid: {key} is given twice")
+    return key
 
 
-def check_axes(axes: dict) -> dict[str, list]:
+def _value(key: str, text: str):
+    setting = declared.get(key)
+    kind = setting.kind
+    try:
+        value = text if kind is str else int(text) if kind is int else float(text)
+    except ValueError:
+        raise UserError(f"--grid {key}={text}: {text!r} is not a {kind.__name__}") from None
+    return check.check_value(setting, value, f"--grid {key}")
+
+
+def check_axes(axes) -> dict[str, list]:
     """A grid given as a table (an experiment file's [grid]): known keys, a
-    list of values each of the key's type. Returns it with floats as floats."""
+    non-empty list of values each of the key's type and range."""
+    if not isinstance(axes, dict):
+        raise UserError("grid must be a table of lists, e.g. [grid] arch = [\"gpt2\", \"lstm\"]")
     checked: dict[str, list] = {}
     for key, values in axes.items():
-        _check_key(key, checked)
-        kind = KEYS[key][1]
+        key = _key(key, checked)
         if not isinstance(values, list) or not values:
-            example = '"gpt2", "lstm"' if kind is str else "1, 2"
+            example = '"gpt2", "lstm"' if declared.get(key).kind is str else "1, 2"
             raise UserError(f"grid {key}: give a list of values, e.g. {key} = [{example}]")
-        ok = all(isinstance(v, str) if kind is str else isinstance(v, (int, float)) and not isinstance(v, bool)
-                 and (kind is float or isinstance(v, int)) for v in values)
-        if not ok:
-            what = {str: "a string", int: "a whole number", float: "a number"}[kind]
-            raise UserError(f"grid {key}: every value must be {what}, got {values!r}")
-        checked[key] = [kind(v) for v in values]
+        checked[key] = [check.check_value(declared.get(key), v, f"grid {key}") for v in values]
     return checked
 
 
-def cells(axes: dict[str, list], base: TrainingConfig, explicit: frozenset[str] = frozenset()) -> list[Cell]:
+def configurations(axes: dict[str, list], base: TrainingConfig,
+                   explicit: frozenset[str] = frozenset()) -> list[Configuration]:
     """Every combination of the grid's values, applied to `base`. Where the
     grid changes the learner but not its size, each learner gets its default
     size (about GPT-2 128/4/4's parameters), except for the size fields named
     in `explicit` (given on the command line), which stay as in `base`."""
     if not axes:
         raise UserError("--grid is empty: give key=value,value pairs, e.g. 'arch=gpt2,lstm'")
+    count = 1
     for key, values in axes.items():
         if "" in values or len(set(values)) != len(values):
             raise UserError(f"--grid {key}={','.join(map(str, values))}: empty or repeated value")
+        count *= len(values)
+    if count > MAX_CONFIGURATIONS:
+        raise UserError(f"--grid makes {count:,} configurations: at most {MAX_CONFIGURATIONS:,}")
     found = []
     for combo in itertools.product(*axes.values()):
-        settings = dict(zip(axes, combo))
-        fields = {KEYS[k][0]: v for k, v in settings.items()}
+        fields = dict(zip(axes, combo))
         if "arch" in fields:
-            sizes = {k: v for k, v in ARCH_SIZES.get(fields["arch"], {}).items()
+            sizes = {k: v for k, v in registry.get(fields["arch"]).sizes.items()
                      if k not in fields and k not in explicit}
             fields = {**sizes, **fields}
         config = replace(base, **fields)
         config.validate()
-        found.append(Cell(cell_id(settings), settings, config))
+        settings = dict(zip(axes, combo))
+        found.append(Configuration(configuration_id(settings), settings, config))
     return found
 
 
-def cell_id(settings: dict) -> str:
+def configuration_id(settings: dict) -> str:
     return "_".join(f"{k}-{v:g}" if isinstance(v, float) else f"{k}-{v}" for k, v in settings.items())
 
 
@@ -120,9 +117,9 @@ def label(settings: dict) -> str:
     return " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in settings.items())
 
 
-def single(config: TrainingConfig) -> list[Cell]:
-    """A sweep of one configuration, as a grid of one cell without a folder of its own."""
-    return [Cell("", {}, config)]
+def single(config: TrainingConfig) -> list[Configuration]:
+    """A sweep of one configuration, as a grid of one without a folder of its own."""
+    return [Configuration("", {}, config)]
 
 
 def settings_of(config: TrainingConfig) -> dict:

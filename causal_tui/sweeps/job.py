@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Callable
 
 from causal_tui.data import dataset as data
-from causal_tui.store import atomic, model_folder, runs
+from causal_tui.learners import registry
+from causal_tui.store import atomic, model_folder, records, runs
 from causal_tui.store.runs import LOSSES_FILE, PROBE_FILE
 from causal_tui.sweeps import pool
 from causal_tui.systems.catalog import manifest_entry
@@ -30,14 +31,20 @@ class SeedJob:
     """What one seed's training needs; sent to a worker process or a Ray task."""
 
     seed: int
-    system: System
     held_out: HeldOut
+    """The held-out states, with their system."""
     config: TrainingConfig
     sizes: dict
     vary: str = "both"
     """What the seed changes: both the dataset and the initialisation, the data only, or the init only."""
     call: str | None = None
     """The command line or API call of the sweep, for the seed's provenance (it trains in another process)."""
+    learner_module: str | None = None
+    """The module that registers the learner (a worker imports it: registry.ensure)."""
+
+    @property
+    def system(self) -> System:
+        return self.held_out.system
 
     @property
     def data_seed(self) -> int:
@@ -56,24 +63,25 @@ def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None
     it was stopped (nothing written but a checkpoint). In a worker process the
     stop flag and step reports go through pool.py."""
     from causal_tui.store import provenance
-    from causal_tui.training import run as training
+    from causal_tui.training import trainer
 
     if job.call:
         provenance.set_call(job.call)
     should_stop = should_stop or pool.stop_requested
     on_step = on_step or pool.report_step
 
-    def report(event) -> None:
+    def on_event(event) -> None:
         if isinstance(event, Progress):
             on_step(event.step, event.total_steps)
 
-    ds = data.generate(job.held_out, seed=job.data_seed, sizes=job.sizes, system=job.system)
+    registry.ensure(job.config.arch, job.learner_module)
+    ds = data.generate(job.held_out, seed=job.data_seed, sizes=job.sizes)
     # resume: a seed stopped midway (Ctrl+C) left a checkpoint; go on from it.
-    result = training.train(ds, replace(job.config, seed=job.init_seed), Path(folder), report=report,
-                            should_stop=should_stop, resume=True)
+    result = trainer.train(ds, replace(job.config, seed=job.init_seed), Path(folder), on_event=on_event,
+                           should_stop=should_stop, resume=True)
     if result.stopped:
         return None
-    probe = {
+    probe = records.stamped("seed", {
         "seed": job.seed,
         "data_seed": job.data_seed,
         "init_seed": job.init_seed,
@@ -83,15 +91,17 @@ def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None
         "summary": result.report.summary(),
         "steps": result.steps,
         "perfect": result.perfect,
+        "epochs": result.epochs,
+        "stopped_because": (result.manifest.get("metrics") or {}).get("stopped_because"),
         **look_inside(result.model, result.tokenizer, job.system, job.held_out),
-    }
+    })
     atomic.write_text(Path(folder) / LOSSES_FILE, json.dumps(result.losses) + "\n")
     # Written last: a probe.json marks the seed done.
     atomic.write_text(Path(folder) / PROBE_FILE, json.dumps(probe) + "\n")
     return probe
 
 
-def look_inside(model, tokenizer, system: System, held_out) -> dict:
+def look_inside(model, tokenizer, system: System, held_out: HeldOut) -> dict:
     """What the scorecard needs from interpret/: the intervention summary, the
     input-output graph and, per intermediate variable, the best interchange
     site of one seed's model (its IIA on trained and held-out base pairs)."""
@@ -127,12 +137,13 @@ def record_seed(out_dir: Path, name: str, seed_folder: Path, job: SeedJob) -> st
     copied; its folder then names the run (every row of an export traces back to one)."""
     final = model_folder.final_dir(seed_folder)
     manifest = model_folder.read_manifest(final) or {}
-    probe = json.loads((seed_folder / PROBE_FILE).read_text())
+    probe = records.read(seed_folder / PROBE_FILE, "seed")
     run_id = runs.start(out_dir, f"sweep {name}", {**asdict(job.config), "seed": job.init_seed},
-                        manifest_entry(job.system), job.held_out.labels(job.system))
+                        manifest_entry(job.system), job.held_out.labels(), job.held_out.source)
     losses_path = seed_folder / LOSSES_FILE
     losses = json.loads(losses_path.read_text()) if losses_path.exists() else None
     runs.finish(out_dir, run_id, "finished", model_dir=final, manifest=manifest, predictions=probe["predictions"],
-                losses=losses, steps=probe.get("steps"), seconds=(manifest.get("metrics") or {}).get("seconds"))
+                losses=losses, steps=probe.get("steps"), seconds=(manifest.get("metrics") or {}).get("seconds"),
+                epochs=probe.get("epochs"))
     atomic.write_text(seed_folder / RUN_ID_FILE, run_id + "\n")
     return run_id

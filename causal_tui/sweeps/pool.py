@@ -1,20 +1,31 @@
 """A pool of long-lived worker processes for sweeps, that outlives a worker's death.
 
-Each worker imports torch and transformers once and then trains one task
-after another (no re-import per seed). If a worker dies (killed, out of
-memory) the task it held is reported failed, a fresh worker takes its place,
-and the other tasks go on. Ctrl+C belongs to the parent, which tells the
-workers to stop at their next step through a shared event."""
+Each worker is `python -m causal_tui.sweeps.worker` (worker.py): a fresh
+interpreter that imports causal_tui only, never the caller's script, so a
+script that calls `ct.sweep` without an `if __name__ == "__main__":` guard
+works. It imports torch and transformers once and then trains one task after
+another. If a worker dies (killed, out of memory) the task it held is
+reported failed, a fresh worker takes its place, and the other tasks go on.
+Ctrl+C belongs to the parent, which tells the workers to stop at their next
+step; when the parent ends, however it ends, its workers end too."""
 
 from __future__ import annotations
 
-import multiprocessing
+import json
+import os
+import selectors
 import signal
+import subprocess
+import sys
 import threading
-import traceback
+import time
 from dataclasses import dataclass, field
-from queue import Empty
 from typing import Callable
+
+from causal_tui.sweeps import frames
+
+PATH_VARIABLE = "CAUSAL_TUI_WORKER_PATH"
+"""The parent's sys.path (JSON), given to each worker (worker.py)."""
 
 
 @dataclass
@@ -22,52 +33,61 @@ class Task:
     key: str
     """Names the task in reports: 'seed 3' or 'arch-lstm seed 3'."""
     fn: Callable
-    """A module-level function (it is sent to another process)."""
+    """A module-level function of causal_tui (it is sent to another process by name)."""
     args: tuple = ()
     extra: dict = field(default_factory=dict)
     """Whatever the caller wants back with the result."""
 
 
-# In a worker: how the parent asks it to stop, and where its step counts go.
-STOP = None
-STEPS = None
+# -- inside a worker ---------------------------------------------------------------
+_STOP: threading.Event | None = None
+_SEND_STEP: Callable | None = None
 CURRENT: str | None = None
+"""The key of the task a worker runs now."""
+
+
+def in_worker(stop: threading.Event, send_step: Callable[[str, int, int], None]) -> None:
+    """Called once by worker.py: how a task learns it must stop, and where its steps go."""
+    global _STOP, _SEND_STEP
+    _STOP, _SEND_STEP = stop, send_step
 
 
 def report_step(step: int, total: int) -> None:
     """Called from a task in a worker: tell the parent how far it is."""
-    if STEPS is not None and CURRENT is not None:
-        STEPS.put(("step", CURRENT, (step, total)))
+    if _SEND_STEP is not None and CURRENT is not None:
+        _SEND_STEP(CURRENT, step, total)
 
 
 def stop_requested() -> bool:
-    return STOP is not None and STOP.is_set()
+    return _STOP is not None and _STOP.is_set()
 
 
-def _worker(inbox, outbox, stop, threads: int, index: int = 0) -> None:
-    global STOP, STEPS, CURRENT
-    # Ctrl+C reaches every process of the terminal's group; only the parent decides.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    STOP, STEPS = stop, outbox
-    import torch
-
-    from causal_tui.store import logs
-
-    torch.set_num_threads(threads)
-    if torch.cuda.is_available() and torch.cuda.device_count() > 1:
-        torch.cuda.set_device(index % torch.cuda.device_count())  # one GPU a worker, in turn
-    logs.setup(console=False)
-    while True:
-        item = inbox.get()
-        if item is None:
-            return
-        key, fn, args = item
-        CURRENT = key
+# -- in the parent -------------------------------------------------------------------
+class _Worker:
+    def __init__(self, threads: int, index: int):
+        env = {**os.environ, PATH_VARIABLE: json.dumps([p for p in sys.path if p])}
+        in_main = threading.current_thread() is threading.main_thread()
+        # Started with SIGINT ignored, so a Ctrl+C while it imports cannot kill it mid-start.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
         try:
-            outbox.put(("done", key, fn(*args)))
-        except BaseException:  # reported to the parent, which decides what it means
-            outbox.put(("error", key, traceback.format_exc()))
-        CURRENT = None
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "causal_tui.sweeps.worker", str(threads), str(index), str(os.getpid())],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True, bufsize=0)
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, previous)
+        self.task: Task | None = None
+        self.stream = self.process.stdout
+
+    def send(self, message) -> bool:
+        try:
+            frames.write(self.process.stdin, message)
+            return True
+        except (OSError, ValueError):
+            return False
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
 
 class LocalPool:
@@ -75,26 +95,16 @@ class LocalPool:
 
     def __init__(self, jobs: int, threads: int):
         self.jobs, self.threads = jobs, threads
-        # spawn: a fresh interpreter per worker, no forked torch or logging state.
-        self.ctx = multiprocessing.get_context("spawn")
-        self.stop = self.ctx.Event()
-        self.outbox = self.ctx.Queue()
-        self.workers: list[dict] = []
+        self.workers: list[_Worker] = []
+        self.started = 0
+        self.selector = selectors.DefaultSelector()
+        self.stopping = False
 
-    def _start_worker(self) -> dict:
-        inbox = self.ctx.Queue()
-        process = self.ctx.Process(target=_worker, args=(inbox, self.outbox, self.stop, self.threads,
-                                                         len(self.workers)), daemon=True)
-        in_main = threading.current_thread() is threading.main_thread()
-        # Started with SIGINT ignored, so a Ctrl+C while it imports cannot kill it mid-start.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
-        try:
-            process.start()
-        finally:
-            if in_main:
-                signal.signal(signal.SIGINT, previous)
-        worker = {"process": process, "inbox": inbox, "task": None}
+    def _start_worker(self) -> _Worker:
+        worker = _Worker(self.threads, self.started)
+        self.started += 1
         self.workers.append(worker)
+        self.selector.register(worker.stream, selectors.EVENT_READ, worker)
         return worker
 
     def run(self, tasks: list[Task], should_stop: Callable[[], bool],
@@ -106,20 +116,25 @@ class LocalPool:
         waiting = list(tasks)
         by_key = {t.key: t for t in tasks}
         try:
-            while waiting or any(w["task"] for w in self.workers):
-                if should_stop():
-                    self.stop.set()
+            while waiting or any(w.task for w in self.workers):
+                if should_stop() and not self.stopping:
+                    self.stopping = True
+                    for w in self.workers:
+                        w.send(("stop",))
                 # Hand out work to idle workers (starting them as needed).
-                while waiting and not self.stop.is_set():
-                    idle = next((w for w in self.workers if w["task"] is None and w["process"].is_alive()), None)
+                while waiting and not self.stopping:
+                    idle = next((w for w in self.workers if w.task is None and w.alive()), None)
                     if idle is None and len(self.workers) < self.jobs:
                         idle = self._start_worker()
                     if idle is None:
                         break
                     task = waiting.pop(0)
-                    idle["task"] = task
-                    idle["inbox"].put((task.key, task.fn, task.args))
-                if self.stop.is_set() and not any(w["task"] for w in self.workers):
+                    idle.task = task
+                    if not idle.send(("task", task.key, task.fn, task.args)):
+                        idle.task = None
+                        waiting.insert(0, task)
+                        break
+                if self.stopping and not any(w.task for w in self.workers):
                     return
                 self._drain(by_key, finished, failed, on_step)
                 self._bury_the_dead(failed)
@@ -127,50 +142,58 @@ class LocalPool:
             self.close()
 
     def _drain(self, by_key, finished, failed, on_step) -> None:
-        try:
-            kind, key, payload = self.outbox.get(timeout=0.25)
-        except Empty:
-            return
-        while True:
-            task = by_key.get(key)
+        for key, _ in self.selector.select(timeout=0.25):
+            worker: _Worker = key.data
+            try:
+                kind, task_key, payload = frames.read(worker.stream)
+            except (EOFError, OSError, ValueError):
+                self.selector.unregister(worker.stream)
+                worker.process.wait()
+                continue
+            except Exception as e:  # a result that cannot be unpickled here
+                kind, task_key, payload = "error", worker.task.key if worker.task else None, f"{type(e).__name__}: {e}"
+            task = by_key.get(task_key)
             if kind == "step":
                 if on_step is not None and task is not None:
                     on_step(task, *payload)
-            else:
-                for w in self.workers:
-                    if w["task"] is not None and w["task"].key == key:
-                        w["task"] = None
+            elif kind in ("done", "error"):
+                worker.task = None
                 if task is not None:
                     if kind == "done":
                         finished(task, payload)
                     else:
                         failed(task, payload.strip().splitlines()[-1] if payload.strip() else "failed")
-            try:
-                kind, key, payload = self.outbox.get_nowait()
-            except Empty:
-                return
 
     def _bury_the_dead(self, failed) -> None:
         for w in list(self.workers):
-            if w["process"].is_alive():
+            if w.alive():
                 continue
             self.workers.remove(w)
-            if w["task"] is not None:
-                code = w["process"].exitcode
+            try:
+                self.selector.unregister(w.stream)
+            except (KeyError, ValueError):
+                pass
+            if w.task is not None:
+                code = w.process.returncode
                 why = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
-                failed(w["task"], f"its worker process died ({why})")
+                failed(w.task, f"its worker process died ({why})")
 
     def close(self) -> None:
-        """Tell idle workers to leave; stop (and if need be kill) the rest."""
-        self.stop.set()
+        """Tell every worker to stop and leave; kill any that does not within 30 s."""
+        for w in self.workers:
+            w.send(("stop",))
+            w.send(("exit",))
+            try:
+                w.process.stdin.close()
+            except OSError:
+                pass
+        deadline = time.monotonic() + 30
         for w in self.workers:
             try:
-                w["inbox"].put(None)
-            except (OSError, ValueError):
-                pass
-        for w in self.workers:
-            w["process"].join(timeout=30)
-            if w["process"].is_alive():
-                w["process"].kill()
-                w["process"].join()
+                w.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                w.process.kill()
+                w.process.wait()
+            w.stream.close()
         self.workers = []
+        self.selector.close()

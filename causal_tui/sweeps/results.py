@@ -5,14 +5,13 @@ computed again (with torch) only where none was recorded for its weights."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from causal_tui.errors import UserError
 from causal_tui.evaluation.probe import ProbeReport
 from causal_tui.science import tidy
 from causal_tui.science.scorecard import is_grid
-from causal_tui.store import model_folder
+from causal_tui.store import model_folder, records
 from causal_tui.store.runs import PROBE_FILE
 from causal_tui.sweeps.job import RUN_ID_FILE
 from causal_tui.sweeps.layout import SCORECARD_FILE, SWEEP_FILE, seed_dir, sweep_dir
@@ -20,27 +19,42 @@ from causal_tui.systems.catalog import from_manifest
 from causal_tui.systems.holdout import HeldOut
 
 
-def _json(path: Path, what: str) -> dict:
-    if not path.exists():
-        raise UserError(f"no {what} at {path}")
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError) as e:
-        raise UserError(f"{path} is unreadable ({e})") from None
-
-
 def scorecard(out_dir: Path, name: str) -> dict:
     """A sweep's scorecard.json (a grid's holds every configuration's)."""
-    return _json(sweep_dir(out_dir, name) / SCORECARD_FILE, f"scorecard for sweep {name!r}")
+    check_name(name)
+    path = sweep_dir(out_dir, name) / SCORECARD_FILE
+    if not path.exists():
+        raise UserError(f"no scorecard for sweep {name!r} at {path}")
+    return records.read(path, "scorecard")
+
+
+def check_name(name: str) -> None:
+    """A sweep's name is a folder name under out/sweeps/, never a path."""
+    from causal_tui.sweeps.request import NAME
+
+    if not isinstance(name, str) or not NAME.match(name):
+        raise UserError(f"--sweep {name!r}: a sweep's name is a folder name under out/sweeps/ (letters, digits, "
+                        "'-', '_', '.')")
+
+
+def latest_scorecard(out_dir: Path) -> tuple[dict | None, str | None]:
+    """The newest scorecard under out/sweeps/, and why there is none (what the dashboard shows)."""
+    cards = sorted((Path(out_dir) / "sweeps").glob(f"*/{SCORECARD_FILE}"), key=lambda p: p.stat().st_mtime)
+    if not cards:
+        return None, "no sweep yet: run causal-tui sweep --seeds 10 --holdout 'A=1&C=1'"
+    try:
+        return records.read(cards[-1], "scorecard"), None
+    except UserError as e:
+        return None, str(e)
 
 
 def sweep_rows(out_dir: Path, name: str) -> list[dict]:
     """The sweep's tidy table, from its seeds' probe.json files (tidy.COLUMNS)."""
     folder = sweep_dir(out_dir, name)
     card = scorecard(out_dir, name)
-    described = _json(folder / SWEEP_FILE, f"sweep description for sweep {name!r}")
+    described = records.read(folder / SWEEP_FILE, "sweep")
     system = from_manifest(card["system"])
-    held_out = HeldOut.from_labels(card["held_out"], system)
+    held_out = HeldOut.from_labels(card["held_out"], system, card.get("holdout"))
     if is_grid(card):
         configurations = [(g["id"], g["config"], folder / g["id"]) for g in described["grid"]]
     else:
@@ -53,7 +67,7 @@ def sweep_rows(out_dir: Path, name: str) -> list[dict]:
 
 
 def _seed_model(folder: Path) -> dict:
-    probe = _json(folder / PROBE_FILE, "seed probe")
+    probe = records.read(folder / PROBE_FILE, "seed")
     precision = probe.get("precision")
     if precision is None:  # seeds from before probe.json named it
         precision = (model_folder.read_manifest(model_folder.final_dir(folder)) or {}).get("precision", "fp32")

@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from causal_tui.systems.reader import SystemFileError, parse
+from causal_tui.errors import UserError
+from causal_tui.systems import reading
+from causal_tui.systems.reader import MAX_SOURCE, SystemFileError, parse
 from causal_tui.systems.system import System
 
 BUNDLED_DIR = Path(__file__).parent
@@ -25,9 +27,9 @@ def load(path_or_name: str | Path) -> System:
         raise SystemFileError(f"--system {text}: no such file, and no bundled system of that name "
                           f"(bundled: {', '.join(bundled_names())})")
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise SystemFileError(f"{path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+        source = reading.read_text(path, limit=MAX_SOURCE, what="system file")
+    except UserError as e:
+        raise SystemFileError(str(e)) from None
     return parse(source, str(path), default_name=path.stem)
 
 

@@ -68,7 +68,16 @@ class Token:
     column: int
 
 
+MAX_LENGTH = 2_000
+"""The longest equation's right-hand side read (the bundled ones are a few dozen characters)."""
+MAX_TOKENS = 256
+MAX_DEPTH = 32
+"""Parentheses nested at most this deep: the parser and the evaluator recurse, and stay far from Python's limit."""
+
+
 def tokenize(text: str) -> list[Token]:
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"is {len(text):,} characters long; an equation has at most {MAX_LENGTH:,}")
     tokens, i = [], 0
     while i < len(text):
         ch = text[i]
@@ -88,6 +97,13 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("op" if word in OPERATOR_WORDS else "name", word, i + 1))
             i = m.end()
     tokens.append(Token("end", "", len(text) + 1))
+    if len(tokens) > MAX_TOKENS:
+        raise ExpressionError(f"has {len(tokens) - 1:,} words and signs; an equation has at most {MAX_TOKENS - 1}")
+    depth = 0
+    for token in tokens:
+        depth += (token.kind == "(") - (token.kind == ")")
+        if depth > MAX_DEPTH:
+            raise ExpressionError(f"nests parentheses deeper than {MAX_DEPTH}", token.column)
     return tokens
 
 

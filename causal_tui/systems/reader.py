@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass
 
 from causal_tui.errors import UserError
@@ -21,6 +22,8 @@ from causal_tui.systems import expressions
 from causal_tui.systems.system import Equation, Sum, System
 
 MAX_INPUTS, MAX_EQUATIONS, MAX_SUMS = 8, 8, 4
+MAX_SOURCE = 64 * 1024
+"""The longest system file read (the bundled ones are under 2 KB)."""
 KEYS = ("name", "description", "inputs", "equations", "sums")
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
@@ -61,6 +64,10 @@ def parse(source: str, where: str = "<system>", default_name: str = "custom") ->
     name, description = table.get("name", default_name), table.get("description", "")
     if not isinstance(name, str) or not isinstance(description, str):
         raise ctx.error('"name" and "description" must be strings')
+    for key, text in (("name", name), ("description", description)):
+        _printable(ctx, key, text)
+    if len(name) > 64 or len(description) > 2_000:
+        raise ctx.error('"name" is at most 64 characters and "description" at most 2,000')
     inputs = _string_list(ctx, table, "inputs", 1, MAX_INPUTS)
     equation_texts = _string_list(ctx, table, "equations", 0, MAX_EQUATIONS) if "equations" in table else []
     if not equation_texts:
@@ -77,8 +84,13 @@ def parse(source: str, where: str = "<system>", default_name: str = "custom") ->
 
 def _read_toml(ctx: _Context) -> dict:
     """The TOML table, with only the keys a system has, and its inputs."""
+    if len(ctx.source) > MAX_SOURCE:
+        raise SystemFileError(f"{ctx.where}: {len(ctx.source):,} characters; a system file has at most "
+                              f"{MAX_SOURCE:,}")
     try:
         table = tomllib.loads(ctx.source)
+    except RecursionError:
+        raise SystemFileError(f"{ctx.where}: nested too deeply to be a system file") from None
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
         raise SystemFileError(f"{ctx.where}: not valid TOML: {e}",
@@ -179,7 +191,17 @@ def _string_list(ctx: _Context, data: dict, key: str, least: int, most: int) -> 
         raise ctx.error(f'"{key}" must be a list of strings')
     if not least <= len(value) <= most:
         raise ctx.error(f'"{key}" has {len(value)} entries; a system has {least} to {most}')
+    for text in value:
+        _printable(ctx, key, text)
     return value
+
+
+def _printable(ctx: _Context, key: str, text: str) -> None:
+    """Text from a user's file is printed as text: no control characters (a
+    terminal would act on escape sequences)."""
+    bad = next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\t"), None)
+    if bad is not None:
+        raise ctx.error(f'"{key}" holds a control character (U+{ord(bad):04X}): only printable text')
 
 
 def _split(ctx: _Context, text: str, label: str) -> tuple[str, str, int]:

@@ -1,4 +1,6 @@
-"""Training a learner: TrainingConfig (validated in one place), the Trainer run,
-its callbacks, precision choice, progress events, Ctrl+C handling.
+"""Training a learner: TrainRequest (what a front end asks for), the one
+pipeline every front end calls (lock, prepare dataset/, train, record),
+TrainingConfig (its fields the declared settings), the Trainer, its
+callbacks, precision choice, progress events, Ctrl+C handling.
 
-May import: evaluation, learners, data, store, systems, errors."""
+May import: evaluation, settings, learners, data, store, systems, errors."""

@@ -1,26 +1,28 @@
 """The Trainer callback that reports progress and stops training when asked.
 
-Front ends (a rich progress bar, the dashboard) pass a `report` function and
+Front ends (a rich progress bar, the dashboard) pass an `on_event` function and
 a `should_stop` function; neither side knows about the other."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import time
 from typing import Callable
 
 from transformers import TrainerCallback
 
-from causal_tui.training.progress import Evaluated, Progress, Reporter, Status
+from causal_tui.training.progress import Evaluated, Progress, OnEvent, Status
 
 
 class ReportingCallback(TrainerCallback):
-    """Forwards the Trainer's logs to `report` and stops training when asked.
+    """Forwards the Trainer's logs to `on_event` and stops training when asked.
 
     `should_stop` is polled at every step end: cancelling a thread worker or
     pressing Ctrl+C only sets a flag, and only the Trainer can act on it."""
 
-    def __init__(self, report: Reporter | None, should_stop: Callable[[], bool] | None):
-        self.report = report or (lambda event: None)
+    def __init__(self, on_event: OnEvent | None, should_stop: Callable[[], bool] | None):
+        self.on_event = on_event or (lambda event: None)
         self.should_stop = should_stop or (lambda: False)
         self.stopped = False
         self._start = time.perf_counter()
@@ -53,7 +55,7 @@ class ReportingCallback(TrainerCallback):
         """The validation loss at an epoch's end (WeightedEvaluation measures it)."""
         self.last_eval_loss = loss
         self.evals.append([state.global_step, loss])
-        self.report(Evaluated(state.global_step, float(state.epoch or 0), loss))
+        self.on_event(Evaluated(state.global_step, float(state.epoch or 0), loss))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}
@@ -62,7 +64,7 @@ class ReportingCallback(TrainerCallback):
         elif "loss" in logs:
             self.last_loss = float(logs["loss"])
             self.losses.append([state.global_step, self.last_loss])
-            self.report(Progress(
+            self.on_event(Progress(
                 step=state.global_step,
                 total_steps=state.max_steps,
                 loss=self.last_loss,
@@ -124,9 +126,9 @@ class PerfectionCallback(TrainerCallback):
     them still fails (most of training), a check costs a forward pass over 4
     sequences instead of all of them."""
 
-    def __init__(self, model, sequences, labels, every: int, report: Reporter | None = None, states=()):
+    def __init__(self, model, sequences, labels, every: int, on_event: OnEvent | None = None, states=()):
         self.model, self.sequences, self.labels, self.every = model, sequences, labels, every
-        self.report = report or (lambda event: None)
+        self.on_event = on_event or (lambda event: None)
         self.states = list(states)
         """The states the sequences are of, in order (for `known`)."""
         self.reached: tuple[int, float] | None = None
@@ -157,7 +159,7 @@ class PerfectionCallback(TrainerCallback):
         if not failing:
             self.top_p = top_p
             self.reached = (state.global_step, time.perf_counter() - self._start)
-            self.report(Status(f"every trained state exact at step {state.global_step}"))
+            self.on_event(Status(f"every trained state exact at step {state.global_step}"))
             control.should_training_stop = True
         return control
 
@@ -171,3 +173,20 @@ def known(perfection: PerfectionCallback | None, system):
 
     tokens, probs = known_rows(system, perfection.sequences, perfection.top_p)
     return perfection.states, tokens, probs
+
+
+COMPLETE = "causal-tui-complete"
+"""Written into a checkpoint folder once the Trainer has saved all of it: only
+a checkpoint with it is resumed from (a kill or a full disk mid-save leaves one without)."""
+
+
+class CheckpointMarker(TrainerCallback):
+    """Marks each checkpoint complete once the Trainer has saved it."""
+
+    def on_save(self, args, state, control, **kwargs):
+        from causal_tui.store import atomic
+
+        folder = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if folder.is_dir():
+            atomic.write_text(folder / COMPLETE, f"{state.global_step}\n")
+        return control

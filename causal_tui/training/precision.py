@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-CHOICES = ("auto", "fp32", "bf16")
+from causal_tui.settings.declared import PRECISIONS as CHOICES  # noqa: F401  (declared once; read from here)
 
 
 @lru_cache(maxsize=1)

@@ -45,5 +45,15 @@ class Status:
     text: str
 
 
-Event = Union[Progress, Evaluated, Status]
-Reporter = Callable[[Event], None]
+@dataclass(frozen=True)
+class DatasetReady:
+    """The dataset a training uses is ready: loaded as it was, or written
+    first (`generated_because` says why)."""
+
+    dataset: object
+    generated_because: str | None = None
+
+
+Event = Union[Progress, Evaluated, Status, DatasetReady]
+OnEvent = Callable[[Event], None]
+"""What a front end passes to follow a training (a progress bar, the dashboard's messages)."""

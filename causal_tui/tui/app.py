@@ -119,6 +119,17 @@ class CausalApp(App):
         self.notify(f"saved {target}", title="Screenshot")
         return None
 
+    def action_sweep_view(self) -> None:
+        """The newest sweep's scorecard, on a screen of its own (w or escape goes back)."""
+        from causal_tui.tui.screens.sweep import SweepScreen
+
+        s = self.session
+        problem = s.sweep.load_latest(s.out_dir)
+        if problem:
+            self.notify(problem, severity="warning")
+            return
+        self.push_screen(SweepScreen())
+
     def action_regenerate(self) -> None:
         if self.session.training.running:
             self.notify("training is running: stop it (x) before regenerating", severity="warning")
@@ -177,7 +188,9 @@ class CausalApp(App):
         from causal_tui.store import runs
 
         try:
-            runs.use(self.session.out_dir, run_id)
+            from causal_tui.learners import loading
+
+            runs.use(self.session.out_dir, run_id, check=loading.load_cached)
         except UserError as e:
             self.post_message(Note(str(e), "cannot make it current", error=True))
             return
@@ -249,24 +262,23 @@ class CausalApp(App):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="train")
     def train(self, regenerate_first: bool) -> None:
-        from causal_tui.store import locks
-        from causal_tui.training import run as training
+        from causal_tui.training import pipeline
+        from causal_tui.training.progress import DatasetReady
 
         worker = get_current_worker()
         s = self.session
         result, error = None, None
-        try:
-            with locks.for_training(s.data.folder, s.out_dir):
-                if regenerate_first:
-                    s.data.regenerate(lock=False)  # under the lock taken above
+
+        def on_event(event) -> None:
+            if isinstance(event, DatasetReady):
+                if event.generated_because:
                     self.post_message(DatasetWritten())
-                dataset = data.load(s.data.folder)
-                result = training.train(
-                    dataset, s.training.config, s.out_dir,
-                    report=lambda event: self.post_message(TrainingEvent(event)),
-                    should_stop=lambda: worker.is_cancelled or s.training.stop_requested,
-                    record_as="dashboard",
-                )
+                return
+            self.post_message(TrainingEvent(event))
+
+        try:
+            result = pipeline.train(s.train_request(regenerate=regenerate_first), on_event=on_event,
+                                    should_stop=lambda: worker.is_cancelled or s.training.stop_requested)
         except UserError as e:
             error = str(e)
         except Exception as e:  # shown as a notification; the traceback goes to the log
@@ -366,14 +378,15 @@ class CausalApp(App):
         self.notify(f"{text}{where}", title=title, severity="error", timeout=12)
 
 
-def run(dataset_dir: Path, out_dir: Path, config=None, omit=None, system=None, model=None) -> int:
-    """Start the dashboard (logging must be set up with console=False first); `model`:
-    a model folder to show instead of the current one (it is only read)."""
-    session = Session(dataset_dir=dataset_dir, out_dir=out_dir, config=config, chosen_system=system, model=model)
+def run(request, model=None) -> int:
+    """Start the dashboard (logging must be set up with console=False first)
+    with the training the command line described (TrainRequest); `model`: a
+    model folder to show instead of the current one (it is only read)."""
+    session = Session.from_request(request, model=model)
     helper = HelperProcess()
     helper.start()
     try:
-        CausalApp(session, omit=omit, offload=helper).run()
+        CausalApp(session, offload=helper).run()
     finally:
         helper.close()
     return 0

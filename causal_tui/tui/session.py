@@ -10,7 +10,6 @@ redraw, not one per event."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from causal_tui.systems.catalog import SEED
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.systems.system import State, System
 from causal_tui.training.config import TrainingConfig
+from causal_tui.training.request import TrainRequest
 from causal_tui.training.progress import Evaluated, Event, Progress, Status
 
 LOG_LINES = 500
@@ -63,7 +63,7 @@ class DatasetChoice:
     @property
     def held_out(self) -> HeldOut:
         """The selection, as the held-out states of the next regeneration."""
-        return HeldOut(self.selection)
+        return HeldOut(self.selection, self.system)
 
     def load(self) -> None:
         """Read dataset/ from disk; a broken one is reported, not fatal."""
@@ -129,10 +129,10 @@ class DatasetChoice:
         self.chosen_system = system
         self.changed()
 
-    def regenerate(self, lock: bool = True) -> data.Dataset:
-        """Write dataset/ with the pending choices (from a worker thread)."""
-        return data.regenerate(self.folder, self.held_out, seed=self.seed, sizes=self.sizes, system=self.system,
-                               lock=lock)
+    def regenerate(self) -> data.Dataset:
+        """Write dataset/ with the pending choices (from a worker thread), under its lock."""
+        data.check_sizes(self.sizes)
+        return data.regenerate(self.folder, self.held_out, seed=self.seed, sizes=self.sizes)
 
 
 @dataclass
@@ -255,13 +255,11 @@ class SweepView:
 
     def load_latest(self, out_dir: Path) -> str | None:
         """Load the newest out/sweeps/*/scorecard.json; the reason, if none."""
-        cards = sorted((out_dir / "sweeps").glob("*/scorecard.json"), key=lambda p: p.stat().st_mtime)
-        if not cards:
-            return "no sweep yet: run causal-tui sweep --seeds 10 --holdout 'A=1&C=1'"
-        try:
-            card = json.loads(cards[-1].read_text())
-        except (OSError, ValueError) as e:
-            return f"{cards[-1]} is unreadable: {e}"
+        from causal_tui.sweeps.results import latest_scorecard
+
+        card, why = latest_scorecard(out_dir)
+        if card is None:
+            return why
         self.grid = card if is_grid(card) else None
         self.index = 0
         self.card = configuration_cards(card)[0]
@@ -363,6 +361,25 @@ class Session:
         self.sweep = SweepView(changed=self.changed)
         self.training = TrainingState(config=config or TrainingConfig(), changed=self.changed)
         self.logs = LogLines(self.changed)
+        self.asked: TrainRequest | None = None
+        """What the command line gave (from_request): applied over dataset/'s choices at start."""
+
+    @classmethod
+    def from_request(cls, request: TrainRequest, model: Path | None = None) -> "Session":
+        """The session the command line's flags describe: the Train screen's
+        settings, and what the user gave for the Dataset screen (the rest is
+        read from dataset/ at start)."""
+        session = cls(dataset_dir=request.dataset_dir, out_dir=request.out_dir, config=request.config,
+                      chosen_system=request.system if "system" in request.given else None, model=model)
+        session.asked = request
+        return session
+
+    def train_request(self, regenerate: bool) -> TrainRequest:
+        """The training the dashboard's settings describe: on dataset/ as it is,
+        or (`regenerate`) on the Dataset screen's choices, written first where they differ."""
+        return TrainRequest(held_out=self.data.held_out, config=self.training.config, sizes=self.data.sizes,
+                            dataset_dir=self.data.folder, out_dir=self.out_dir, regenerate=regenerate,
+                            dataset_seed=self.data.seed, source="dashboard")
 
     def changed(self) -> None:
         self.version += 1
@@ -376,9 +393,19 @@ class Session:
 
     # -- what more than one part decides -------------------------------------
     def start(self, holdout: HeldOut | None = None) -> None:
-        """At launch: read dataset/ and the current model's manifest; --holdout
-        replaces dataset/'s held-out states as the starting selection."""
+        """At launch: read dataset/ and the current model's manifest; what the
+        command line gave (--holdout, --seed, the sizes) replaces dataset/'s as
+        the starting choices."""
         self.data.load()
+        asked = self.asked
+        if asked is not None:
+            if "held_out" in asked.given:
+                holdout = asked.held_out
+            if "seed" in asked.given:
+                self.data.set_seed(asked.seed)
+            if "sizes" in asked.given:
+                for split, n in asked.sizes.items():
+                    self.data.set_size(split, n)
         if holdout is not None:
             self.data.hold_out(holdout)
         self.model.load_manifest()

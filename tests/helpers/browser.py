@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -17,10 +18,50 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 EXE = Path(sys.executable).parent / "causal-tui"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
+ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+INSTALL_HINT = ("the browser tests need chromium: `sudo apt-get install chromium` (Debian, Ubuntu) or "
+                "`uv run playwright install chromium`")
+
+
+def installed_chromium() -> str | None:
+    """A chromium on this machine: the system's, else Playwright's own."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    try:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            path = p.chromium.executable_path
+        return path if path and Path(path).exists() else None
+    except Exception:
+        return None
+
+
+def find_or_install_chromium() -> str | None:
+    """Chromium for the browser tests: the one installed, else Debian's package
+    (where this runs as root with apt-get), else Playwright's download (where
+    it can reach it). None where neither works (the caller says what to run)."""
+    found = installed_chromium()
+    if found:
+        return found
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, capture_output=True, timeout=1200)
+        found = installed_chromium()
+        if found:
+            return found
+    try:
+        subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], capture_output=True,
+                       timeout=600)
+    except (OSError, subprocess.TimeoutExpired):
+        pass
+    return installed_chromium()
 
 
 def free_port() -> int:
@@ -35,13 +76,17 @@ class Served:
 
     def __init__(self, cwd: Path, *flags: str):
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
         self.process = subprocess.Popen([str(EXE), "serve", "--port", str(self.port), *flags], cwd=cwd,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        first = self.process.stdout.readline().decode()
+        found = re.search(r"(http://\S+/\?token=(\S+))", first)
+        assert found, f"serve did not print its URL: {first!r}"
+        self.url, self.token = found.group(1), found.group(2)
+        self.base = self.url.split("/?", 1)[0]
         deadline = time.monotonic() + 60
         while True:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                socket.create_connection((urlsplit(self.url).hostname, self.port), timeout=0.5).close()
                 break
             except OSError:
                 if self.process.poll() is not None or time.monotonic() > deadline:

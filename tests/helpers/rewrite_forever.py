@@ -16,6 +16,7 @@ from pathlib import Path
 from causal_tui.data import dataset as data
 from causal_tui.store import atomic
 from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
 from causal_tui.training.config import TrainingConfig
 
 kind, folder, refs = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
@@ -23,7 +24,7 @@ if "no-exchange" in sys.argv:
     atomic._exchange = lambda a, b: False  # exercise the two-rename fallback
 
 if kind == "dataset":
-    versions = [data.generate(seed=s, sizes={"train": 20_000, "valid": 2_000, "test": 2_000}) for s in (1, 2)]
+    versions = [data.generate(HeldOut((), SEED), seed=s, sizes={"train": 20_000, "valid": 2_000, "test": 2_000}) for s in (1, 2)]
 
     def write(i, target):
         data.write(versions[i], target)
@@ -32,9 +33,9 @@ else:
 
     from causal_tui.data import tokenizer
     from causal_tui.store import model_folder
-    from causal_tui.training import run as training
+    from causal_tui.training import trainer as training
 
-    tok = tokenizer.build()
+    tok = tokenizer.build(SEED)
     models = []
     for s in (1, 2):
         torch.manual_seed(s)

@@ -9,7 +9,7 @@ from causal_tui.cli.args import model_folder_of
 from causal_tui.errors import UserError
 
 
-def run(args) -> int:
+def main(args) -> int:
     from causal_tui.science.tidy import COLUMNS
     from causal_tui.store import table_files
     from causal_tui.sweeps import results
@@ -20,6 +20,7 @@ def run(args) -> int:
     fmt = args.format or output.suffix.lstrip(".").lower()
     if fmt not in table_files.FORMATS:
         raise UserError(f"--output {output}: give a .csv or .parquet file, or --format csv|parquet")
+    table_files.check_output(output, force=args.force, owned=(Path(args.out_dir), Path("dataset")))
     if args.sweep_name is not None:
         rows = results.sweep_rows(args.out_dir, args.sweep_name)
     else:

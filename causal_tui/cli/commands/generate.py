@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 
-from causal_tui.cli.args import chosen_system, dataset_sizes, seed_of
-from causal_tui.data import dataset as data
-from causal_tui.systems.catalog import SEED
-from causal_tui.systems.holdout import HeldOut
+def main(values: dict) -> int:
+    from causal_tui.data import dataset as data
+    from causal_tui.training.request import TrainRequest
 
-
-def run(args: argparse.Namespace) -> int:
-    system = chosen_system(args) or SEED
-    omit = HeldOut.parse_list(args.omit, system)
-    dataset = data.regenerate(args.dataset_dir, omit, seed=seed_of(args), sizes=dataset_sizes(args), system=system)
+    # The dataset a training with these settings would write; checked whole before anything is written.
+    request = TrainRequest.from_settings(values, action="generate", source="causal-experiment")
+    dataset = data.regenerate(request.dataset_dir, request.held_out, seed=request.seed, sizes=request.sizes)
     folder = dataset.folder
     print(f"wrote {folder}/: {data.summary(dataset)}")
     for split in data.SPLITS:

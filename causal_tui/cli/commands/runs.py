@@ -21,7 +21,9 @@ def listing(out: Path, format: str) -> int:
     from causal_tui.report.run_tables import runs_table
     from causal_tui.store import runs
 
-    found = runs.listing(out)
+    found, problems = runs.listing_with_problems(out)
+    for problem in problems:  # one line each; the other runs still list
+        print(f"skipped: {problem}", file=sys.stderr)
     if format == "json":
         print(json.dumps(found, indent=1))
         return 0
@@ -54,7 +56,9 @@ def show(out: Path, run_id: str, format: str) -> int:
 def use(out: Path, run_id: str) -> int:
     from causal_tui.store import runs
 
-    final = runs.use(out, run_id)
+    from causal_tui.learners import loading
+
+    final = runs.use(out, run_id, check=loading.load)  # a model that does not load never becomes current
     _console().print(f"run {run_id} is the current model ({final}/)")
     return 0
 

@@ -2,26 +2,27 @@
 
 Each browser tab starts its own `causal-tui` process with the dashboard's
 flags given here; the one-writer locks decide between tabs as between
-terminals. textual-serve has no authentication: loopback only, unless
---allow-remote says otherwise (and then a warning)."""
+terminals. Only the user who started it can drive it: a token in the URL it
+prints, Host and Origin checked (see served.py and docs/security.md).
+Loopback only, unless --allow-remote says otherwise (and then a warning)."""
 
 from __future__ import annotations
 
 import ipaddress
-import shlex
 import socket
 import sys
 
 from causal_tui.errors import UserError
 
-REMOTE_WARNING = ("warning: serving on {host} with no authentication: anyone who reaches port {port} can train, "
-                  "delete runs and read the files this app can read (an SSH tunnel is safer: "
-                  "ssh -L {port}:localhost:{port} HOST)")
+REMOTE_WARNING = ("warning: serving on {host}: anyone who reaches port {port} and learns the URL's token can "
+                  "train, delete runs and read the files this app can read, and the token travels unencrypted "
+                  "over http (an SSH tunnel is safer: ssh -L {port}:localhost:{port} HOST)")
+MAX_TABS = 4
 
 
-def run(args, dashboard_flags: list[str]) -> int:
+def main(args, dashboard_flags: list[str]) -> int:
     try:
-        from textual_serve.server import Server
+        from causal_tui.cli.served import GuardedServer, new_token
     except ImportError:
         raise UserError("serve needs textual-serve: uv sync --extra serve (or pip install 'causal-tui[serve]')") \
             from None
@@ -34,11 +35,16 @@ def run(args, dashboard_flags: list[str]) -> int:
         print(REMOTE_WARNING.format(host=args.host, port=args.port), file=sys.stderr)
     elif args.allow_remote:
         raise UserError(f"--allow-remote applies to a --host other machines can reach; {args.host} is loopback")
+    if not 1 <= args.max_tabs <= 64:
+        raise UserError(f"--max-tabs {args.max_tabs}: give 1 to 64 (each tab is an app of about 1 GB)")
+    public_url = _public_url(args.public_url, args.host, args.port)
     _check_free(addresses, args.host, args.port)
-    command = shlex.join([sys.executable, "-m", "causal_tui", *dashboard_flags])
-    url = args.public_url or f"http://{_url_host(args.host)}:{args.port}"
-    print(f"causal-tui dashboard at {url} (each browser tab is its own app; Ctrl+C stops)", flush=True)
-    server = Server(command, host=args.host, port=args.port, title="causal-tui", public_url=args.public_url)
+    argv = [sys.executable, "-m", "causal_tui", *dashboard_flags]
+    token = new_token()
+    print(f"causal-tui dashboard at {public_url}/?token={token}\n(open that URL: the token is what lets you in; "
+          f"each browser tab is its own app, {args.max_tabs} at most; Ctrl+C stops)", flush=True)
+    server = GuardedServer(argv, host=args.host, port=args.port, public_url=public_url, max_tabs=args.max_tabs,
+                           token=token)
     try:
         server.serve()
     except OSError as e:  # the port was taken between the check and the bind
@@ -76,3 +82,15 @@ def _check_free(addresses: list[str], host: str, port: int) -> None:
 
 def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
+
+
+def _public_url(given: str | None, host: str, port: int) -> str:
+    """The URL browsers reach the server by, without a trailing slash; UserError where --public-url is not one."""
+    if given is None:
+        return f"http://{_url_host(host)}:{port}"
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(given)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise UserError(f"--public-url {given}: give the URL browsers reach it by, e.g. https://example.org:8443")
+    return given.rstrip("/")

@@ -10,61 +10,66 @@ from causal_tui.cli.args import EXIT_FAILED, EXIT_INTERRUPTED
 from causal_tui.science.scorecard import is_grid
 
 
-def run(path: Path | None, flags: dict, out_dir: Path) -> int:
+def main(path: Path | None, flags: dict, out_dir: Path) -> int:
     """Run the sweep an experiment file describes (flags replacing its values),
     or the one the flags alone describe; print the scorecard."""
     from causal_tui.cli.console import console as Console
 
     from causal_tui.report.scorecard_tables import grid_tables, scorecard_tables
-    from causal_tui.sweeps import run as sweep
-    from causal_tui.sweeps.experiment import Experiment, merge, read_file
+    from causal_tui.report.style import plain
+    from causal_tui.sweeps import runner
     from causal_tui.sweeps.layout import SCORECARD_FILE, sweep_dir
+    from causal_tui.sweeps.request import SweepRequest, merge, read_file
 
     console = Console()
     if path is not None:
         values, replaced = merge(read_file(path), flags)
-        experiment = Experiment.from_values(values, str(path), Path(path).parent)
+        request = SweepRequest.from_values(values, str(path), Path(path).parent)
         for line in replaced:
-            console.print(f"[yellow]{line}[/]", soft_wrap=True)
+            console.print(f"[yellow]{plain(line)}[/]", soft_wrap=True)
     else:
-        experiment = Experiment.from_values(flags)
-    _announce(console, experiment)
+        request = SweepRequest.from_values(flags)
+    _announce(console, request)
     started = time.perf_counter()
-    live = _LiveSeeds(console, experiment.seeds * len(experiment.cells()))
+    live = _LiveSeeds(console, request.seeds * len(request.configurations()))
     try:
         with live:
-            card = sweep.run_experiment(experiment, out_dir, report=live.report, should_stop=live.stopping,
-                                        on_step=live.on_step)
-    except sweep.Interrupted as e:
+            card = runner.run_sweep(request, out_dir, on_seed_done=live.seed_done, should_stop=live.stopping,
+                                    on_step=live.on_step)
+    except runner.Interrupted as e:
         console.print(f"[yellow]stopped[/]: {e.done} of {e.total} seeds done, kept in {e.folder}/. "
                       "Run the same command again to go on.")
         return EXIT_INTERRUPTED
-    except sweep.SeedsFailed as e:
-        console.print(f"[red]error[/]: {e}", soft_wrap=True)
+    except runner.SeedsFailed as e:
+        console.print(f"[red]error[/]: {plain(e)}", soft_wrap=True)
         return EXIT_FAILED
-    _rate(console, live.trained_here, started, experiment.jobs)
+    _rate(console, live.trained_here, started, request.jobs)
     for table in grid_tables(card) if is_grid(card) else scorecard_tables(card):
         console.print()
         console.print(table)
-    folder = sweep_dir(out_dir, experiment.name)
-    console.print(f"scorecard: {folder / SCORECARD_FILE}; the experiment, to run again: {folder / 'experiment.toml'}",
+    folder = sweep_dir(out_dir, request.name)
+    console.print(plain(f"scorecard: {folder / SCORECARD_FILE}; the experiment, to run again: "
+                        f"{folder / 'experiment.toml'}"),
                   soft_wrap=True)
     return 0
 
 
-def _announce(console, experiment) -> None:
+def _announce(console, request) -> None:
+    from causal_tui.report.style import plain
     from causal_tui.systems.catalog import SEED
     from causal_tui.systems.holdout import unseen_label_lines
 
-    e = experiment
-    system, held_out, cells = e.system, e.holdout, e.cells()
-    what = f"{len(cells)} configurations x {e.seeds} seeds" if e.grid else f"{e.seeds} seed{'s' * (e.seeds != 1)}"
-    console.print(f"sweep [bold]{e.name}[/]: {what}, {len(held_out)} held-out state{'s' * (len(held_out) != 1)}"
+    e = request
+    system, held_out, configurations = e.system, e.holdout, e.configurations()
+    what = (f"{len(configurations)} configurations x {e.seeds} seeds" if e.grid
+            else f"{e.seeds} seed{'s' * (e.seeds != 1)}")
+    console.print(f"sweep [bold]{plain(e.name)}[/]: {what}, {len(held_out)} held-out state{'s' * (len(held_out) != 1)}"
                   + (" on Ray" if e.backend == "ray" else ""))
     if system != SEED:
-        console.print(f"system: {system.label()}: {system.description}", soft_wrap=True)
-    console.print(f"holding out: {held_out.text()}", soft_wrap=True)
-    unseen = unseen_label_lines(held_out.unseen_labels(system), system)
+        console.print(f"system: {plain(system.label())}: {plain(system.description)}", soft_wrap=True)
+    console.print(f"holding out: {plain(held_out.described)}" + (f" ({held_out.text()})" if held_out.source and
+                  held_out.source != held_out.text() else ""), soft_wrap=True)
+    unseen = unseen_label_lines(held_out.unseen_labels(), system)
     if unseen:
         console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "
                       + "; ".join(unseen), soft_wrap=True)
@@ -117,7 +122,7 @@ class _LiveSeeds:
         self.training_now[key] = (step, n)
         self.show()
 
-    def report(self, done, total, probe) -> None:
+    def seed_done(self, done, total, probe) -> None:
         if probe is not None:
             self.trained_here.append(time.perf_counter())
             self.training_now.pop(probe["key"], None)

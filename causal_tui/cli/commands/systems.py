@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from causal_tui.report.style import plain
+
 
 def _console():
     from causal_tui.cli.console import console as Console
@@ -38,17 +40,16 @@ def show(name: str) -> int:
 def check(path: Path) -> int:
     """Parse a system file: what it is and its truth table; a bad one raises
     its SystemFileError (one line with the entry and column, exit 2)."""
-    from causal_tui.systems import reader
+    from causal_tui.errors import UserError
+    from causal_tui.systems import reader, reading
 
     try:
-        source = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise reader.SystemFileError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise reader.SystemFileError(f"{path}: cannot read it ({getattr(e, 'strerror', None) or e})") from None
+        source = reading.read_text(path, limit=reader.MAX_SOURCE, what="system file")
+    except UserError as e:
+        raise reader.SystemFileError(str(e)) from None
     system = reader.parse(source, str(path), default_name=Path(path).stem)
     console = _console()
-    console.print(f"[green]✓[/] {path}: system {system.label()}, {len(system.inputs)} inputs "
+    console.print(f"[green]✓[/] {plain(path)}: system {plain(system.label())}, {len(system.inputs)} inputs "
                   f"({len(system.all_states)} states), fields {', '.join(system.fields)}", highlight=False)
     _print(system, source=False)
     return 0
@@ -59,9 +60,9 @@ def _print(system, source: bool = True) -> None:
 
     console = _console()
     if source:
-        console.print(f"[bold]{system.label()}[/]: {system.description}", highlight=False)
+        console.print(f"[bold]{plain(system.label())}[/]: {plain(system.description)}", highlight=False)
         for f in system.fields:
-            console.print(f"  {f} = {system.formula(f)}", highlight=False)
+            console.print(f"  {plain(f)} = {plain(system.formula(f))}", highlight=False)
     wide = len(system.inputs) >= 6
     table = Table(title=f"Truth table: all {len(system.all_states)} states", title_justify="left",
                   box=None, header_style="bold underline", pad_edge=False)

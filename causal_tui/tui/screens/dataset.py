@@ -120,7 +120,7 @@ class DatasetScreen(CausalScreen):
     def sync(self) -> None:
         s = self.session
         system = s.data.system
-        self._unseen = HeldOut(s.data.selection).unseen_labels(system)
+        self._unseen = HeldOut(s.data.selection, system).unseen_labels()
         self._counts = s.data.dataset.counts("train") if s.data.dataset is not None else {}
         grid = self.query_one(StateGrid)
         grid.set_states(system.all_states)

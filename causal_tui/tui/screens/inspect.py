@@ -12,11 +12,9 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
-from causal_tui.report import inspect_tables
+from causal_tui.interpret import views
+from causal_tui.report.inspect_tables import RENDER
 from causal_tui.tui.screens.base import CausalScreen
-
-TABS = (("do", "do()"), ("graph", "graph"), ("attention", "attention"), ("lens", "lens"), ("tracing", "tracing"),
-        ("iia", "IIA"))
 
 
 class InspectScreen(CausalScreen):
@@ -31,10 +29,10 @@ class InspectScreen(CausalScreen):
     def body(self) -> ComposeResult:
         yield Static(id="inspect-head")
         with TabbedContent(id="inspect-tabs"):
-            for key, title in TABS:
-                with TabPane(title, id=f"tab-{key}"):
+            for view in views.VIEWS:
+                with TabPane(view.title, id=f"tab-{view.key}"):
                     with VerticalScroll():
-                        yield Static(id=f"inspect-{key}")
+                        yield Static(id=f"inspect-{view.key}")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -42,7 +40,7 @@ class InspectScreen(CausalScreen):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         # The interchange report costs seconds: computed when its tab is first opened.
-        if event.pane.id == "tab-iia":
+        if event.pane.id in {f"tab-{v.key}" for v in views.of_scope("variables")}:
             self.app.action_iia()
 
     def on_screen_resume(self) -> None:
@@ -69,7 +67,7 @@ class InspectScreen(CausalScreen):
 
     def _tab_step(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
-        keys = [f"tab-{k}" for k, _ in TABS]
+        keys = [f"tab-{v.key}" for v in views.VIEWS]
         tabs.active = keys[(keys.index(tabs.active) + step) % len(keys)]
 
     def action_next_tab(self) -> None:
@@ -94,26 +92,22 @@ class InspectScreen(CausalScreen):
             if s.inspect.busy:
                 head.append("  inspecting…", style="cyan")
         self.query_one("#inspect-head", Static).update(head)
-        self.query_one("#inspect-iia", Static).update(self._iia())
+        for view in views.of_scope("variables"):
+            self.query_one(f"#inspect-{view.key}", Static).update(self._iia(view))
         report = s.inspect.report
+        per_state = [v for v in views.VIEWS if v.scope != "variables"]
         if report is None:
-            for key, _ in TABS[:-1]:
-                self.query_one(f"#inspect-{key}", Static).update(
+            for view in per_state:
+                self.query_one(f"#inspect-{view.key}", Static).update(
                     Text(s.inspect.error or ("inspecting…" if s.inspect.busy else ""), style="dim"))
             return
         # What the report holds (a newer choice of field shows when its report arrives).
         field, flip = report["field"], report["flip"]
-        parts = {
-            "do": inspect_tables.intervention_table(report),
-            "graph": inspect_tables.graph_table(report, system),
-            "attention": inspect_tables.attention_table(report["attention"][field]),
-            "lens": inspect_tables.lens_table(report["logit_lens"]),
-            "tracing": inspect_tables.tracing_table(report["tracing"][field][flip]),
-        }
-        for key, part in parts.items():
-            self.query_one(f"#inspect-{key}", Static).update(part)
+        for view in per_state:
+            parts = RENDER[view.key](report, system, field, flip)
+            self.query_one(f"#inspect-{view.key}", Static).update(parts[0] if len(parts) == 1 else Group(*parts))
 
-    def _iia(self):
+    def _iia(self, view):
         inspect = self.session.inspect
         if inspect.iia_busy:
             return Text("interchange interventions: every pair of states at every site (a few seconds)…",
@@ -126,7 +120,6 @@ class InspectScreen(CausalScreen):
             return Text("this system has no intermediate variable (an equation output a later equation reads)",
                         style="dim")
         parts = []
-        for entry in inspect.iia.values():
-            parts += [inspect_tables.iia_table(entry), inspect_tables.iia_summary(entry), Text(""),
-                      inspect_tables.iia_table(entry, "control"), Text("")]
+        for part in RENDER[view.key]({"iia": inspect.iia}, self.session.system_of_inspection, None, None):
+            parts += [part, Text("")]
         return Group(*parts)

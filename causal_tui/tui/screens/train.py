@@ -9,29 +9,18 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, ProgressBar, RichLog, Select, Static
 
-from causal_tui.learners.registry import ARCH_SIZES, ARCHS
-from causal_tui.training.config import REPORT_TO, TrainingConfig
-from causal_tui.training.precision import CHOICES as PRECISIONS
+from causal_tui.learners import registry
+from causal_tui.settings import declared
 from causal_tui.tui.screens.base import CausalScreen
 from causal_tui.tui.widgets.loss_chart import LossChart
 
-# (config field, label, input type): the form is derived from TrainingConfig.
-FORM: tuple[tuple[str, str, str], ...] = (
-    ("epochs", "epochs", "number"),
-    ("learning_rate", "learning rate", "number"),
-    ("batch_size", "batch size", "integer"),
-    ("seed", "seed", "integer"),
-    ("n_embd", "width (n_embd)", "integer"),
-    ("n_layer", "layers", "integer"),
-    ("n_head", "heads", "integer"),
-)
-
-# (config field, label, choices): picked from a list.
-CHOICES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("arch", "learner", ARCHS),
-    ("precision", "precision", PRECISIONS),
-    ("report_to", "report to", REPORT_TO),
-)
+# The form is derived from the declared settings that have a label on it.
+ON_FORM = tuple(s for s in declared.CONFIG if s.form)
+CHOICES: tuple[declared.Setting, ...] = tuple(s for s in ON_FORM if s.choices is not None)
+"""Picked from a list."""
+FORM: tuple[declared.Setting, ...] = tuple(s for s in ON_FORM if s.choices is None and s.kind in (int, float))
+"""Typed in."""
+SWITCHES: tuple[declared.Setting, ...] = tuple(s for s in ON_FORM if s.kind is bool)
 
 
 class TrainScreen(CausalScreen):
@@ -44,17 +33,21 @@ class TrainScreen(CausalScreen):
     def body(self) -> ComposeResult:
         with Horizontal(id="train-top"):
             with Vertical(id="train-form"):
-                for name, label, choices in CHOICES:
+                for setting in CHOICES:
                     with Horizontal(classes="form-row"):
-                        yield Label(label, classes="field-label")
-                        yield Select([(c, c) for c in choices], id=f"cfg-{name}", classes="field", compact=True,
-                                     allow_blank=False, value=getattr(self.session.training.config, name))
-                for name, label, kind in FORM:
+                        yield Label(setting.form, classes="field-label")
+                        yield Select([(c, c) for c in setting.allowed()], id=f"cfg-{setting.name}", classes="field",
+                                     compact=True, allow_blank=False, tooltip=setting.help_text("dashboard"),
+                                     value=getattr(self.session.training.config, setting.name))
+                for setting in FORM:
                     with Horizontal(classes="form-row"):
-                        yield Label(label, classes="field-label")
-                        yield Input(id=f"cfg-{name}", type=kind, classes="field", compact=True)
-                yield Checkbox("stop once trained exact", id="cfg-until_perfect", compact=True,
-                               value=self.session.training.config.until_perfect)
+                        yield Label(setting.form, classes="field-label")
+                        yield Input(id=f"cfg-{setting.name}", type="number" if setting.kind is float else "integer",
+                                    classes="field", compact=True, tooltip=setting.help_text("dashboard"))
+                for setting in SWITCHES:
+                    yield Checkbox(setting.form, id=f"cfg-{setting.name}", compact=True,
+                                   value=getattr(self.session.training.config, setting.name),
+                                   tooltip=setting.help_text("dashboard"))
                 yield Static("[dim]defaults: the original's\ntab: edit, esc: done[/]", id="train-help")
             yield LossChart(id="loss-chart")
         yield ProgressBar(id="train-progress", show_eta=True)
@@ -68,8 +61,8 @@ class TrainScreen(CausalScreen):
         self._logged = 0
         self._chart_points = (-1, -1)
         config = self.session.training.config
-        for name, _, _ in FORM:
-            self.query_one(f"#cfg-{name}", Input).value = f"{getattr(config, name):g}"
+        for setting in FORM:
+            self.query_one(f"#cfg-{setting.name}", Input).value = f"{getattr(config, setting.name):g}"
 
     def action_leave_form(self) -> None:
         self.query_one("#train-log").focus()
@@ -77,9 +70,9 @@ class TrainScreen(CausalScreen):
     def on_input_changed(self, event: Input.Changed) -> None:
         """Parse the form into the session's config; mark what does not parse."""
         name = event.input.id.removeprefix("cfg-")
-        field_type = {f.name: f.type for f in dataclasses.fields(TrainingConfig)}[name]
+        kind = declared.get(name).kind
         try:
-            value = float(event.value) if field_type in ("float", float) else int(event.value)
+            value = kind(event.value)
             candidate = dataclasses.replace(self.session.training.config, **{name: value})
             candidate.validate()
         except Exception:
@@ -95,9 +88,9 @@ class TrainScreen(CausalScreen):
             return
         if name == "arch":
             # Another learner: its default size (about GPT-2 128/4/4's parameters).
-            config = dataclasses.replace(config, arch=event.value, **ARCH_SIZES[event.value])
-            for field in ("n_embd", "n_layer", "n_head"):
-                self.query_one(f"#cfg-{field}", Input).value = f"{getattr(config, field):g}"
+            config = dataclasses.replace(config, arch=event.value, **registry.get(event.value).sizes)
+            for setting in FORM:
+                self.query_one(f"#cfg-{setting.name}", Input).value = f"{getattr(config, setting.name):g}"
         else:
             config = dataclasses.replace(config, **{name: event.value})
         try:
@@ -109,7 +102,8 @@ class TrainScreen(CausalScreen):
         self.session.training.config = config
 
     def on_checkbox_changed(self, event: Checkbox.Changed) -> None:
-        self.session.training.config = dataclasses.replace(self.session.training.config, until_perfect=event.value)
+        name = event.checkbox.id.removeprefix("cfg-")
+        self.session.training.config = dataclasses.replace(self.session.training.config, **{name: event.value})
 
     def sync(self) -> None:
         s = self.session

@@ -32,7 +32,7 @@ def describe(session: Session, compact: bool = False) -> Text:
         text.append(" none yet (g on Dataset) ", style="yellow")
     else:
         ds = session.data.dataset
-        data_omitted = ds.omitted.labels(ds.system)
+        data_omitted = ds.omitted.labels()
         sizes = "/".join(_size(ds.sizes[split], compact) for split in ("train", "valid", "test"))
         text.append(f" {sizes}{gap}omit {_omit_text(data_omitted, compact)} ")
     text.append(" model ", style="bold reverse")

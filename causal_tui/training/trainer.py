@@ -1,4 +1,6 @@
-"""Train a learner with the Hugging Face Trainer, save it, probe it, record the run.
+"""Train a learner on a dataset with the Hugging Face Trainer, save it, probe
+it, record the run. (Locking and preparing dataset/ for a single training is
+pipeline.py's; a sweep's seed trains here on a dataset drawn in memory.)
 
 torch and transformers are imported inside the functions: a front end that
 imports this module paints before they load."""
@@ -6,6 +8,7 @@ imports this module paints before they load."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -20,16 +23,18 @@ from causal_tui.data.dataset import summary as dataset_summary
 from causal_tui.errors import UserError
 from causal_tui.evaluation import probe
 from causal_tui.learners import registry, runtime
-from causal_tui.store import logs, model_folder, provenance, runs
+from causal_tui.store import logs, model_folder, provenance, records, runs
 from causal_tui.systems.catalog import manifest_entry
 from causal_tui.systems.system import System
 from causal_tui.training.config import TrainingConfig
 from causal_tui.training.encode import TensorExamples, collate, encode_split
-from causal_tui.training.progress import Reporter, Status
+from causal_tui.training.progress import OnEvent, Status
 
 
-@dataclass
+@dataclass(kw_only=True)
 class TrainResult:
+    """How a training ended, built by keyword."""
+
     stopped: bool
     """Stopped early on request: nothing was saved as final."""
     steps: int
@@ -39,6 +44,8 @@ class TrainResult:
     final_dir: Path | None
     report: object | None
     """The probe of the saved model (probe.ProbeReport)."""
+    epochs: float | None = None
+    """The epochs actually trained (a stop before the last step trains fewer than asked)."""
     perfect: tuple[int, float] | None = None
     """With until_perfect: (step, seconds) when every trained state became exact."""
     model: object | None = None
@@ -57,7 +64,7 @@ def build_model(config: TrainingConfig, tokenizer, system: System):
 
 
 @dataclass
-class Run:
+class PreparedTraining:
     """A Trainer ready to go, with what it was built from."""
 
     trainer: object
@@ -72,15 +79,15 @@ class Run:
     """The precision used and why (calibration.Choice)."""
 
 
-def make_run(
+def prepare(
     dataset: Dataset,
     config: TrainingConfig,
-    out_dir: Path = model_folder.DEFAULT_OUT,
-    report: Reporter | None = None,
+    out_dir: Path,
+    on_event: OnEvent | None = None,
     should_stop: Callable[[], bool] | None = None,
     extra_callbacks: tuple = (),
     logging_dir: Path | None = None,
-) -> Run:
+) -> PreparedTraining:
     """Build the model, the tensors and the Trainer: the one training path that
     the front ends and the benchmarks share."""
     import torch
@@ -89,17 +96,18 @@ def make_run(
 
     from causal_tui.data import tokenizer as tok_mod
     from causal_tui.training import calibration
-    from causal_tui.training.callbacks import PerfectionCallback, ReportingCallback, WeightedEvaluation
+    from causal_tui.training.callbacks import (CheckpointMarker, PerfectionCallback, ReportingCallback,
+                                               WeightedEvaluation)
 
     logs.route_transformers()
-    report = report or (lambda event: None)
+    on_event = on_event or (lambda event: None)
     device = _device(config.device)
     torch.manual_seed(config.seed)
     system = dataset.system
     tokenizer = tok_mod.build(system)
     model = build_model(config, tokenizer, system)
     choice = calibration.choose(config.precision, device)
-    report(Status(choice.text()))
+    on_event(Status(choice.text()))
     runtime.mark(model, choice.used)
     train_set = TensorExamples(*encode_split(tokenizer, dataset.splits["train"], system))
     run_dir = model_folder.prepare_run_dir(out_dir)
@@ -107,8 +115,8 @@ def make_run(
     args = TrainingArguments(
         output_dir=str(run_dir),
         num_train_epochs=config.epochs,
-        max_steps=config.max_steps,
-        learning_rate=config.learning_rate,
+        max_steps=config.max_steps or -1,
+        learning_rate=config.lr,
         per_device_train_batch_size=config.batch_size,
         per_device_eval_batch_size=256,
         seed=config.seed,
@@ -124,13 +132,13 @@ def make_run(
         dataloader_num_workers=0,
         remove_unused_columns=False,
     )
-    reporting = ReportingCallback(report, should_stop)
+    reporting = ReportingCallback(on_event, should_stop)
     perfection = None
     valid = Counter(dataset.splits["valid"])
     valid_states = sorted(valid)
     evaluation = WeightedEvaluation(model, *encode_split(tokenizer, valid_states, system),
                                     torch.tensor([valid[s] for s in valid_states]), reporting)
-    callbacks = [reporting, evaluation, *extra_callbacks]
+    callbacks = [reporting, evaluation, CheckpointMarker(), *extra_callbacks]
     if config.report_to == "tensorboard":
         # The Trainer's own TensorBoard integration, writing into the run's folder.
         from torch.utils.tensorboard import SummaryWriter
@@ -139,8 +147,8 @@ def make_run(
         callbacks.append(TensorBoardCallback(SummaryWriter(log_dir=str(logging_dir or Path(out_dir) / "tensorboard"))))
     if config.until_perfect:
         trained = dataset.trained_states
-        perfection = PerfectionCallback(model, *encode_split(tokenizer, trained, system), config.check_every, report,
-                                        states=trained)
+        perfection = PerfectionCallback(model, *encode_split(tokenizer, trained, system), config.check_every,
+                                        on_event, states=trained)
         callbacks.append(perfection)
     trainer = Trainer(
         model=model,
@@ -152,7 +160,7 @@ def make_run(
     # They print to the terminal; progress goes through our callback only.
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
-    return Run(trainer, model, tokenizer, run_dir, reporting, perfection, choice)
+    return PreparedTraining(trainer, model, tokenizer, run_dir, reporting, perfection, choice)
 
 
 def _device(asked: str) -> str:
@@ -167,8 +175,8 @@ def _device(asked: str) -> str:
 def train(
     dataset: Dataset,
     config: TrainingConfig,
-    out_dir: Path = model_folder.DEFAULT_OUT,
-    report: Reporter | None = None,
+    out_dir: Path,
+    on_event: OnEvent | None = None,
     should_stop: Callable[[], bool] | None = None,
     resume: bool = False,
     record_as: str | None = None,
@@ -176,16 +184,16 @@ def train(
 ) -> TrainResult:
     """Train on `dataset`, save `final/` atomically with its manifest, probe it.
 
-    `report` receives progress events; `should_stop` is polled every step.
+    `on_event` receives progress events; `should_stop` is polled every step.
     Stopped runs leave the previous final/ untouched. With `record_as` (where
     the run comes from: 'train-only', 'dashboard', ...) the training is a run
     in the history under `runs_out` (default `out_dir`)/runs/."""
     config.validate()
     runs_out = Path(runs_out or out_dir)
     run_id = runs.start(runs_out, record_as, asdict(config), manifest_entry(dataset.system),
-                        dataset.omitted.labels(dataset.system)) if record_as else None
+                        dataset.omitted.labels(), dataset.omitted.source) if record_as else None
     try:
-        result = _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_out)
+        result = _train(dataset, config, out_dir, on_event, should_stop, resume, run_id, runs_out)
     except BaseException as e:
         if run_id:
             runs.finish(runs_out, run_id, "stopped" if isinstance(e, KeyboardInterrupt) else "failed")
@@ -194,36 +202,38 @@ def train(
         runs.finish(runs_out, run_id, "stopped" if result.stopped else "finished",
                     model_dir=result.final_dir, manifest=result.manifest,
                     predictions=result.report.predictions() if result.report else None,
-                    losses=result.losses, steps=result.steps, seconds=result.seconds)
+                    losses=result.losses, steps=result.steps, seconds=result.seconds, epochs=result.epochs)
     return result
 
 
-def _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_out) -> TrainResult:
+def _train(dataset, config, out_dir, on_event, should_stop, resume, run_id, runs_out) -> TrainResult:
     """Build the run, train it, and (unless stopped) probe and save the model."""
     from loguru import logger
 
     started_at = provenance.now()
-    report = report or (lambda event: None)
-    report(Status("loading torch and transformers"))
+    on_event = on_event or (lambda event: None)
+    on_event(Status("loading torch and transformers"))
     logger.info(f"training config: {asdict(config)}")
     logger.info(f"dataset: {dataset_summary(dataset)}")
     manifest_of_data = dataset.manifest or dataset.build_manifest()
     logger.debug(f"dataset manifest: {json.dumps(manifest_of_data, separators=(',', ':'))}")
     logging_dir = runs.runs_dir(runs_out) / run_id / runs.TENSORBOARD if run_id else None
-    run = make_run(dataset, config, out_dir, report, should_stop, logging_dir=logging_dir)
+    run = prepare(dataset, config, out_dir, on_event, should_stop, logging_dir=logging_dir)
 
-    report(Status("training"))
+    on_event(Status("training"))
     seconds = _fit(run, resume)
     callback = run.reporting
     steps = run.trainer.state.global_step
+    epochs = round(float(run.trainer.state.epoch or 0), 4)
     losses = {"train": callback.losses, "eval": callback.evals}
     if callback.stopped:
         logger.info(f"training stopped at step {steps}; the previous model is kept")
-        return TrainResult(True, steps, seconds, callback.last_loss, callback.last_eval_loss, None, None,
-                           losses=losses, run_id=run_id)
+        return TrainResult(stopped=True, steps=steps, seconds=seconds, train_loss=callback.last_loss,
+                           eval_loss=callback.last_eval_loss, final_dir=None, report=None, losses=losses,
+                           run_id=run_id, epochs=epochs)
     perfect = _perfection(run)
 
-    report(Status("probing"))
+    on_event(Status("probing"))
     run.model.eval()
     from causal_tui.training.callbacks import known
 
@@ -236,26 +246,39 @@ def _train(dataset, config, out_dir, report, should_stop, resume, run_id, runs_o
         "eval_loss": callback.last_eval_loss,
         "perfect_at_step": perfect[0] if perfect else None,
         "perfect_after_s": round(perfect[1], 2) if perfect else None,
+        "epochs": epochs,
+        "stopped_because": stop_reason(config, steps, perfect),
     }
     used = runtime.of(run.model)
     record = {**provenance.collect(used, started_at, provenance.now()), "precision_choice": run.choice.record()}
     manifest = build_manifest(dataset, config, used, metrics, result.summary(), run_id, provenance=record)
-    report(Status("saving"))
+    on_event(Status("saving"))
     final = model_folder.save(model_folder.final_dir(out_dir), run.model, run.tokenizer, manifest, result.record())
     logger.info(f"saved {final}/ after {steps} steps in {seconds:.1f}s; {result.summary_line()}")
     logger.info(f"result: {json.dumps(manifest['metrics'])} probe {json.dumps(manifest['probe'])}")
-    return TrainResult(False, steps, seconds, callback.last_loss, callback.last_eval_loss, final, result,
-                       perfect, run.model, run.tokenizer, losses, run_id, manifest)
+    return TrainResult(stopped=False, steps=steps, seconds=seconds, train_loss=callback.last_loss,
+                       eval_loss=callback.last_eval_loss, final_dir=final, report=result, perfect=perfect,
+                       model=run.model, tokenizer=run.tokenizer, losses=losses, run_id=run_id, manifest=manifest,
+                       epochs=epochs)
 
 
-def _fit(run: Run, resume: bool) -> float:
+def stop_reason(config: TrainingConfig, steps: int, perfect) -> str:
+    """Why a training that ran to its end stopped where it did."""
+    if perfect and config.until_perfect:
+        return "every trained state exact (until_perfect)"
+    if config.max_steps and steps >= config.max_steps:
+        return f"max_steps {config.max_steps}"
+    return f"epochs {config.epochs:g}"
+
+
+def _fit(run: PreparedTraining, resume: bool) -> float:
     """Run the Trainer (from the last checkpoint with `resume`); its seconds."""
     import gc
 
     from loguru import logger
 
     start = time.perf_counter()
-    checkpoint = _last_checkpoint(run.run_dir) if resume else None
+    checkpoint = last_complete_checkpoint(run.run_dir, run.reporting.on_event) if resume else None
     if resume and checkpoint is None:
         logger.info("no checkpoint to resume from; starting afresh")
     if not resume:
@@ -272,7 +295,7 @@ def _fit(run: Run, resume: bool) -> float:
     return time.perf_counter() - start
 
 
-def _perfection(run: Run) -> tuple[int, float] | None:
+def _perfection(run: PreparedTraining) -> tuple[int, float] | None:
     """With --until-perfect, when every trained state became exact (logged either way)."""
     from loguru import logger
 
@@ -292,7 +315,7 @@ def build_manifest(dataset: Dataset, config: TrainingConfig, precision_used: str
     """The manifest saved beside a model (causal-tui.json): what it was trained
     on and how, how it did, and where it came from. The one place that builds it."""
     return {
-        "format": 1,
+        "format": records.FORMATS["manifest"],
         "trained_at": trained_at or datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "run_id": run_id,
         "system": manifest_entry(dataset.system),
@@ -300,7 +323,8 @@ def build_manifest(dataset: Dataset, config: TrainingConfig, precision_used: str
             "folder": str(dataset.folder) if dataset.folder else None,
             "seed": dataset.seed,
             "sizes": dataset.sizes,
-            "omitted": dataset.omitted.labels(dataset.system),
+            "omitted": dataset.omitted.labels(),
+            "holdout": dataset.omitted.source,
         },
         "config": asdict(config),
         "precision": precision_used,
@@ -310,8 +334,21 @@ def build_manifest(dataset: Dataset, config: TrainingConfig, precision_used: str
     }
 
 
-def _last_checkpoint(run_dir: Path) -> Path | None:
-    from transformers.trainer_utils import get_last_checkpoint
+def last_complete_checkpoint(run_dir: Path, on_event: OnEvent | None = None) -> Path | None:
+    """The newest checkpoint the Trainer saved whole (callbacks.COMPLETE); any
+    newer one without the mark (cut short by a kill or a full disk) is moved
+    aside, as a hidden folder beside it, with a line saying so."""
+    from causal_tui.training.callbacks import COMPLETE
 
-    found = get_last_checkpoint(str(run_dir)) if run_dir.is_dir() else None
-    return Path(found) if found else None
+    if not run_dir.is_dir():
+        return None
+    found = sorted((p for p in run_dir.glob("checkpoint-*") if p.name.split("-", 1)[1].isdigit()),
+                   key=lambda p: int(p.name.split("-", 1)[1]), reverse=True)
+    for folder in found:
+        if (folder / COMPLETE).is_file():
+            return folder
+        aside = run_dir / f".incomplete-{folder.name}-{int(time.time())}"
+        os.rename(folder, aside)
+        if on_event is not None:
+            on_event(Status(f"{folder} was not saved whole (cut short): moved aside to {aside.name}"))
+    return None

@@ -19,30 +19,33 @@ from typing import Callable
 
 from causal_tui.data import dataset as data
 from causal_tui.errors import UserError
-from causal_tui.store import atomic, locks, model_folder, provenance
+from causal_tui.learners import registry
+from causal_tui.store import atomic, locks, provenance, records
 from causal_tui.store.runs import PROBE_FILE
 from causal_tui.sweeps import pool
-from causal_tui.sweeps.experiment import FILE as EXPERIMENT_FILE
-from causal_tui.sweeps.experiment import SIZE_FIELDS, Experiment
-from causal_tui.sweeps.grid import Cell, settings_of
-from causal_tui.sweeps.job import SeedJob, record_seed, threads_per_job, train_seed
-from causal_tui.sweeps.layout import SWEEP_FILE, cell_dir, seed_dir, sweep_dir
+from causal_tui.sweeps.grid import Configuration, settings_of
+from causal_tui.sweeps.job import RUN_ID_FILE, SeedJob, record_seed, threads_per_job, train_seed
+from causal_tui.sweeps.layout import SWEEP_FILE, configuration_dir, seed_dir, sweep_dir
+from causal_tui.sweeps.request import FILE as EXPERIMENT_FILE
+from causal_tui.sweeps.request import SweepRequest
 from causal_tui.sweeps.scorecards import write_scorecards
 from causal_tui.systems.catalog import from_manifest, manifest_entry
-from causal_tui.systems.holdout import HeldOut
-from causal_tui.systems.system import System
 from causal_tui.training.config import TrainingConfig
 
 
-def _describe(system: System, held_out: HeldOut, cells: list[Cell], sizes: dict, vary: str = "both") -> dict:
-    described = {"system": manifest_entry(system), "held_out": held_out.labels(system), "sizes": sizes}
-    if vary != "both":  # sweeps from before --vary varied both
-        described["vary"] = vary
-    if len(cells) == 1 and not cells[0].id:
-        described["config"] = settings_of(cells[0].config)
+def describe(request: SweepRequest, configurations: list[Configuration]) -> dict:
+    """What sweep.json records of what was asked."""
+    held_out = request.holdout
+    described = {"system": manifest_entry(request.system), "held_out": held_out.labels(),
+                 "holdout": held_out.source, "sizes": request.sizes}
+    if request.vary != "both":  # sweeps from before --vary varied both
+        described["vary"] = request.vary
+    if len(configurations) == 1 and not configurations[0].id:
+        described["config"] = settings_of(configurations[0].config)
     else:
-        described["grid"] = [{"id": c.id, "settings": c.settings, "config": settings_of(c.config)} for c in cells]
-    return described
+        described["grid"] = [{"id": c.id, "settings": c.settings, "config": settings_of(c.config)}
+                             for c in configurations]
+    return records.stamped("sweep", described)
 
 
 def same_sweep(previous: dict, described: dict) -> bool:
@@ -84,112 +87,103 @@ class SeedsFailed(Exception):
         self.failures, self.done, self.total, self.folder = failures, done, total, folder
 
 
-StepReporter = Callable[[str, int, int], None]
+OnSeedDone = Callable[[int, int, dict | None], None]
+"""(seeds done, seeds in all, the seed's summary or None at the start) as seeds finish."""
+OnStep = Callable[[str, int, int], None]
 """(seed key such as 'seed 3' or 'arch-lstm seed 3', step, total steps) while it trains."""
 
 
-def run(name: str, system: System, held_out, seeds: int, jobs: int, config: TrainingConfig,
-        sizes: dict, out_dir: Path = model_folder.DEFAULT_OUT,
-        report: Callable[[int, int, dict | None], None] | None = None,
-        should_stop: Callable[[], bool] | None = None,
-        on_step: StepReporter | None = None,
-        backend: str = "local", address: str | None = None) -> dict:
-    """A sweep of one configuration from plain values (see run_experiment)."""
-    if seeds < 1 or jobs < 1:
-        raise UserError("--seeds and --jobs must be at least 1")
-    experiment = Experiment(name=name, system=system, holdout=HeldOut(held_out), config=config,
-                            explicit=frozenset(SIZE_FIELDS), sizes=sizes, seeds=seeds, jobs=jobs, backend=backend,
-                            address=address)
-    return run_experiment(experiment, out_dir, report, should_stop, on_step)
-
-
-def run_experiment(experiment: Experiment, out_dir: Path = model_folder.DEFAULT_OUT,
-                   report: Callable[[int, int, dict | None], None] | None = None,
-                   should_stop: Callable[[], bool] | None = None,
-                   on_step: StepReporter | None = None) -> dict:
+def run_sweep(request: SweepRequest, out_dir: Path, on_seed_done: OnSeedDone | None = None,
+              should_stop: Callable[[], bool] | None = None, on_step: OnStep | None = None) -> dict:
     """Train the seeds not yet done (up to `jobs` at once), then build and save
-    the scorecard(s); the experiment, fully resolved, goes to experiment.toml
-    beside them. `report(done, total, probe_or_None)` is called as seeds
+    the scorecard(s); the request, fully resolved, goes to experiment.toml
+    beside them. `on_seed_done(done, total, summary_or_None)` is called as seeds
     finish, `on_step` as they train. When `should_stop` turns true, running
     seeds stop at their next step, the rest are not started, and Interrupted
     is raised; seeds that fail raise SeedsFailed once the others are done."""
-    e = experiment
-    if e.backend == "ray":
+    if request.backend == "ray":
         from causal_tui.sweeps import ray_backend
 
         ray_backend.require()  # before anything is written
-    elif e.backend != "local":
-        raise UserError(f"unknown backend {e.backend!r}: local or ray")
-    if e.seeds < 1 or e.jobs < 1:
-        raise UserError("--seeds and --jobs must be at least 1")
-    cells = e.cells()
-    for cell in cells:
-        cell.config.validate()
-    data.check_sizes(e.sizes)
-    if not e.holdout:
+    configurations = request.configurations()
+    for configuration in configurations:
+        configuration.config.validate()
+    data.check_sizes(request.sizes)
+    if not request.holdout:
         raise UserError("a sweep needs held-out states: give --holdout")
-    folder = sweep_dir(out_dir, e.name)
+    folder = sweep_dir(out_dir, request.name)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UserError(f"cannot write to {folder}/: {err.strerror or err}") from None
-    with locks.writing(folder, f"sweep {e.name} ({folder}/)"):
-        return _run_locked(e.name, e.system, e.holdout, e.seeds, e.jobs, cells, e.sizes, out_dir, folder, report,
-                           should_stop, on_step, e.backend, e.address, e)
+    with locks.writing(folder, f"sweep {request.name} ({folder}/)"):
+        return _run_locked(request, configurations, out_dir, folder, on_seed_done, should_stop, on_step)
 
 
-def _run_locked(name, system, held_out, seeds, jobs, cells, sizes, out_dir, folder, report, should_stop,
-                on_step, backend, address, experiment: Experiment) -> dict:
+def _run_locked(request: SweepRequest, configurations: list[Configuration], out_dir: Path, folder: Path,
+                on_seed_done: OnSeedDone | None, should_stop, on_step: OnStep | None) -> dict:
     started_at = provenance.now()
-    described = _describe(system, held_out, cells, sizes, experiment.vary)
+    described = describe(request, configurations)
     existing = folder / SWEEP_FILE
     if existing.exists():
-        previous = json.loads(existing.read_text())
+        previous = records.read(existing, "sweep")
         if not same_sweep(previous, described):
-            raise UserError(f"sweep {name!r} in {folder}/ was run with another system, holdout or "
+            raise UserError(f"sweep {request.name!r} in {folder}/ was run with another system, holdout or "
                             "configuration: pick another --name")
     else:
         atomic.write_text(existing, json.dumps(described, indent=2) + "\n")
-    atomic.write_text(folder / EXPERIMENT_FILE, experiment.to_toml(provenance.version()))
+    atomic.write_text(folder / EXPERIMENT_FILE, request.to_toml(provenance.version()))
 
-    total = seeds * len(cells)
-    todo = [(cell, k) for cell in cells for k in range(seeds)
-            if not (seed_dir(cell_dir(folder, cell), k) / PROBE_FILE).exists()]
+    seeds = request.seeds
+    total = seeds * len(configurations)
+    todo = [(c, k) for c in configurations for k in range(seeds)
+            if not (seed_dir(configuration_dir(folder, c), k) / PROBE_FILE).exists()]
+    call = provenance.command()
+    learner_module = {c.config.arch: registry.get(c.config.arch).module for c in configurations}
+
+    def job(c: Configuration, k: int) -> SeedJob:
+        return SeedJob(k, request.holdout, c.config, request.sizes, request.vary, call, learner_module[c.config.arch])
+
+    # A seed that finished while its sweep was killed before recording it joins the history now.
+    for c in configurations:
+        for k in range(seeds):
+            done_folder = seed_dir(configuration_dir(folder, c), k)
+            if (done_folder / PROBE_FILE).exists() and not (done_folder / RUN_ID_FILE).exists():
+                record_seed(out_dir, request.name, done_folder, job(c, k))
     done = total - len(todo)
-    report = report or (lambda done, total, probe: None)
+    on_seed_done = on_seed_done or (lambda done, total, probe: None)
     should_stop = should_stop or (lambda: False)
     on_step = on_step or (lambda key, step, total: None)
-    report(done, total, None)
-    threads = threads_per_job(jobs)
-    call = provenance.command()
-    tasks = [pool.Task(key=f"{cell.id} seed {k}".strip(), fn=train_seed,
-                       args=(SeedJob(k, system, held_out, cell.config, sizes, experiment.vary, call),
-                             str(seed_dir(cell_dir(folder, cell), k))),
-                       extra={"cell": cell, "seed": k})
-             for cell, k in todo]
+    on_seed_done(done, total, None)
+    threads = threads_per_job(request.jobs)
+    tasks = [pool.Task(key=f"{c.id} seed {k}".strip(), fn=train_seed,
+                       args=(job(c, k), str(seed_dir(configuration_dir(folder, c), k))),
+                       extra={"configuration": c, "seed": k})
+             for c, k in todo]
     failures: list[tuple[str, str]] = []
     finished_count = [done]
 
     def finished(task: pool.Task, probe) -> None:
         if probe is None:  # stopped at a step: its checkpoint stays for the rerun
             return
-        record_seed(out_dir, name, Path(task.args[1]), task.args[0])
+        record_seed(out_dir, request.name, Path(task.args[1]), task.args[0])
         finished_count[0] += 1
-        report(finished_count[0], total, {**probe, "key": task.key})
+        on_seed_done(finished_count[0], total, {**probe, "key": task.key})
 
     def failed(task: pool.Task, why: str) -> None:
         failures.append((task.key, why))
 
     if tasks:
-        if backend == "ray":
+        if request.backend == "ray":
             from causal_tui.sweeps import ray_backend
 
-            ray_backend.run(tasks, address, threads, should_stop, finished, failed)
+            ray_backend.run(tasks, request.address, threads, should_stop, finished, failed)
         else:
-            pool.LocalPool(min(jobs, len(tasks)), threads).run(
+            pool.LocalPool(min(request.jobs, len(tasks)), threads).run(
                 tasks, should_stop, finished, failed, on_step=lambda t, step, n: on_step(t.key, step, n))
     if should_stop():
         raise Interrupted(finished_count[0], total, folder)
     if failures:
         raise SeedsFailed(failures, finished_count[0], total, folder)
-    return write_scorecards(folder, name, system, held_out, seeds, cells, experiment.vary, started_at)
+    return write_scorecards(folder, request.name, request.system, request.holdout, seeds, configurations,
+                            request.vary, started_at)

@@ -1,0 +1,67 @@
+"""Every record carries a format number and is read by one reader, which
+upgrades an older format and refuses a newer one in one line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from causal_tui.cli.main import tui_main
+from causal_tui.errors import UserError
+from causal_tui.store import records
+
+
+def _run(folder, run_id: str, record: dict) -> None:
+    (folder / run_id).mkdir(parents=True)
+    (folder / run_id / "run.json").write_text(json.dumps(record))
+
+
+def test_an_older_record_is_read_as_todays():
+    old = {"id": "x", "config": {"learning_rate": 1e-3, "max_steps": -1},
+           "cells": [{"wilson95": [0.1, 0.9]}]}
+    new = records.upgrade(old, "run", "run.json")
+    assert new["format"] == records.FORMATS["run"]
+    assert new["config"] == {"lr": 1e-3, "max_steps": None}
+    assert new["cells"][0]["interval95"] == [0.1, 0.9]
+    assert old["config"] == {"learning_rate": 1e-3, "max_steps": -1}  # the record read is not changed
+
+
+@pytest.mark.parametrize("kind", sorted(records.FORMATS))
+def test_a_newer_record_is_refused_in_one_line(tmp_path, kind):
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"format": records.FORMATS[kind] + 1}))
+    with pytest.raises(UserError, match="newer causal-tui") as refused:
+        records.read(path, kind)
+    assert "\n" not in str(refused.value) and str(path) in str(refused.value)
+
+
+def test_records_that_are_not_files_or_too_large_are_refused(tmp_path):
+    import os
+
+    fifo = tmp_path / "fifo.json"
+    os.mkfifo(fifo)
+    with pytest.raises(UserError, match="not a regular file"):
+        records.read(fifo, "run")  # never blocks
+    big = tmp_path / "big.json"
+    big.write_text(" " * 100)
+    with pytest.raises(UserError, match="at most 10"):
+        records.read_text(big, limit=10)
+
+
+def test_runs_list_names_a_broken_record_in_one_line_and_lists_the_rest(workdir, capsys):
+    folder = workdir / "out" / "runs"
+    _run(folder, "20260101-000000-1", {"id": "20260101-000000-1", "status": "finished", "source": "train",
+                                      "config": {"learning_rate": 1e-3, "seed": 1}, "held_out": []})
+    _run(folder, "20260101-000000-2", {"id": "20260101-000000-2", "status": 7, "config": "nope"})
+    _run(folder, "20260101-000000-3", {"format": 99, "id": "20260101-000000-3"})
+    before = {p: p.read_bytes() for p in folder.rglob("run.json")}
+    assert tui_main(["runs", "list", "--format", "csv"]) == 0
+    out = capsys.readouterr()
+    assert "20260101-000000-1" in out.out and ",0.001," in out.out  # read as lr
+    assert "20260101-000000-2" not in out.out and "20260101-000000-3" not in out.out
+    errors = out.err.strip().splitlines()
+    assert len(errors) == 2 and "newer causal-tui" in out.err and "status is 7" in out.err
+    assert {p: p.read_bytes() for p in folder.rglob("run.json")} == before  # readers never write
+    assert tui_main(["runs", "show", "20260101-000000-3"]) == 2
+    assert "newer causal-tui" in capsys.readouterr().err
