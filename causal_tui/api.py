@@ -107,6 +107,21 @@ class Run:
         """The tidy table of this run (as `run.probe.to_pandas()`)."""
         return self.probe.to_pandas()
 
+    def spectrum(self) -> Table:
+        """The learned function on the cube, one row per 0/1 field and degree:
+        the Walsh mass of the model's probability of 1 there (`model`), of the
+        truth and of the min-degree interpolator (SPECTRUM_COLUMNS).
+
+        Examples:
+            >>> run.spectrum().to_pandas().pivot(index="degree", columns="field", values="model")
+        """
+        from causal_tui.science import spectrum
+
+        report = self.report
+        probabilities = {s: e["probabilities"] for s, e in report.record()["states"].items()}
+        found = spectrum.of_model(report.system, report.held_out, report.predictions(), probabilities)
+        return Table(_spectrum_rows({None: found}), SPECTRUM_COLUMNS)
+
     def __repr__(self) -> str:
         return f"Run({self.id or self.folder}: {self.report.summary_line()})"
 
@@ -161,6 +176,25 @@ class Sweep:
 
         return Table(sweep_rows(self.out_dir, self.name), tidy.COLUMNS)
 
+    def spectrum(self) -> Table:
+        """The learned function over seeds, one row per configuration, seed, 0/1
+        field and degree: the Walsh mass of each seed's probability of 1, of the
+        truth and of the min-degree interpolator (SPECTRUM_COLUMNS).
+
+        Examples:
+            >>> ct.load_sweep("A1_C1").spectrum().to_pandas().groupby(["field", "degree"]).model.mean()
+        """
+        rows = []
+        for configuration in self.configurations():
+            found = configuration.get("spectrum") or {}
+            per_seed = {seed: {f: {"profile": e["profiles"][i], "truth_profile": e["truth_profile"],
+                                   "mdi_profile": e["mdi_profile"]} for f, e in found.items()}
+                        for i, seed in enumerate(configuration["seeds"])}
+            configuration_id = configuration.get("name", "").split("/", 1)[1] if "/" in configuration.get(
+                "name", "") else ""
+            rows += [{**r, "configuration": configuration_id} for r in _spectrum_rows(per_seed)]
+        return Table(rows, SPECTRUM_COLUMNS)
+
     def to_pandas(self):
         """The tidy table as a DataFrame.
 
@@ -172,6 +206,22 @@ class Sweep:
     def __repr__(self) -> str:
         card = self.scorecard.raw
         return f"Sweep({self.name}: {len(card['seeds'])} seeds, {len(card['held_out'])} held-out states)"
+
+
+SPECTRUM_COLUMNS = ("configuration", "seed", "field", "degree", "model", "truth", "mdi")
+"""The spectrum tables' columns: the Walsh mass at `degree` of the model's
+probability of 1, of the truth and of the min-degree interpolator."""
+
+
+def _spectrum_rows(per_seed: dict) -> list[dict]:
+    rows = []
+    for seed, found in per_seed.items():
+        for f, e in found.items():
+            for degree, mass in enumerate(e["profile"]):
+                rows.append({"configuration": "", "seed": seed, "field": f, "degree": degree, "model": mass,
+                             "truth": e["truth_profile"][degree],
+                             "mdi": None if e["mdi_profile"] is None else e["mdi_profile"][degree]})
+    return rows
 
 
 # -- systems ----------------------------------------------------------------------
@@ -343,6 +393,8 @@ def load_run(run: str | Path, out_dir: str | Path = model_folder.DEFAULT_OUT, re
     """
     from causal_tui.sweeps.results import model_rows, probe_of
 
+    if not isinstance(run, (str, Path)) or not isinstance(out_dir, (str, Path)):
+        raise UserError(f"load_run takes a run id or a model folder, and out_dir a folder; got {run!r}")
     out_dir = Path(out_dir)
     path = Path(run)
     if (path / model_folder.MANIFEST).exists():
@@ -364,8 +416,11 @@ def load_sweep(name: str, out_dir: str | Path = model_folder.DEFAULT_OUT) -> Swe
         >>> ct.load_sweep("A1_C1").scorecard.fields.to_pandas()
     """
     from causal_tui.sweeps.layout import sweep_dir
-    from causal_tui.sweeps.results import scorecard
+    from causal_tui.sweeps.results import check_name, scorecard
 
+    check_name(name)
+    if not isinstance(out_dir, (str, Path)):
+        raise UserError(f"out_dir must be a folder, got {out_dir!r}")
     out_dir = Path(out_dir)
     return Sweep(name, sweep_dir(out_dir, name), Scorecard(scorecard(out_dir, name)), out_dir)
 
@@ -449,8 +504,13 @@ class _StepBar:
             self.bar.update(step - self.bar.n)
 
     def event(self, event) -> None:
-        from causal_tui.training.progress import Progress
+        from causal_tui.training.progress import Notice, Progress
 
+        if isinstance(event, Notice):
+            from tqdm.auto import tqdm
+
+            tqdm.write(event.text)
+            return
         if not self.show or not isinstance(event, Progress):
             return
         if self.bar is None:

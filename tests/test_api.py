@@ -104,7 +104,7 @@ def test_exports_read_back_equal_to_the_dataframe(made, suffix, capsys):
     root, run, sweep = made
     for what, frame in ((["--sweep", sweep.name], sweep.to_pandas()), (["--model", run.id], run.to_pandas())):
         path = root / f"export.{suffix}"
-        assert tui_main(["export", *what, "--out-dir", str(root / "out"), "--output", str(path)]) == 0
+        assert tui_main(["export", *what, "--out-dir", str(root / "out"), "--output", str(path), "--force"]) == 0
         if suffix == "csv":  # CSV has no types: read it as the DataFrame's own CSV reads
             back = pd.read_csv(path, dtype={"state": str})
             expected = pd.read_csv(io.StringIO(frame.to_csv(index=False)), dtype={"state": str})
@@ -141,6 +141,6 @@ def test_bad_input_raises_user_error_with_the_commands_message(workdir, capsys):
     assert capsys.readouterr().err.strip() == f"error: {e.value}"
     with pytest.raises(ct.UserError, match="each seed needs 0 <= correct <= total"):
         ct.stats.seed_interval(correct=[9], total=[8])
-    with pytest.raises(ct.UserError, match="no run 'nope'"):
+    with pytest.raises(ct.UserError, match="'nope' is not a run id"):
         ct.load_run("nope")
     assert list(workdir.iterdir()) == []

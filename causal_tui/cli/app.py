@@ -220,12 +220,15 @@ def plot(file: Annotated[Path, typer.Argument(metavar="FILE.png|svg|pdf", help="
          *, model: ModelFlag, out: OutDirFlag, on: RunOnFlag,
          sweep: Annotated[Optional[str], typer.Option("--sweep", metavar="NAME", rich_help_panel=OUTPUT,
                                                       help="A sweep under out/sweeps/: draw its scorecard.")] = None,
+         spectrum: Annotated[bool, typer.Option("--spectrum", metavar="", rich_help_panel=OUTPUT,
+                                                help="Draw the learned function's degree profile (truth, min-degree "
+                                                     "interpolator, model; over a sweep's seeds).")] = False,
          recompute: Recompute = False):
     """Draw a model's probe, or a sweep's scorecard, to a file."""
     _headless()
     from causal_tui.cli.commands import report as command
 
-    return command.plot_command(_read_args(model, out, sweep, plot=str(file), recompute=recompute,
+    return command.plot_command(_read_args(model, out, sweep, plot=str(file), recompute=recompute, spectrum=spectrum,
                                            device=on.device or "cpu"))
 
 

@@ -50,7 +50,7 @@ RunOnFlag = group("RunOnFlag", ("device",), "read")
 TrainingFlags = group("TrainingFlags", tuple(s.name for s in declared.CONFIG if s.name != "seed"))
 ResumeFlag = group("ResumeFlag", ("resume",))
 SweepFlags = group("SweepFlags", tuple(s.name for s in declared.of("sweep") if s.panel == declared.SWEEP))
-InspectFlags = group("InspectFlags", ("field", "flip", "iia", "variable", "das", "das_dims"), "inspect")
+InspectFlags = group("InspectFlags", ("field", "flip", "spectrum", "iia", "variable", "das", "das_dims"), "inspect")
 
 
 def values_of(*groups) -> dict:

@@ -172,5 +172,17 @@ def run_inspect(request, progress=None) -> tuple[dict, object, str, str]:
     report = inspect(loaded.model, loaded.tokenizer, system, loaded.held_out, state, fields, flips,
                      with_iia=request.iia, variables=[request.variable] if request.variable else None,
                      das=request.das, das_dims=request.das_dims, progress=progress)
+    if request.spectrum:
+        report["spectrum"] = spectrum_of(loaded.model, loaded.tokenizer, system, loaded.held_out)
     report["model"] = str(request.folder)
     return report, loaded, field, flip
+
+
+def spectrum_of(model, tokenizer, system: System, held_out: HeldOut) -> dict:
+    """The learned function's spectrum (science/spectrum.py) from the model's own probe."""
+    from causal_tui.evaluation import probe
+    from causal_tui.science import spectrum
+
+    report = probe.run(model, tokenizer, system, held_out)
+    probabilities = {s: e["probabilities"] for s, e in report.record()["states"].items()}
+    return spectrum.of_model(system, held_out, report.predictions(), probabilities)

@@ -24,6 +24,8 @@ class InspectRequest:
     """The field the per-state views show (None: the first whose rule reads other fields)."""
     flip: str | None = None
     """The input tracing flips (None: the first whose flip changes the field)."""
+    spectrum: bool = False
+    """The learned function's Walsh spectrum (science/spectrum.py)."""
     iia: bool = False
     variable: str | None = None
     das: bool = False

@@ -21,6 +21,8 @@ class View:
     scope: str
     """'model' (over every state), 'state' (one state: the command's STATE, the
     Probe cursor) or 'variables' (the intermediate variables: asked for, it takes longer)."""
+    asked_by: str | None = None
+    """The setting that asks for it (--iia, --spectrum); None: always shown."""
 
 
 VIEWS: list[View] = []
@@ -31,8 +33,10 @@ def register(view: View) -> View:
     return view
 
 
-def of_scope(scope: str) -> list[View]:
-    return [v for v in VIEWS if v.scope == scope]
+def of_scope(scope: str, asked=None) -> list[View]:
+    """The views of a scope; with `asked` (a request), those it asks for or that are always shown."""
+    return [v for v in VIEWS if v.scope == scope
+            and (asked is None or v.asked_by is None or getattr(asked, v.asked_by, False))]
 
 
 register(View("do", "do()", "do() on its own answers: force a written field, decode the rest", "model"))
@@ -40,4 +44,7 @@ register(View("graph", "graph", "the input-output graph: which inputs change eac
 register(View("attention", "attention", "attention at one state, for one field", "state"))
 register(View("lens", "lens", "the logit lens: the right answer's probability after each layer", "state"))
 register(View("tracing", "tracing", "causal tracing: restoring one input's flip layer by layer", "state"))
-register(View("iia", "IIA", "interchange interventions: where each intermediate variable is held", "variables"))
+register(View("spectrum", "spectrum", "the learned function's Walsh spectrum beside the truth's and the "
+              "min-degree interpolator's", "model", asked_by="spectrum"))
+register(View("iia", "IIA", "interchange interventions: where each intermediate variable is held", "variables",
+              asked_by="iia"))

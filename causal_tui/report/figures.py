@@ -185,3 +185,40 @@ def scorecard_figure(card: dict, path: Path, title: str | None = None) -> Path:
     path = _save(fig, path)
     plt.close(fig)
     return path
+
+
+def spectrum_figure(spectrum: dict, n: int, path: Path, title: str, over_seeds: bool = False) -> Path:
+    """The learned function's degree profile, a panel per 0/1 field: bars of
+    the Walsh mass at each degree for the truth, the min-degree interpolator
+    and the model (over seeds: the mean, each seed a dot)."""
+    import numpy as np
+
+    plt = _pyplot()
+    fields = list(spectrum)
+    columns = min(3, len(fields))
+    rows = (len(fields) + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.9 * rows), squeeze=False)
+    degrees = np.arange(n + 1)
+    width = 0.27
+    for ax, f in zip(axes.flat, fields):
+        e = spectrum[f]
+        model = e["profile_mean"] if over_seeds else e["profile"]
+        for offset, values, label, colour in ((-width, e["truth_profile"], "truth", "#999999"),
+                                              (0.0, e["mdi_profile"], "min-degree interpolator", RIGHT),
+                                              (width, model, "model" + (" (mean over seeds)" if over_seeds else ""),
+                                               WRONG)):
+            if values is not None:
+                ax.bar(degrees + offset, values, width, label=label, color=colour)
+        if over_seeds:
+            for profile in e["profiles"]:
+                ax.plot(degrees + width, profile, ".", color="black", markersize=3)
+        ax.set_title(f, fontsize=10)
+        ax.set_xticks(degrees)
+        ax.set_xlabel("degree")
+        ax.set_ylabel("Walsh mass")
+    for ax in list(axes.flat)[len(fields):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7, loc="upper right")
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return _save(fig, path)

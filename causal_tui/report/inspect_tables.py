@@ -226,6 +226,15 @@ RENDER = {
     "lens": lambda report, system, field, flip: [lens_table(report["logit_lens"])],
     "tracing": lambda report, system, field, flip: [tracing_table(report["tracing"][field][flip])],
     "iia": _iia_parts,
+    "spectrum": lambda report, system, field, flip: [_spectrum(report, system)],
 }
+
+
+def _spectrum(report: dict, system):
+    from causal_tui.report.spectrum_tables import spectrum_table
+
+    if "spectrum" not in report:
+        return Text("the learned function's spectrum: causal-tui inspect --spectrum", style="dim")
+    return spectrum_table(report["spectrum"], len(system.inputs))
 """Each inspect view's drawing (interpret/views.py), by key: the renderables
 it prints, each after an empty line."""

@@ -8,7 +8,7 @@ from rich.progress import Progress as Bar
 
 from causal_tui.data.dataset import summary
 from causal_tui.report.style import plain
-from causal_tui.training.progress import DatasetReady, Evaluated, Event, Progress, Status
+from causal_tui.training.progress import DatasetReady, Evaluated, Event, Notice, Progress, Status
 
 
 class ProgressBar:
@@ -45,7 +45,9 @@ class ProgressBar:
             self.bar.update(self.task, completed=step, total=step)
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, DatasetReady):
+        if isinstance(event, Notice):
+            self.console.print(f"[yellow]{plain(event.text)}[/]")
+        elif isinstance(event, DatasetReady):
             if event.generated_because:
                 self.console.print(plain(f"{event.generated_because}: generated it ({summary(event.dataset)})"))
             self.console.print(plain(f"dataset: {summary(event.dataset)}"))

@@ -16,8 +16,11 @@ def scorecard_tables(card: dict) -> list[Table]:
     """Per held-out state and field: seeds right; per field: accuracy with its
     seed-level 95% interval beside chance and the reference guessers; per
     seed; composed fields; seen and unseen labels; what the models do inside."""
-    return [_cells_table(card), _fields_table(card), _seeds_table(card), _composed_table(card),
-            _labels_table(card), *inside_tables(card)]
+    from causal_tui.report.spectrum_tables import spectrum_over_seeds_table
+
+    spectrum = [spectrum_over_seeds_table(card)] if card.get("spectrum") else []
+    return [_cells_table(card), _fields_table(card), _mdi_table(card), *spectrum, _seeds_table(card),
+            _composed_table(card), _labels_table(card), *inside_tables(card)]
 
 
 def header(card: dict) -> str:
@@ -52,21 +55,62 @@ def _fields_table(card: dict) -> Table:
                           caption="model: mean of the seeds' accuracies [95% exact interval over seeds]\n"
                                   "chance: the majority value of the trained states (? a tied vote)\n"
                                   "guessers: their accuracy / how often the model agrees with them, over\n"
-                                  "the cells where they have an answer (N?: cells tied or undetermined)")
-    for col in ("field", "model", "chance", "nearest nbr", "interpolator"):
+                                  "the cells where they have an answer (N?: cells tied or undetermined)\n"
+                                  "min-degree: the interpolator of the trained states with the least\n"
+                                  "Walsh mass on the higher degrees (Abbe et al. 2023), its value\n"
+                                  "rounded (deg d: the lowest degree that fits the trained states)")
+    for col in ("field", "model", "chance", "nearest nbr", "min-degree"):
         fields.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
     for f, s in card["fields"].items():
         ga, ag = s["guesser_accuracy"], s["agreement"]
         undetermined = s.get("undetermined") or {"interpolator": s.get("interpolator_undetermined", 0)}
+        if s.get("mdi_degree") is not None:
+            mdi = _guesser(ga.get("mdi"), ag.get("mdi"), undetermined.get("mdi", 0), f"deg {s['mdi_degree']}")
+        else:
+            mdi = "not computed" if s.get("mdi_not_computed") else "--"
         fields.add_row(
             f,
             f"[{shade(s['accuracy'])}]{num(s['accuracy'])}[/] {interval(s['interval95'])}",
             _chance(s),
             _guesser(ga["nearest_neighbour"], ag["nearest_neighbour"], undetermined.get("nearest_neighbour", 0)),
-            _guesser(ga["interpolator"], ag["interpolator"], undetermined.get("interpolator", 0),
-                     f"deg {s['interpolator_degree']}"),
+            mdi,
         )
     return fields
+
+
+MDI_ROWS = 16
+"""The most held-out states the min-degree table lists (the rest are counted)."""
+
+
+def _mdi_table(card: dict) -> Table:
+    """The min-degree interpolator's value on each held-out state, and its answer."""
+    cells = {(c["state"], c["field"]): c for c in card["cells"]}
+    table = report_table("The min-degree interpolator on held-out states: value (answer)",
+                         caption="value: the MDI of the field over the trained states at this state;\n"
+                                 "(answer): rounded, a 0/1 field thresholded at 1/2 (? exactly half way);\n"
+                                 "seeds: how many seeds wrote that answer")
+    table.add_column("state", no_wrap=True)
+    for f in card["fields"]:
+        table.add_column(f, justify="right", no_wrap=True)
+    shown = card["held_out"][:MDI_ROWS]
+    for state in shown:
+        row = []
+        for f in card["fields"]:
+            c = cells[(state, f)]
+            value, answer = c["guessers"].get("mdi"), c["guessers"].get("mdi_answer")
+            if value is None:
+                row.append("--")
+                continue
+            agree = sum(v == answer for v in c["model_values"]) if answer is not None else 0
+            row.append(f"{_value(value)} ({'?' if answer is None else answer}) {agree}/{c['seeds']}")
+        table.add_row(state, *row)
+    if len(card["held_out"]) > MDI_ROWS:
+        table.add_row(f"… {len(card['held_out']) - MDI_ROWS} more", *[""] * len(card["fields"]))
+    return table
+
+
+def _value(x: float) -> str:
+    return f"{x:.0f}" if float(x).is_integer() else f"{x:.2f}"
 
 
 def _chance(s: dict) -> str:
@@ -102,8 +146,10 @@ def _composed_table(card: dict) -> Table:
                                     "model's own answers for the fields it reads; counted\n"
                                     "over held-out cells (all seeds) where the rule's value\n"
                                     "depends on those answers (informative) and they parse\n"
-                                    "cells: informative / all   right: the field's accuracy")
-    for col in ("field", "cells", "consistent", "95% interval", "right"):
+                                    "cells: informative / all   right: the field's accuracy\n"
+                                    "rule on MDI: the rule applied to the min-degree answers of\n"
+                                    "the fields it reads: accuracy / the model's agreement")
+    for col in ("field", "cells", "consistent", "95% interval", "right", "rule on MDI"):
         composed.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
     for f, s in card["fields"].items():
         own = s.get("own_answers")
@@ -116,7 +162,9 @@ def _composed_table(card: dict) -> Table:
             row += [f"informative {own['informative']}, none readable", ""]
         else:
             row += ["no informative cell", ""]
-        composed.add_row(*row, num(s["accuracy"]))
+        ga, ag = s["guesser_accuracy"], s["agreement"]
+        rule = _guesser(ga.get("mdi_rule"), ag.get("mdi_rule"), 0) if "mdi_rule" in ga else "--"
+        composed.add_row(*row, num(s["accuracy"]), rule)
     return composed
 
 

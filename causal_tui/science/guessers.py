@@ -45,15 +45,46 @@ def interpolator(system: System, trained, field: str):
     return lowest_degree_fit(trained, [system.truth(s)[field] for s in trained], len(system.inputs))
 
 
+def min_degree(system: System, trained, field: str):
+    """The field's min-degree interpolator over the trained states (mdi.MinDegree),
+    or the reason it was not computed (a string)."""
+    import numpy as np
+
+    from causal_tui.science import mdi
+
+    try:
+        return mdi.fit(np.array(trained, dtype=np.int8), [system.truth(s)[field] for s in trained],
+                       len(system.inputs))
+    except mdi.TooManyMonomials as e:
+        return str(e)
+
+
 def predictions(system: System, held_out: HeldOut) -> dict[State, dict[str, dict]]:
     """For each held-out state and field: the majority and nearest-neighbour
-    answers, and the interpolator's exact_fit.Prediction."""
+    answers, the interpolator's exact_fit.Prediction, and the min-degree
+    interpolator's value ("mdi") and answer ("mdi_answer"); for a field whose
+    rule reads other fields, that rule on the MDI's answers for them ("mdi_rule")."""
+    from causal_tui.science import mdi
+
     trained = held_out.trained()
     fits = {f: interpolator(system, trained, f) for f in system.fields}
-    return {
-        s: {f: {"majority": majority(system, trained, f),
-                "nearest_neighbour": nearest_neighbour(system, trained, s, f),
-                "interpolator": fits[f].predict(s)}
-            for f in system.fields}
-        for s in held_out
-    }
+    mdis = {f: min_degree(system, trained, f) for f in system.fields}
+    out = {}
+    for s in held_out:
+        row = {}
+        for f in system.fields:
+            value = mdis[f].value(s) if isinstance(mdis[f], mdi.MinDegree) else None
+            row[f] = {"majority": majority(system, trained, f),
+                      "nearest_neighbour": nearest_neighbour(system, trained, s, f),
+                      "interpolator": fits[f].predict(s), "mdi": value,
+                      "mdi_answer": mdi.answer(value, binary=f in system.outputs)}
+        for f in system.composed:
+            row[f]["mdi_rule"] = system.rule_on(f, s, {g: row[g]["mdi_answer"] for g in system.fields})
+        out[s] = row
+    return out
+
+
+def min_degrees(system: System, held_out: HeldOut) -> dict[str, object]:
+    """Each field's MDI over the trained states (or why it was not computed)."""
+    trained = held_out.trained()
+    return {f: min_degree(system, trained, f) for f in system.fields}

@@ -66,14 +66,18 @@ def _cell(key: str, field: str, truth: int, preds: list, guess: dict, unseen: bo
     k = sum(p == truth for p in preds)
     interp = guess["interpolator"]
     answers = {"majority": guess["majority"], "nearest_neighbour": guess["nearest_neighbour"],
-               "interpolator": interp.answer}
+               "interpolator": interp.answer, "mdi": guess["mdi_answer"]}
+    if "mdi_rule" in guess:
+        answers["mdi_rule"] = guess["mdi_rule"]
     return {
         "state": key, "field": field, "truth": truth,
         "right": k, "seeds": n, "fraction": k / n if n else None, "interval95": seeds_interval(k, n),
         "unseen_label": unseen,
         "model_values": preds,
         "guessers": {"majority": guess["majority"], "nearest_neighbour": guess["nearest_neighbour"],
-                     "interpolator": None if interp.value is None else float(interp.value)},
+                     "interpolator": None if interp.value is None else float(interp.value),
+                     "mdi": guess["mdi"], "mdi_answer": guess["mdi_answer"],
+                     **({"mdi_rule": guess["mdi_rule"]} if "mdi_rule" in guess else {})},
         "interpolator_determined": interp.determined,
         "interpolator_range": None if interp.range is None else list(interp.range),
         "agree": {name: (sum(p == a for p in preds) / n if n else None) if a is not None else None
@@ -85,8 +89,8 @@ def _guessers(system: System, trained, held_out, f: str, fc: list[dict]) -> dict
     """Chance and the reference guessers on a field's held-out cells. A tied
     vote is no answer: its cells are left out of accuracy and agreement, and counted."""
     maj = guessers.majority(system, trained, f)
-    determined = {name: [c for c in fc if _answer(c, name) is not None]
-                  for name in ("majority", "nearest_neighbour", "interpolator")}
+    names = ("majority", "nearest_neighbour", "interpolator", "mdi") + (("mdi_rule",) if f in system.composed else ())
+    determined = {name: [c for c in fc if _answer(c, name) is not None] for name in names}
 
     def accuracy(name: str) -> float | None:
         cells = determined[name]
@@ -102,14 +106,27 @@ def _guessers(system: System, trained, held_out, f: str, fc: list[dict]) -> dict
         "undetermined": {name: len(fc) - len(cells) for name, cells in determined.items()},
         "interpolator_degree": guessers.interpolator(system, trained, f).degree,
         "interpolator_undetermined": len(fc) - len(determined["interpolator"]),
+        **_mdi_summary(system, trained, f),
     }
+
+
+def _mdi_summary(system: System, trained, f: str) -> dict:
+    """The field's MDI as a whole: its degree and degree profile, or why it was not computed."""
+    from causal_tui.science import mdi
+
+    fit = guessers.min_degree(system, trained, f)
+    if not isinstance(fit, mdi.MinDegree):
+        return {"mdi_degree": None, "mdi_profile": None, "mdi_not_computed": fit}
+    return {"mdi_degree": fit.degree, "mdi_profile": fit.profile}
 
 
 def _answer(cell: dict, name: str) -> int | None:
     """A guesser's whole-number answer in a cell (None: tied or undetermined)."""
     if name == "interpolator":
         return round(cell["guessers"]["interpolator"]) if cell["interpolator_determined"] else None
-    return cell["guessers"][name]
+    if name == "mdi":
+        return cell["guessers"].get("mdi_answer")
+    return cell["guessers"].get(name)
 
 
 def build(system: System, held_out: HeldOut, runs: list[dict]) -> dict:
@@ -145,6 +162,12 @@ def build(system: System, held_out: HeldOut, runs: list[dict]) -> dict:
         extra["graph"] = graph_over_seeds(system, runs)
     if runs and all("iia" in r for r in runs):
         extra["iia"] = iia_over_seeds(runs)
+    if runs and all(r.get("probabilities") for r in runs):
+        from causal_tui.science import spectrum
+
+        fits = guessers.min_degrees(system, held_out)
+        extra["spectrum"] = spectrum.over_seeds([spectrum.of_model(system, held_out, r["predictions"],
+                                                                   r["probabilities"], fits) for r in runs])
     return {
         **extra,
         "system": manifest_entry(system),
@@ -285,5 +308,6 @@ def field_rows(card: dict) -> list[dict]:
                          "low": s["interval95"][0], "high": s["interval95"][1], "right": s["right"],
                          "cells": s["total"], "seeds": len(s["per_seed"]), "chance": s["chance_accuracy"],
                          "majority": ga["majority"], "nearest_neighbour": ga["nearest_neighbour"],
-                         "interpolator": ga["interpolator"]})
+                         "interpolator": ga["interpolator"], "mdi": ga.get("mdi"),
+                         "mdi_agreement": s["agreement"].get("mdi"), "mdi_degree": s.get("mdi_degree")})
     return rows

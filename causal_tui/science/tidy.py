@@ -33,6 +33,9 @@ COLUMN_DOCS: dict[str, str] = {
     "majority": "the majority guesser's answer (held-out states; None where its vote is tied)",
     "nearest_neighbour": "the nearest-neighbour guesser's answer (held-out states; None where tied)",
     "interpolator": "the lowest-degree interpolator's answer (held-out states; None where undetermined)",
+    "mdi": "the min-degree interpolator's answer: its value rounded (a 0/1 field thresholded at 1/2; held-out "
+           "states; None exactly half way)",
+    "mdi_value": "the min-degree interpolator's real value (held-out states)",
 }
 COLUMNS: tuple[str, ...] = tuple(COLUMN_DOCS)
 CONFIG_COLUMNS = ("arch", "n_embd", "n_layer", "n_head", "lr", "batch_size", "epochs")
@@ -67,5 +70,7 @@ def rows(system: System, held_out: HeldOut, models: list[dict], sweep: str = "",
                     "majority": guess["majority"] if guess else None,
                     "nearest_neighbour": guess["nearest_neighbour"] if guess else None,
                     "interpolator": guess["interpolator"].answer if guess else None,
+                    "mdi": guess["mdi_answer"] if guess else None,
+                    "mdi_value": guess["mdi"] if guess else None,
                 })
     return [{c: row[c] for c in COLUMNS} for row in out]

@@ -209,6 +209,9 @@ SETTINGS: tuple[Setting, ...] = (
             default_text="default: the first whose rule reads other fields"),
     Setting("flip", str, None, "The input tracing flips, e.g. --flip D", frozenset({"inspect"}), INSPECT,
             metavar="INPUT", default_text="default: the first whose flip changes the field"),
+    Setting("spectrum", bool, False, "The learned function on the cube: the Walsh spectrum of its probability of "
+            "1, beside the truth's and the min-degree interpolator's, e.g. --spectrum", frozenset({"inspect"}),
+            INSPECT),
     Setting("iia", bool, False, "Interchange interventions: where inside the model, if anywhere, each "
             "intermediate variable is held, e.g. --iia", frozenset({"inspect"}), INSPECT),
     Setting("variable", str, None, "With --iia: only this variable, e.g. --variable newB", frozenset({"inspect"}),

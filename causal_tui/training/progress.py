@@ -46,6 +46,13 @@ class Status:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """Something the user should read, once (a checkpoint moved aside)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class DatasetReady:
     """The dataset a training uses is ready: loaded as it was, or written
     first (`generated_because` says why)."""
@@ -54,6 +61,6 @@ class DatasetReady:
     generated_because: str | None = None
 
 
-Event = Union[Progress, Evaluated, Status, DatasetReady]
+Event = Union[Progress, Evaluated, Status, DatasetReady, Notice]
 OnEvent = Callable[[Event], None]
 """What a front end passes to follow a training (a progress bar, the dashboard's messages)."""

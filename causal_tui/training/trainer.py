@@ -28,7 +28,7 @@ from causal_tui.systems.catalog import manifest_entry
 from causal_tui.systems.system import System
 from causal_tui.training.config import TrainingConfig
 from causal_tui.training.encode import TensorExamples, collate, encode_split
-from causal_tui.training.progress import OnEvent, Status
+from causal_tui.training.progress import Notice, OnEvent, Status
 
 
 @dataclass(kw_only=True)
@@ -350,5 +350,5 @@ def last_complete_checkpoint(run_dir: Path, on_event: OnEvent | None = None) -> 
         aside = run_dir / f".incomplete-{folder.name}-{int(time.time())}"
         os.rename(folder, aside)
         if on_event is not None:
-            on_event(Status(f"{folder} was not saved whole (cut short): moved aside to {aside.name}"))
+            on_event(Notice(f"{folder} was not saved whole (cut short): moved aside to {aside.name}"))
     return None

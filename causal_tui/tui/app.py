@@ -339,7 +339,11 @@ class CausalApp(App):
             self._error(message.error, "inspect failed")
 
     def on_training_event(self, message: TrainingEvent) -> None:
+        from causal_tui.training.progress import Notice
+
         self.session.training.record(message.event)
+        if isinstance(message.event, Notice):
+            self.notify(message.event.text, severity="warning", timeout=12)
 
     def on_training_finished(self, message: TrainingFinished) -> None:
         told = self.session.training_finished(message.result, message.error)

@@ -27,7 +27,7 @@ from causal_tui.systems.holdout import HeldOut
 from causal_tui.systems.system import State, System
 from causal_tui.training.config import TrainingConfig
 from causal_tui.training.request import TrainRequest
-from causal_tui.training.progress import Evaluated, Event, Progress, Status
+from causal_tui.training.progress import Evaluated, Event, Notice, Progress, Status
 
 LOG_LINES = 500
 
@@ -163,6 +163,26 @@ class CurrentModel:
     @property
     def held_out(self) -> HeldOut | None:
         return None if self.manifest is None else model_folder.held_out_states(self.manifest)
+
+    def min_degree(self) -> dict:
+        """{field: the MDI over the model's trained states} (or why not), computed once per probe."""
+        from causal_tui.science import guessers
+
+        report = self.report
+        key = id(report)
+        if getattr(self, "_mdi_key", None) != key:
+            self._mdi_key = key
+            self._mdi = guessers.min_degrees(report.system, report.held_out) if report is not None else {}
+        return self._mdi
+
+    def spectrum(self) -> dict:
+        """The learned function's spectrum (science/spectrum.py) from the current probe."""
+        from causal_tui.science import spectrum
+
+        report = self.report
+        probabilities = {s: e["probabilities"] for s, e in report.record()["states"].items()}
+        return spectrum.of_model(report.system, report.held_out, report.predictions(), probabilities,
+                                 self.min_degree())
 
     def load_manifest(self) -> None:
         try:
@@ -301,6 +321,8 @@ class TrainingState:
     progress: Progress | None = None
     losses: list[tuple[int, float]] = dc_field(default_factory=list)
     evals: list[tuple[int, float]] = dc_field(default_factory=list)
+    notices: list[str] = dc_field(default_factory=list)
+    """What the training said the user should read (the app shows each once)."""
     changed: Callable[[], None] = dc_field(default=_nothing, repr=False)
 
     def begin(self) -> None:
@@ -322,6 +344,8 @@ class TrainingState:
             self.evals.append((event.step, event.eval_loss))
         elif isinstance(event, Status):
             self.phase = event.text
+        elif isinstance(event, Notice):
+            self.notices.append(event.text)
         self.changed()
 
 

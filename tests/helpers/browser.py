@@ -49,10 +49,16 @@ def find_or_install_chromium() -> str | None:
     found = installed_chromium()
     if found:
         return found
-    if hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get"):
+    root = hasattr(os, "geteuid") and os.geteuid() == 0
+    sudo = [] if root else ["sudo", "-n"] if shutil.which("sudo") else None
+    if sudo is not None and shutil.which("apt-get"):
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "chromium"], env=env, capture_output=True, timeout=1200)
+        try:
+            subprocess.run([*sudo, "apt-get", "update", "-qq"], env=env, capture_output=True, timeout=600)
+            subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "chromium"], env=env, capture_output=True,
+                           timeout=1200)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
         found = installed_chromium()
         if found:
             return found

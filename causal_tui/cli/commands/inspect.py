@@ -26,7 +26,7 @@ def main(values: dict, format: str) -> int:
 
     console.print(f"[bold]{plain(request.folder)}[/]: system {plain(system.label())}, {report['arch']}, "
                   f"held out {len(loaded.held_out)} of {len(system.all_states)} states")
-    shown = views.of_scope("model") + (views.of_scope("variables") if request.iia else [])
+    shown = views.of_scope("model", request) + views.of_scope("variables", request)
     _print(console, shown, report, system, field, flip)
     if request.state is not None:
         where = "held out of training" if report["held_out"] else "in the training data"

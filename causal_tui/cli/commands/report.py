@@ -66,11 +66,40 @@ def probe_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plot_spectrum(args, path: Path) -> int:
+    """The degree profile figure of a model or of a sweep's seeds."""
+    from causal_tui.errors import UserError
+    from causal_tui.report import figures
+    from causal_tui.science import spectrum
+
+    if args.sweep_name:
+        card = configuration_cards(_scorecard(args))[0]
+        if not card.get("spectrum"):
+            raise UserError(f"sweep {args.sweep_name}'s scorecard has no spectrum (it was scored before 0.4, or its "
+                            "system has no 0/1 field)")
+        n = len(card["system"]["inputs"])
+        title = (f"{card.get('name', 'sweep')}, {figures._held_out_text(card['held_out'], card.get('holdout'))}: "
+                 f"the learned function's degree profile, {figures._seeds_text(card['seeds'])}")
+        figures.spectrum_figure(card["spectrum"], n, path, title, over_seeds=True)
+    else:
+        report, manifest = _probe_and_manifest(args)
+        probabilities = {s: e["probabilities"] for s, e in report.record()["states"].items()}
+        found = spectrum.of_model(report.system, report.held_out, report.predictions(), probabilities)
+        held = report.held_out
+        title = (f"{figures.about(manifest)}, {figures._held_out_text(held.labels(), held.source)}: "
+                 "the learned function's degree profile")
+        figures.spectrum_figure(found, len(report.system.inputs), path, title)
+    print(f"wrote {path}")
+    return 0
+
+
 def plot_command(args: argparse.Namespace) -> int:
     from causal_tui.report import figures
 
     path = Path(args.plot)
     figures._format_of(path)  # a bad name is refused before any work
+    if getattr(args, "spectrum", False):
+        return _plot_spectrum(args, path)
     if args.sweep_name:
         card = _scorecard(args)
         card = configuration_cards(card)[0]

@@ -104,6 +104,8 @@ class InspectScreen(CausalScreen):
         # What the report holds (a newer choice of field shows when its report arrives).
         field, flip = report["field"], report["flip"]
         for view in per_state:
+            if view.key == "spectrum" and s.model.report is not None and s.model.report.system == system:
+                report = {**report, "spectrum": s.model.spectrum()}  # from the probe on screen: no model needed
             parts = RENDER[view.key](report, system, field, flip)
             self.query_one(f"#inspect-{view.key}", Static).update(parts[0] if len(parts) == 1 else Group(*parts))
 

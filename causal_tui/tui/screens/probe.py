@@ -13,6 +13,11 @@ from causal_tui.tui.widgets.marks import MARK, RIGHT, UNKNOWN, WRONG
 from causal_tui.tui.widgets.state_grid import StateGrid, compact, state_label
 
 
+def _mdi_text(value: float) -> str:
+    """The min-degree interpolator's value at a state, short."""
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
 class ProbeScreen(GridScreen):
     BINDINGS = [
         Binding("r", "app.reprobe", "Re-probe", id="reprobe"),
@@ -120,10 +125,12 @@ class ProbeScreen(GridScreen):
         values = system.evaluate(state)
         table = Table(box=None, pad_edge=False, show_edge=False, title_justify="left",
                       title=Text("  ".join(f"{v}={values[v]}" for v in system.inputs), style="bold"))
-        for col in ("field", "rule", "truth", "model", "p"):
-            table.add_column(col, justify="left" if col in ("field", "rule") else "right")
         report = s.model.report
         result = report.result(state) if report is not None and report.system == system else None
+        fits = s.model.min_degree() if result is not None and result.held_out else {}
+        columns = ("field", "rule", "truth", "model", "p") + (("MDI",) if fits else ())
+        for col in columns:
+            table.add_column(col, justify="left" if col in ("field", "rule") else "right")
         for f in system.fields:
             cells = [f, system.formula(f), str(values[f])]
             if result is None:
@@ -133,6 +140,9 @@ class ProbeScreen(GridScreen):
                 shown = "?" if fr.predicted is None else str(fr.predicted)
                 cells += [Text(f"{shown} {'✓' if fr.correct else '✗'}", style=RIGHT if fr.correct else WRONG),
                           f"{fr.prob:.2f}"]
+            if fits:
+                fit = fits.get(f)
+                cells.append(_mdi_text(fit.value(state)) if hasattr(fit, "value") else "--")
             table.add_row(*cells)
         if result is not None:
             caption = Text(f"completion {result.completion!r}  ")
@@ -140,5 +150,7 @@ class ProbeScreen(GridScreen):
             caption.append("\nheld out of training for this model" if result.held_out
                            else "\nin this model's training data",
                            style="yellow" if result.held_out else "dim")
+            if fits:
+                caption.append("\nMDI: the min-degree interpolator of the trained states here", style="dim")
             table.caption, table.caption_justify = caption, "left"
         return table
