@@ -195,6 +195,20 @@ class Sweep:
             rows += [{**r, "configuration": configuration_id} for r in _spectrum_rows(per_seed)]
         return Table(rows, SPECTRUM_COLUMNS)
 
+    def coefficients(self, sets=None) -> Table:
+        """Walsh coefficients of each seed's learned function, one row per
+        configuration, seed, 0/1 field and set of inputs (COEFFICIENT_COLUMNS):
+        `sets` lists sets of input names (default: every set of degree 2 or
+        less); the function is the probability of 1 (a regression head's own
+        value), in 0/1 coding (see spectrum.coefficients for the +-1 coding).
+
+        Examples:
+            >>> ct.load_sweep("gotu-x0x1").coefficients([(), ("x0",), ("x1",), ("x0", "x1")]).to_pandas()
+        """
+        from causal_tui.sweeps.results import COEFFICIENT_COLUMNS, coefficient_rows
+
+        return Table(coefficient_rows(self.out_dir, self.name, sets), COEFFICIENT_COLUMNS)
+
     def to_pandas(self):
         """The tidy table as a DataFrame.
 

@@ -136,8 +136,10 @@ def test_on_a_model_that_holds_newB_in_one_place_iia_is_one_there_and_the_contro
     grid, control = out["iia"], out["control"]
     row = out["layers"].index("0")
     assert grid[row][6] == 1.0 and control[row][6] == 0.0
-    assert out["best"] == {"layer": "0", "position": 6, "iia": 1.0, "iia_trained": 1.0, "iia_held_out": 1.0,
-                           "control": 0.0}
+    best = out["best"]
+    assert (best["layer"], best["position"], best["specific"]) == ("0", 6, True)
+    assert best["iia"] == best["iia_trained"] == best["iia_held_out"] == best["iia_evaluation"] == 1.0
+    assert best["control"] == 0.0 and best["specificity"]["do(D)"] == 0.0
     # At the embeddings, D's position carries D for sum1 too: newD follows, sum1 breaks it.
     emb = out["layers"].index("emb")
     assert grid[emb][6] == 0.0 and out["per_field"]["newD"][emb][6] == 1.0 and out["per_field"]["sum1"][emb][6] == 0.0
@@ -165,8 +167,8 @@ def test_alignment_search_finds_the_one_coordinate_where_the_whole_vector_fails(
     whole = ic.score(tok, prep, ps, ic.patched_tokens(model, tok, prep, ps, "0", 6, ic.copy_source(prep, ps, "0", 6)), 6)
     assert not whole["matches"].any() and whole["per_field"]["newD"].all()
     found = alignment.search(model, tok, prep, ps, "0", 6, dims=1, steps=80, seed=0)
-    assert found["iia_trained"] == 1.0 and found["iia_held_out"] == 1.0
-    assert found["random_iia_trained"] < 0.5 and found["random_iia_held_out"] is not None
+    assert found["iia_selection"] == found["iia_evaluation"] == found["iia_held_out"] == 1.0
+    assert found["random_iia_evaluation"] < 0.5 and found["random_iia_held_out"] is not None
 
 
 def test_inspect_iia_prints_the_heatmap_and_json_has_the_documented_keys(trained, workdir, capsys):
@@ -180,8 +182,12 @@ def test_inspect_iia_prints_the_heatmap_and_json_has_the_documented_keys(trained
         assert key in entry, key
     assert entry["layers"] == ["emb", "0", "1"] and entry["pairs"] == 512
     assert len(entry["iia"]) == 3 and len(entry["iia"][0]) == len(entry["positions"]) == 16
-    assert set(entry["best"]) >= {"layer", "position", "iia_trained", "iia_held_out"}
+    assert set(entry["best"]) >= {"layer", "position", "iia_trained", "iia_held_out", "iia_selection",
+                                  "iia_evaluation", "specific", "specificity"}
     assert entry["pairs_held_out"] == 16 and entry["pairs_trained"] == 496
+    assert entry["split"] == {"seed": 0, "selection_pairs": 248, "evaluation_pairs": 248, "same_value_pairs": 256}
+    assert len(entry["relative"]["iia"]) == 3 and set(entry["relative"]["per_field"]) >= {"newD", "sum2"}
+    assert set(entry["best"]["specificity"]) == {"do(D)", "same value", "unchanged"}
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -9,7 +9,7 @@ from stub_model import StubModel, ignores_what_it_wrote, or_instead_of_xor, read
 
 from causal_tui.data import tokenizer as tok_mod
 from causal_tui.evaluation import decoding, probe
-from causal_tui.interpret import graph as graph_mod
+from causal_tui.science import graph as graph_mod
 from causal_tui.interpret import internals, interventions
 from causal_tui.learners import loading
 from causal_tui.systems.catalog import SEED

@@ -32,7 +32,8 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
         assert cell["seeds"] == 3 and 0 <= cell["right"] <= 3 and len(cell["model_values"]) == 3
         lo, hi = cell["interval95"]
         assert 0 <= lo <= cell["fraction"] <= hi <= 1
-        assert set(cell["guessers"]) == {"majority", "nearest_neighbour", "interpolator"}
+        assert {"majority", "nearest_neighbour", "interpolator", "mdi", "mdi_answer"} <= set(cell["guessers"]) <= {
+                "majority", "nearest_neighbour", "interpolator", "mdi", "mdi_answer", "mdi_rule"}
     assert set(card["fields"]) == set(SEED.fields)
     # 1,1,1,1,1 is the only state with sum1 = 5: an unseen label, scored apart.
     assert next(c for c in card["cells"] if c["state"] == "1,1,1,1,1" and c["field"] == "sum1")["unseen_label"]
@@ -55,11 +56,16 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
     # Where each seed holds newB: its best interchange site, over seeds with the seed-level interval.
     iia = card["iia"]["newB"]
     assert len(iia["sites"]) == 3 and {"layer", "position"} <= set(iia["sites"][0])
-    for part, pairs in (("held_out", 4 * 16), ("trained", 28 * 16)):
+    for part, pairs in (("held_out", 4 * 16), ("trained", 28 * 16 // 2)):  # trained: the evaluation half
         s = iia[part]
         assert s["total"] == 3 * pairs and s["seeds_counted"] == 3
         lo, hi = s["interval95"]
         assert 0 <= lo <= s["seed_mean"] <= hi <= 1
+    # Relative and strict, per reader field, on the evaluation half and held-out bases (this
+    # one-epoch model's answers may not parse: the relative score counts only the pairs they do).
+    assert iia["whole"]["strict"]["held_out"]["total"] == 3 * 4 * 16 and iia["seeds"] == 3
+    assert iia["whole"]["relative"]["held_out"]["total"] <= 3 * 4 * 16
+    assert set(iia["per_field"]) == {"newD", "sum2"} and 0 <= iia["specific_seeds"] <= 3
     assert "Interchange over seeds" in out
 
     # Resume: a fourth seed is trained, the first three are not.

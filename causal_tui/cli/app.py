@@ -164,6 +164,8 @@ def sweep(experiment: Annotated[Optional[Path], typer.Argument(
 
     flags = values_of(system, holdout, sweep)
     table = values_of(training, sizes)
+    if "every_state" in table:  # a sweep's own key, not a training setting
+        flags["every_state"] = table.pop("every_state")
     if table:
         flags["training"] = table
     if "grid" in flags:

@@ -40,6 +40,8 @@ class Dataset:
     seed: int | None = None
     folder: Path | None = None
     manifest: dict | None = field(default=None, repr=False)
+    every_state: bool = False
+    """The training split is every trained state once (not a draw with replacement)."""
 
     @property
     def system(self) -> System:
@@ -68,6 +70,8 @@ class Dataset:
             "omitted": self.omitted.labels(),
             "holdout": self.omitted.source,
             "system": manifest_entry(self.system),
+            "distinct": {split: len(set(states)) for split, states in self.splits.items()},
+            "every_state": self.every_state,
             "counts": {
                 split: {fmt(s): n for s, n in self.counts(split).items()}
                 for split in self.splits
@@ -81,17 +85,25 @@ def check_sizes(sizes: dict[str, int]) -> None:
             raise UserError(f"--{name}-size must be a positive whole number, got {n!r}")
 
 
-def generate(omitted: HeldOut, seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None) -> Dataset:
+def generate(omitted: HeldOut, seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None,
+             every_state: bool = False) -> Dataset:
     """Draw every line uniformly from the states not omitted (of the system
-    `omitted` belongs to). Deterministic in seed."""
+    `omitted` belongs to). Deterministic in seed. With `every_state`, the
+    training split is every trained state once, shuffled (as Abbe et al.
+    train), whatever its size says."""
     sizes = {**DEFAULT_SIZES, **(sizes or {})}
-    check_sizes(sizes)
     allowed = list(omitted.trained())
     if not allowed:
         raise UserError("every state is omitted: nothing would be left to train on")
+    if every_state:
+        sizes["train"] = len(allowed)
+    check_sizes(sizes)
     rng = random.Random(seed)
     splits = {name: rng.choices(allowed, k=sizes[name]) for name in SPLITS}
-    return Dataset(splits=splits, omitted=omitted, seed=seed)
+    if every_state:
+        splits["train"] = list(allowed)
+        rng.shuffle(splits["train"])
+    return Dataset(splits=splits, omitted=omitted, seed=seed, every_state=every_state)
 
 
 def write(dataset: Dataset, folder: Path = DEFAULT_DIR) -> Path:
@@ -111,11 +123,11 @@ def write(dataset: Dataset, folder: Path = DEFAULT_DIR) -> Path:
 
 
 def regenerate(folder: Path, omitted: HeldOut, seed: int = DEFAULT_SEED, sizes: dict[str, int] | None = None,
-               lock: bool = True) -> Dataset:
+               lock: bool = True, every_state: bool = False) -> Dataset:
     """Generate a dataset and write it to `folder`: what `--generate`, the
     dashboard's regeneration and a training on a new holdout all do. Holds
     the folder's lock unless the caller already does (`lock=False`)."""
-    dataset = generate(omitted, seed=seed, sizes=sizes)
+    dataset = generate(omitted, seed=seed, sizes=sizes, every_state=every_state)
     if lock:
         with locks.writing(folder):
             write(dataset, folder)
@@ -125,7 +137,7 @@ def regenerate(folder: Path, omitted: HeldOut, seed: int = DEFAULT_SEED, sizes: 
 
 
 def ensure(folder: Path, held_out: HeldOut, seed: int, sizes: dict[str, int], may_regenerate: bool = True,
-           given: frozenset[str] = frozenset()) -> tuple[Dataset, str | None]:
+           given: frozenset[str] = frozenset(), every_state: bool = False) -> tuple[Dataset, str | None]:
     """dataset/ for a training: loaded as it is, or generated first where it is
     absent. With `may_regenerate`, it is also regenerated where the system,
     held-out states, seed or sizes asked for differ from the files. Without,
@@ -137,9 +149,14 @@ def ensure(folder: Path, held_out: HeldOut, seed: int, sizes: dict[str, int], ma
     atomic.recover(folder)
     current = load(folder) if exists(folder) else None
     if current is None:
-        return regenerate(folder, held_out, seed=seed, sizes=sizes, lock=False), f"{folder}/ has no dataset"
-    asked = {"system": held_out.system, "held_out": held_out, "seed": seed, "sizes": sizes}
-    found = {"system": current.system, "held_out": current.omitted, "seed": current.seed, "sizes": current.sizes}
+        return (regenerate(folder, held_out, seed=seed, sizes=sizes, lock=False, every_state=every_state),
+                f"{folder}/ has no dataset")
+    if every_state:
+        sizes = {**sizes, "train": len(held_out.trained())}
+    asked = {"system": held_out.system, "held_out": held_out, "seed": seed, "sizes": sizes,
+             "every_state": every_state}
+    found = {"system": current.system, "held_out": current.omitted, "seed": current.seed, "sizes": current.sizes,
+             "every_state": bool((current.manifest or {}).get("every_state"))}
     changed = [k for k in asked if asked[k] != found[k] and (may_regenerate or k in given)]
     if not changed:
         return current, None
@@ -154,7 +171,7 @@ def ensure(folder: Path, held_out: HeldOut, seed: int, sizes: dict[str, int], ma
                         f"`causal-experiment --generate` and the same flags")
     names = {"held_out": "omitted"}
     reason = f"the {', '.join(names.get(k, k) for k in changed)} asked for differ from {folder}/"
-    return regenerate(folder, held_out, seed=seed, sizes=sizes, lock=False), reason
+    return regenerate(folder, held_out, seed=seed, sizes=sizes, lock=False, every_state=every_state), reason
 
 
 def _lines_for(states: list[State], system: System) -> str:
@@ -237,7 +254,8 @@ def load(folder: Path = DEFAULT_DIR) -> Dataset:
         seen = set().union(*map(set, splits.values()))
         omitted = HeldOut((s for s in system.all_states if s not in seen), system)
         seed = None
-    return Dataset(splits=splits, omitted=omitted, seed=seed, folder=folder, manifest=manifest)
+    return Dataset(splits=splits, omitted=omitted, seed=seed, folder=folder, manifest=manifest,
+                   every_state=bool((manifest or {}).get("every_state")))
 
 
 def read_manifest(folder: Path) -> tuple[dict | None, System]:
@@ -262,7 +280,11 @@ def exists(folder: Path = DEFAULT_DIR) -> bool:
 def summary(dataset: Dataset) -> str:
     """A short human summary of what a dataset holds."""
     sizes = ", ".join(f"{n:,} {name}" for name, n in dataset.sizes.items())
-    omitted = dataset.omitted.text() or "none"
+    held = dataset.omitted
+    omitted = (held.text() if len(held) <= 8 else f"{held.described} ({len(held):,} states)") or "none"
+    if len(dataset.system.all_states) > 256:  # a sample of a large cube: how much of it the training saw
+        trained = len(dataset.system.all_states) - len(held)
+        sizes += f" ({len(set(dataset.splits['train'])):,} of the {trained:,} trained states)"
     seed = "" if dataset.seed is None else f", seed {dataset.seed}"
     system = "" if dataset.system == SEED else f"system {dataset.system.name}, "
     return f"{system}{sizes} lines{seed}; omitted: {omitted}"

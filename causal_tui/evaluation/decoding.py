@@ -27,10 +27,13 @@ def completion_rows(tokenizer, system: System, completions):
     import torch
 
     length = system.completion_length + 1
-    rows = []
+    rows, seen = [], {}
     for text in completions:
-        ids = (tokenizer.convert_tokens_to_ids(list(text)) + [tokenizer.eos_token_id])[:length]
-        rows.append(ids + [tokenizer.pad_token_id] * (length - len(ids)))
+        row = seen.get(text)  # few distinct completions: each encoded once
+        if row is None:
+            ids = (tokenizer.convert_tokens_to_ids(list(text)) + [tokenizer.eos_token_id])[:length]
+            row = seen[text] = ids + [tokenizer.pad_token_id] * (length - len(ids))
+        rows.append(row)
     return torch.tensor(rows, dtype=torch.long)
 
 

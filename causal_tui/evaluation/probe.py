@@ -155,15 +155,24 @@ def run(model, tokenizer, system: System, held_out: HeldOut, known=None) -> Prob
     states = list(system.all_states)
     done = dict(zip(known[0], zip(known[1], known[2]))) if known else {}
     todo = [s for s in states if s not in done]
-    if todo:
-        tokens, probs = greedy(model, tokenizer, system, todo)
-        done.update(zip(todo, zip(tokens, probs)))
+    # In chunks: a forward pass over a few hundred sequences runs faster per
+    # sequence than one over tens of thousands (benchmarks/cube16.py: 2.6 s
+    # instead of 5.3 s for 16,384 states here).
+    for i in range(0, len(todo), CHUNK):
+        part = todo[i:i + CHUNK]
+        tokens, probs = greedy(model, tokenizer, system, part)
+        done.update(zip(part, zip(tokens, probs)))
     token_rows = torch.stack([done[s][0] for s in states])
     prob_rows = torch.stack([done[s][1] for s in states])
     texts = decode_rows(tokenizer, token_rows)
-    results = [StateResult(state, state in held_out, text, field_results(system, state, text, p), system.completion(state))
+    held = set(held_out)
+    results = [StateResult(state, state in held, text, field_results(system, state, text, p), system.completion(state))
                for state, text, p in zip(states, texts, prob_rows.tolist())]
     return ProbeReport(results, system, held_out)
+
+
+CHUNK = 256
+"""States decoded per batch by the probe."""
 
 
 def probe_saved(folder, device: str = "cpu"):

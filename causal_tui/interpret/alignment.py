@@ -2,15 +2,18 @@
 "Finding Alignments Between Interpretable Causal Variables and Distributed
 Neural Representations"): where no site holds a variable as a whole vector
 (the input D's position carries D for sum1 as well as NOT D for newB), learn
-a rotation of the site's vector and interchange only its first k
-coordinates: x' = x + (x_s - x) W_k^T W_k, with W orthogonal (torch's own
-orthogonal parametrisation) and W_k its first k rows.
+a k-dimensional subspace of the site's vector and interchange only it:
+x' = x + (x_s - x) W_k^T W_k, with W_k an orthonormal k x width basis (the
+first k rows of DAS's rotation; only they act, so only they are learned, as
+the QR factor of a free k x width matrix).
 
-The rotation is trained on pairs whose base is a trained state (the model's
-weights stay fixed), by cross-entropy of the patched run on the
-counterfactual completion, and scored like the interchange (greedy decoding,
-whole completion after the position) on pairs whose base is held out. The
-control: a random rotation of the same k, scored on the same pairs.
+The subspace is trained on the selection half of the pairs whose base is a
+trained state (the model's weights stay fixed; the split is interchange's,
+references.halves), by cross-entropy of the patched run on the
+counterfactual completion, chosen by its IIA there, and scored like the
+interchange (greedy decoding, whole completion after the position) on the
+evaluation half and on pairs whose base is held out. The control: a random
+subspace of the same k, scored on the same pairs.
 
 Plain torch rather than pyvene: pyvene 0.1 pins transformers < 5 and wraps
 models by their Hugging Face class names, which our LSTM and MLP are not;
@@ -22,8 +25,17 @@ from causal_tui.interpret import interchange as ic
 from causal_tui.interpret import sites as sites_mod
 
 STEPS = 150
+"""At most this many optimiser steps a site."""
 BATCH = 64
-LEARNING_RATE = 0.01
+LEARNING_RATE = 0.02
+WINDOW = 10
+"""Training stops early once the mean loss over the last WINDOW steps is
+below SETTLED, or (after MIN_STEPS) has not fallen by PLATEAU of itself
+since the window before: most sites settle, one way or the other, in a
+few dozen steps (benchmarks/das.py compares the IIA with full-length training)."""
+SETTLED = 0.02
+MIN_STEPS = 40
+PLATEAU = 0.03
 
 
 def das_positions(system, variable: str) -> list[int]:
@@ -40,12 +52,12 @@ def das_positions(system, variable: str) -> list[int]:
 
 
 def _rotated(weight, k: int, source):
-    """The intervention: the first k rotated coordinates from the source."""
-    basis = weight[:k]
+    """The intervention: the first k coordinates of the (orthonormal) basis from the source."""
+    rows_of_basis = weight[:k]
 
     def value(rows, current):
-        delta = (source[rows].to(current.dtype) - current) @ basis.T.to(current.dtype)
-        return current + delta @ basis.to(current.dtype)
+        delta = (source[rows].to(current.dtype) - current) @ rows_of_basis.T.to(current.dtype)
+        return current + delta @ rows_of_basis.to(current.dtype)
 
     return value
 
@@ -71,23 +83,54 @@ def _teacher_forced_loss(model, prep, ps, rows, layer, position, value, eos: int
                                              ignore_index=-100)
 
 
+def basis(raw):
+    """An orthonormal k x width basis from any k x width matrix (QR): the
+    subspace DAS learns, without a whole width x width rotation to keep
+    orthogonal (only its first k rows were ever used)."""
+    import torch
+
+    q, r = torch.linalg.qr(raw.T)
+    # Fix QR's sign freedom so that the basis is a smooth function of `raw`.
+    return (q * torch.sign(torch.diagonal(r)).unsqueeze(0)).T
+
+
+def _settled(losses: list[float]) -> bool:
+    """Whether training has settled (see WINDOW)."""
+    if len(losses) < WINDOW or len(losses) % WINDOW:
+        return False
+    last = sum(losses[-WINDOW:]) / WINDOW
+    if last < SETTLED:
+        return True
+    if len(losses) < max(MIN_STEPS, 2 * WINDOW):
+        return False
+    before = sum(losses[-2 * WINDOW:-WINDOW]) / WINDOW
+    return before - last < PLATEAU * before
+
+
 def search(model, tokenizer, prep: ic.Prepared, ps: ic.PairSet, layer: str, position: int | None, dims: int = 1,
-           steps: int = STEPS, seed: int = 0) -> dict:
-    """Train a rotation at one site; IIA of its k-dimensional interchange on
-    trained and held-out base pairs, beside a random rotation's."""
+           steps: int = STEPS, seed: int = 0, selection=None, evaluation=None, early_stop: bool = True) -> dict:
+    """Train a k-dimensional subspace at one site on the selection half of
+    the trained base pairs (`selection`, `evaluation`: pair rows; default:
+    interchange's split of `seed`); IIA of its interchange on the evaluation
+    half and on held-out bases, beside a random subspace's."""
     import torch
     from torch import nn
-    from torch.nn.utils.parametrizations import orthogonal
+
+    from causal_tui.interpret import references
 
     width = prep.sites.width
     vectors = prep.vectors[layer]
     source = (vectors[ps.source] if position is None else vectors[ps.source, position]).detach().clone().float()
     held = torch.tensor(ps.held_out, device=ps.base.device)
-    trained_rows = (~held).nonzero().flatten()
+    if selection is None or evaluation is None:
+        selection, evaluation = references.halves((~held).nonzero().flatten().tolist(), seed)
+    device = ps.base.device
+    selection_rows = torch.tensor(selection, dtype=torch.long, device=device)
+    evaluation_rows = torch.tensor(evaluation, dtype=torch.long, device=device)
     held_rows = held.nonzero().flatten()
     generator = torch.Generator().manual_seed(seed)
-    rotation = orthogonal(nn.Linear(width, width, bias=False)).to(source.device)
-    optimizer = torch.optim.Adam(rotation.parameters(), lr=LEARNING_RATE)
+    raw = nn.Parameter(torch.randn(dims, width, generator=generator).to(source.device))
+    optimizer = torch.optim.Adam([raw], lr=LEARNING_RATE)
     frozen = [p.requires_grad for p in model.parameters()]
     for p in model.parameters():
         p.requires_grad_(False)
@@ -95,21 +138,22 @@ def search(model, tokenizer, prep: ic.Prepared, ps: ic.PairSet, layer: str, posi
     losses = []
     try:
         with torch.enable_grad():
-            for _ in range(steps if len(trained_rows) else 0):
-                pick = trained_rows[torch.randint(len(trained_rows), (min(BATCH, len(trained_rows)),),
-                                                  generator=generator).to(trained_rows.device)]
+            for _ in range(steps if len(selection_rows) else 0):
+                pick = selection_rows[torch.randint(len(selection_rows), (min(BATCH, len(selection_rows)),),
+                                                    generator=generator).to(device)]
                 loss = _teacher_forced_loss(model, prep, ps, pick, layer, position,
-                                            _rotated(rotation.weight, dims, source), tokenizer.eos_token_id)
+                                            _rotated(basis(raw), dims, source), tokenizer.eos_token_id)
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
                 losses.append(float(loss.detach()))
+                if early_stop and _settled(losses):
+                    break
     finally:
         for p, flag in zip(model.parameters(), frozen):
             p.requires_grad_(flag)
-    learned = rotation.weight.detach()
-    q, _ = torch.linalg.qr(torch.randn(width, width, generator=generator))
-    random_rotation = q.T.to(source.device)
+    learned = basis(raw.detach())
+    random_basis = basis(torch.randn(dims, width, generator=generator)).to(source.device)
 
     def iia(weight, rows):
         if not len(rows):
@@ -123,9 +167,10 @@ def search(model, tokenizer, prep: ic.Prepared, ps: ic.PairSet, layer: str, posi
 
     return {"layer": layer, "position": position, "dims": dims, "steps": len(losses),
             "final_loss": round(losses[-1], 4) if losses else None,
-            "iia_trained": iia(learned, trained_rows), "iia_held_out": iia(learned, held_rows),
-            "random_iia_trained": iia(random_rotation, trained_rows),
-            "random_iia_held_out": iia(random_rotation, held_rows)}
+            "iia_selection": iia(learned, selection_rows), "iia_evaluation": iia(learned, evaluation_rows),
+            "iia_held_out": iia(learned, held_rows),
+            "random_iia_evaluation": iia(random_basis, evaluation_rows),
+            "random_iia_held_out": iia(random_basis, held_rows)}
 
 
 def das(model, tokenizer, system, variable: str, prep: ic.Prepared, ps: ic.PairSet, dims: int = 1,
@@ -140,7 +185,8 @@ def das(model, tokenizer, system, variable: str, prep: ic.Prepared, ps: ic.PairS
         results.append(search(model, tokenizer, prep, ps, layer, position, dims, steps, seed))
         if progress:
             progress(i + 1, len(sites))
-    best = max(results, key=lambda r: (r["iia_trained"] if r["iia_trained"] is not None else -1))
+    best = max(results, key=lambda r: (r["iia_selection"] if r["iia_selection"] is not None else -1))
     return {"dims": dims, "sites": results, "best": best,
-            "note": f"a rotation trained on pairs with trained bases ({steps} steps); IIA of its {dims}-dimensional "
-                    "interchange; random_*: a random rotation of the same dimension"}
+            "note": f"a {dims}-dimensional subspace trained on the selection half of the pairs with trained bases "
+                    f"(at most {steps} steps) and chosen by its IIA there; reported on the evaluation half and on held-out "
+                    "bases; random_*: a random subspace of the same dimension"}

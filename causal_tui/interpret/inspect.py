@@ -16,9 +16,15 @@
                  "corrupted_answer", "clean_prob", "corrupted_prob", "layers",
                  "recovered_prob", "normalized_logit_diff", "note"}}},
      # with --iia:
-     "iia": {variable: {"layers", "positions", "position_labels", "pairs", "iia",
-             "iia_trained", "iia_held_out", "per_field": {field: grid}, "control",
-             "best": {"layer", "position", "iia", "iia_trained", "iia_held_out", "control"},
+     "iia": {variable: {"layers", "positions", "position_labels", "pairs", "readers",
+             "iia", "iia_trained", "iia_held_out", "iia_selection", "iia_evaluation", "control",
+             "per_field": {field: grid}, "per_field_trained", "per_field_held_out", "per_field_evaluation",
+             "relative": {"iia", "iia_trained", "iia_held_out", "iia_selection", "iia_evaluation",
+                          "per_field": {field: {"trained", "held_out", "evaluation": grid}}, "unreadable"},
+             "specificity": {check: {"selection", "evaluation": grid}},
+             "split": {"seed", "selection_pairs", "evaluation_pairs", "same_value_pairs"},
+             "best": {"layer", "position", "iia_selection", "iia_evaluation", "specific", "specificity",
+                      "relative", "strict", "per_field", "iia", "iia_trained", "iia_held_out", "control"},
              "das": {"dims", "sites": [...], "best"}}}}
 
 A part that needs something the learner lacks (attention in an LSTM, a
@@ -27,7 +33,7 @@ sequence in an MLP) is {"not_applicable": "why"}."""
 from __future__ import annotations
 
 from causal_tui.errors import UserError
-from causal_tui.interpret import graph as graph_mod
+from causal_tui.science import graph as graph_mod
 from causal_tui.interpret import internals, interventions
 from causal_tui.interpret.common import learner_of, model_answers
 from causal_tui.systems.holdout import HeldOut
@@ -185,4 +191,6 @@ def spectrum_of(model, tokenizer, system: System, held_out: HeldOut) -> dict:
 
     report = probe.run(model, tokenizer, system, held_out)
     probabilities = {s: e["probabilities"] for s, e in report.record()["states"].items()}
-    return spectrum.of_model(system, held_out, report.predictions(), probabilities)
+    # A regression head's own values (by value, not by its probabilities' clipped reading).
+    raw = model.field_values(tokenizer, system, system.all_states) if hasattr(model, "field_values") else None
+    return spectrum.of_model(system, held_out, report.predictions(), probabilities, raw=raw)

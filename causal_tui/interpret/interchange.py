@@ -20,7 +20,17 @@ base's: the question there is whether the later fields read V from the site).
 
 The control: the share of pairs whose patched completion equals the base's
 own unpatched one (after the same position) - "nothing changes". A site that
-the answer ignores scores control 1.0 and IIA 0.0."""
+the answer ignores scores control 1.0.
+
+That "strict" IIA asks for the system's counterfactual, which a model wrong
+upstream (newA on a held-out base) can never write whatever the site holds.
+Beside it, the *relative* IIA holds the patched completion against the
+model's own answers with V from the source and V's readers recomputed
+(references.py); per field too. The best site is chosen on one half of the
+trained bases' pairs and reported on the other half and on held-out bases,
+and only where its relative IIA beats the specificity checks (do() on each
+input V's equation reads, a same-value source, and "unchanged"): a site that
+carries an input, not V, or that the answer ignores, is reported as such."""
 
 from __future__ import annotations
 
@@ -45,9 +55,13 @@ VERIFY_PASSES = 10 ** 6
 layer below's completions) is mostly right, wrong in a position or two."""
 """Pairs per forward pass."""
 
-NOTE = ("IIA: share of (base, source) pairs whose completion, after the patched position, equals the "
-        "system's counterfactual do(V = V(source)) on the base; control: share whose completion does not "
-        "change at all.")
+NOTE = ("IIA (strict): share of (base, source) pairs whose completion, after the patched position, equals the "
+        "system's counterfactual do(V = V(source)) on the base; relative: equals the model's own answers on the "
+        "base with V = the model's V on the source and V's readers recomputed by their rules; control: share "
+        "whose completion does not change at all; selection/evaluation: the two halves of the pairs with trained "
+        "bases (the best site is chosen on the first and reported on the second and on held-out bases); "
+        "specificity: the scores a site that is not V's would win (do() on V's inputs, same-value sources "
+        "changed, nothing changed), which a specific site's relative IIA beats.")
 
 
 def variables(system: System) -> tuple[str, ...]:
@@ -284,34 +298,40 @@ def through_eos(rows, eos: int):
 def score(tokenizer, prep: Prepared, ps: PairSet, tokens, position: int | None) -> dict:
     """Per pair: does the decoded part equal the counterfactual (`matches`),
     the base's own (`unchanged`), and, per decoded field, the counterfactual's value."""
+    found = compare(tokenizer, prep, tokens, ps.counterfactual, ps.counterfactual_fields, position)
+    own = prep.answers.tokens.to(found["matches"].device)[ps.base]
+    found["unchanged"] = compare(tokenizer, prep, tokens, own, None, position)["matches"]
+    return found
+
+
+def compare(tokenizer, prep: Prepared, tokens, reference, reference_fields: list[dict | None] | None,
+            position: int | None) -> dict:
+    """Per pair: does the part decoded after `position` equal the reference
+    rows (`matches`), and (with `reference_fields`) per decoded field its value there."""
     system = prep.system
     fixed = forced(system, position)
     eos = tokenizer.eos_token_id
-    tokens = tokens.to(ps.counterfactual.device)
-
-    def equal_after(reference):
-        same = (tokens == reference) | ~through_eos(reference, eos)
-        return same[:, fixed:].all(1)
-
-    matches = equal_after(ps.counterfactual)
-    own = prep.answers.tokens.to(tokens.device)[ps.base]
-    unchanged = equal_after(own)
-    spans = system.parse_completion(ps.counterfactual_texts[0])
+    tokens = tokens.to(reference.device)
+    same = (tokens == reference) | ~through_eos(reference, eos)
+    matches = same[:, fixed:].all(1)
+    if reference_fields is None:
+        return {"matches": matches}
+    spans = system.parse_completion(system.completion(system.all_states[0]))
     decoded = [f for f in system.fields if spans[f][1][0] >= fixed]
     if all(v < 10 for v in system.max_values.values()):
         # Every field is one character and every completion the same length:
         # a field is right where its character and the one after it are.
-        same = tokens == ps.counterfactual
-        per_field = {f: same[:, spans[f][1][0]] & same[:, spans[f][1][1]] for f in decoded}
-        return {"matches": matches, "unchanged": unchanged, "per_field": per_field}
+        equal = tokens == reference
+        return {"matches": matches, "per_field": {f: equal[:, spans[f][1][0]] & equal[:, spans[f][1][1]]
+                                                  for f in decoded}}
     per_field = {f: matches.clone() for f in decoded}
-    wrong = (~matches).nonzero().flatten().tolist()
+    wrong = [i for i in (~matches).nonzero().flatten().tolist() if reference_fields[i] is not None]
     if wrong:
         for i, text in zip(wrong, decoding.decode_rows(tokenizer, tokens[wrong])):
             read = system.read_fields(text)
             for f in decoded:
-                per_field[f][i] = read[f] == ps.counterfactual_fields[i][f]
-    return {"matches": matches, "unchanged": unchanged, "per_field": per_field}
+                per_field[f][i] = read[f] == reference_fields[i][f]
+    return {"matches": matches, "per_field": per_field}
 
 
 def _share(flags, mask=None) -> float | None:
@@ -320,73 +340,190 @@ def _share(flags, mask=None) -> float | None:
     return round(float(flags.float().mean()), 4) if len(flags) else None
 
 
+SAME_VALUE = "same value"
+"""The specificity check whose score is the share of same-value pairs that patching changes."""
+UNCHANGED = "unchanged"
+"""The specificity check whose score is the share of pairs patching leaves as they were (the
+control): a site the answer ignores scores its IIA on the pairs whose counterfactual is the base's own."""
+
+
 def interchange(model, tokenizer, system: System, held_out: HeldOut, variable_names=None, max_pairs: int = MAX_PAIRS,
                 seed: int = 0, prep: Prepared | None = None, progress=None) -> dict:
-    """{variable: grids of IIA, per field, the control, and the best site}:
-    every intermediate variable (or `variable_names`), every site, every pair
-    (up to max_pairs). `progress(done, total)` after each site."""
-    import torch
-
+    """{variable: grids of IIA (strict and relative, on the selection and
+    evaluation halves of the trained bases and on held-out bases), per field,
+    the control, the specificity checks, the split and the best site}: every
+    intermediate variable (or `variable_names`), every site, every pair (up
+    to max_pairs; `seed` draws the sample and the split). `progress(done,
+    total)` after each site."""
     prep = prep or prepare(model, tokenizer, system, held_out)
     names = list(variable_names or variables(system))
-    work = []
-    for v in names:
-        pos = positions(system, v) if prep.sites.has_positions else [None]
-        work.append((v, pos))
+    work = [(v, positions(system, v) if prep.sites.has_positions else [None]) for v in names]
     total, done = sum(len(prep.sites.layers) * len(p) for _, p in work), 0
     out = {}
     for v, pos_list in work:
-        pairs = pairs_of(system, v, max_pairs, seed)
-        ps = pair_set(prep, tokenizer, v, pairs)
-        held = torch.tensor(ps.held_out, device=ps.base.device)
-        own = prep.answers.tokens.to(ps.base.device)[ps.base]
-        keys = ("iia", "iia_trained", "iia_held_out", "control")
-        layers = prep.sites.layers
-        grids = {k: [[None] * len(pos_list) for _ in layers] for k in keys}
-        per_field = {f: [[None] * len(pos_list) for _ in layers] for f in system.fields}
-        for j, position in enumerate(pos_list):
-            # Position by position, layer by layer: the layer below's completions are the
-            # best first guess of the next one's (neighbouring sites mostly agree).
-            guess = own
-            for i, layer in enumerate(layers):
-                tokens = interchange_tokens(model, tokenizer, prep, ps, layer, position, guess)
-                guess = tokens
-                s = score(tokenizer, prep, ps, tokens, position)
-                grids["iia"][i][j] = _share(s["matches"])
-                grids["iia_trained"][i][j] = _share(s["matches"], ~held)
-                grids["iia_held_out"][i][j] = _share(s["matches"], held)
-                grids["control"][i][j] = _share(s["unchanged"])
-                for f, flags in s["per_field"].items():
-                    per_field[f][i][j] = _share(flags)
-                done += 1
-                if progress:
-                    progress(done, total)
-        out[v] = {
-            "variable": v, "reader": system.first_reader(v), "arch": prep.sites.kind,
-            "layers": list(prep.sites.layers), "positions": pos_list,
-            "position_labels": position_labels(system, len(pos_list)) if prep.sites.has_positions else ["all"],
-            "pairs": len(pairs), "pairs_trained": int((~held).sum()), "pairs_held_out": int(held.sum()),
-            "pairs_possible": len(pairs_of(system, v, max_pairs=10 ** 9)) if len(pairs) >= max_pairs else len(pairs),
-            **grids,
-            "per_field": {f: g for f, g in per_field.items() if any(x is not None for row in g for x in row)},
-            "best": best_site(grids, prep.sites.layers, pos_list),
-            "note": NOTE,
-        }
+        def tick():
+            nonlocal done
+            done += 1
+            if progress:
+                progress(done, total)
+
+        out[v] = _variable(model, tokenizer, prep, v, pos_list, max_pairs, seed, tick)
     return out
 
 
-def best_site(grids: dict, layers, pos_list) -> dict:
-    """The site with the highest IIA over trained base states (the held-out
-    ones play no part in choosing it); ties go to the earliest layer, then position."""
+def _variable(model, tokenizer, prep: Prepared, v: str, pos_list: list, max_pairs: int, seed: int, tick) -> dict:
+    import torch
+
+    from causal_tui.interpret import references
+
+    system = prep.system
+    pairs = pairs_of(system, v, max_pairs, seed)
+    ps = pair_set(prep, tokenizer, v, pairs)
+    device = ps.base.device
+    held = torch.tensor(ps.held_out, device=device)
+    selection, evaluation = references.halves((~held).nonzero().flatten().tolist(), seed)
+    parts = {"trained": ~held, "held_out": held, "selection": _mask(selection, len(pairs), device),
+             "evaluation": _mask(evaluation, len(pairs), device)}
+    relative = references.relative(prep, tokenizer, v, pairs)
+    confounds = {}
+    for x in references.inputs_read(system, v):
+        ref = references.do_input(prep, tokenizer, v, pairs, x)
+        # Only pairs where do(x) and do(v) disagree tell a site that holds x from one that holds v.
+        telling = ~compare(tokenizer, prep, ref.rows, ps.counterfactual, None, None)["matches"]
+        confounds[f"do({x})"] = (ref, telling)
+    trained_states = {s for s in system.all_states if s not in prep.held_out}
+    same_pairs = references.same_value_pairs(system, v, trained_states, seed)
+    same = pair_set(prep, tokenizer, v, same_pairs) if same_pairs else None
+    same_halves = references.halves(list(range(len(same_pairs))), seed)
+    same_parts = {k: _mask(rows, len(same_pairs), device) for k, rows in zip(("selection", "evaluation"), same_halves)}
+
+    layers = prep.sites.layers
+    def grid():
+        return [[None] * len(pos_list) for _ in layers]
+
+    strict = {k: grid() for k in ("iia", "iia_trained", "iia_held_out", "iia_selection", "iia_evaluation",
+                                   "control")}
+    strict_fields = {part: {f: grid() for f in system.fields} for part in ("all", "trained", "held_out", "evaluation")}
+    rel = {k: grid() for k in ("iia", "iia_trained", "iia_held_out", "iia_selection", "iia_evaluation")}
+    rel_fields = {part: {f: grid() for f in system.fields} for part in ("trained", "held_out", "evaluation")}
+    specificity = {name: {"selection": grid(), "evaluation": grid()}
+                   for name in [*confounds, *([SAME_VALUE] if same is not None else []), UNCHANGED]}
+    readable = relative.readable
+    own = prep.answers.tokens.to(device)[ps.base]
+    for j, position in enumerate(pos_list):
+        # Position by position, layer by layer: the layer below's completions are the
+        # best first guess of the next one's (neighbouring sites mostly agree).
+        guess = own
+        for i, layer in enumerate(layers):
+            tokens = interchange_tokens(model, tokenizer, prep, ps, layer, position, guess)
+            guess = tokens
+            s = score(tokenizer, prep, ps, tokens, position)
+            r = compare(tokenizer, prep, tokens, relative.rows, relative.fields, position)
+            strict["iia"][i][j] = _share(s["matches"])
+            strict["control"][i][j] = _share(s["unchanged"])
+            for part in ("trained", "held_out", "selection", "evaluation"):
+                strict[f"iia_{part}"][i][j] = _share(s["matches"], parts[part])
+                rel[f"iia_{part}"][i][j] = _share(r["matches"], parts[part] & readable)
+            rel["iia"][i][j] = _share(r["matches"], readable)
+            for f, flags in s["per_field"].items():
+                strict_fields["all"][f][i][j] = _share(flags)
+                for part in ("trained", "held_out", "evaluation"):
+                    strict_fields[part][f][i][j] = _share(flags, parts[part])
+            for f, flags in r["per_field"].items():
+                for part in ("trained", "held_out", "evaluation"):
+                    rel_fields[part][f][i][j] = _share(flags, parts[part] & readable)
+            for part in ("selection", "evaluation"):
+                specificity[UNCHANGED][part][i][j] = _share(s["unchanged"], parts[part])
+            for name, (ref, telling) in confounds.items():
+                m = compare(tokenizer, prep, tokens, ref.rows, None, position)["matches"]
+                for part in ("selection", "evaluation"):
+                    specificity[name][part][i][j] = _share(m, parts[part] & telling)
+            if same is not None:
+                changed = ~score(tokenizer, prep, same, interchange_tokens(model, tokenizer, prep, same, layer,
+                                                                           position), position)["unchanged"]
+                for part in ("selection", "evaluation"):
+                    specificity[SAME_VALUE][part][i][j] = _share(changed, same_parts[part])
+            tick()
+
+    def used(grids):
+        return {f: g for f, g in grids.items() if any(x is not None for row in g for x in row)}
+
+    entry = {
+        "variable": v, "reader": system.first_reader(v), "readers": list(system.readers(v)),
+        "arch": prep.sites.kind, "layers": list(layers), "positions": pos_list,
+        "position_labels": position_labels(system, len(pos_list)) if prep.sites.has_positions else ["all"],
+        "pairs": len(pairs), "pairs_trained": int((~held).sum()), "pairs_held_out": int(held.sum()),
+        "pairs_possible": len(pairs_of(system, v, max_pairs=10 ** 9)) if len(pairs) >= max_pairs else len(pairs),
+        "split": {"seed": seed, "selection_pairs": len(selection), "evaluation_pairs": len(evaluation),
+                  "same_value_pairs": len(same_pairs)},
+        "counted": {"strict": {p: int(parts[p].sum()) for p in ("evaluation", "held_out")},
+                    "relative": {p: int((parts[p] & readable).sum()) for p in ("evaluation", "held_out")}},
+        **strict,
+        "per_field": used(strict_fields["all"]),
+        "per_field_trained": used(strict_fields["trained"]),
+        "per_field_held_out": used(strict_fields["held_out"]),
+        "per_field_evaluation": used(strict_fields["evaluation"]),
+        "relative": {**rel, "unreadable": int((~readable).sum()),
+                     "per_field": {f: {part: rel_fields[part][f] for part in rel_fields}
+                                   for f in used(rel_fields["trained"])}},
+        "specificity": specificity,
+        "note": NOTE,
+    }
+    entry["best"] = best_site(entry)
+    return entry
+
+
+def _mask(rows: list[int], n: int, device):
+    import torch
+
+    mask = torch.zeros(n, dtype=torch.bool, device=device)
+    if rows:
+        mask[torch.tensor(rows, device=device)] = True
+    return mask
+
+
+def is_specific(entry: dict, i: int, j: int, part: str) -> bool | None:
+    """Does the site's relative IIA on `part` beat every specificity check
+    there? None where there is nothing to compare."""
+    value = entry["relative"][f"iia_{part}"][i][j]
+    checks = [c[part][i][j] for c in entry["specificity"].values() if c[part][i][j] is not None]
+    if value is None:
+        return None
+    return all(value > c for c in checks)
+
+
+def best_site(entry: dict) -> dict:
+    """The site with the highest relative IIA on the selection half of the
+    trained bases among the specific ones (its IIA beats every specificity
+    check there), else the highest of all, marked not specific; ties go to
+    the earliest layer, then position. Reported on the evaluation half and on
+    held-out bases, which played no part in the choice."""
+    layers, pos_list = entry["layers"], entry["positions"]
     best = None
-    for i, layer in enumerate(layers):
-        for j, position in enumerate(pos_list):
-            value = grids["iia_trained"][i][j]
+    for i in range(len(layers)):
+        for j in range(len(pos_list)):
+            value = entry["relative"]["iia_selection"][i][j]
             if value is None:
-                value = grids["iia"][i][j]
-            if best is None or value > best[0]:
-                best = (value, i, j)
+                value = entry["iia"][i][j]  # no trained bases: every pair counts
+            key = (bool(is_specific(entry, i, j, "selection")), value if value is not None else -1.0)
+            if best is None or key > best[0]:
+                best = (key, i, j)
     _, i, j = best
-    return {"layer": layers[i], "position": pos_list[j], "iia": grids["iia"][i][j],
-            "iia_trained": grids["iia_trained"][i][j], "iia_held_out": grids["iia_held_out"][i][j],
-            "control": grids["control"][i][j]}
+    rel = entry["relative"]
+    return {
+        "layer": layers[i], "position": pos_list[j],
+        "iia_selection": rel["iia_selection"][i][j], "iia_evaluation": rel["iia_evaluation"][i][j],
+        "specific": bool(is_specific(entry, i, j, "evaluation")),
+        "specificity": {name: c["evaluation"][i][j] for name, c in entry["specificity"].items()},
+        "relative": {"evaluation": rel["iia_evaluation"][i][j], "held_out": rel["iia_held_out"][i][j]},
+        "strict": {"evaluation": entry["iia_evaluation"][i][j], "held_out": entry["iia_held_out"][i][j]},
+        # V's readers decoded after the site (relative None where no pair's answers parse).
+        "per_field": {f: {"relative": {part: (rel["per_field"][f][part][i][j] if f in rel["per_field"] else None)
+                                       for part in ("evaluation", "held_out")},
+                          "strict": {part: (entry[f"per_field_{part}"][f][i][j] if f in entry[f"per_field_{part}"]
+                                            else None) for part in ("evaluation", "held_out")}}
+                      for f in entry["readers"] if f in entry["per_field"] and entry["per_field"][f][i][j] is not None},
+        "counted": entry["counted"],
+        "iia": entry["iia"][i][j], "iia_trained": entry["iia_trained"][i][j],
+        "iia_held_out": entry["iia_held_out"][i][j], "control": entry["control"][i][j],
+    }

@@ -18,11 +18,6 @@ from causal_tui.interpret.common import Answers, model_answers
 from causal_tui.systems.holdout import HeldOut
 from causal_tui.systems.system import System
 
-FOLLOW_SHARE = 0.9
-"""A model 'follows' (reads what it wrote) where at least this share of the
-informative states follow the intervention, 'ignores' where as many ignore it."""
-
-
 def forced_fields(system: System) -> list[str]:
     """Fields some other field's rule reads: the ones worth forcing."""
     return [f for f in system.fields if any(f in system.reads[g] for g in system.fields)]

@@ -45,6 +45,10 @@ class Learner:
     """config -> a reason it cannot be built that way (None where it can)."""
     describe: Callable | None = field(default=None)
     """config dict -> its size in a few characters for tables ('128/4/4'); default width/depth."""
+    heads: tuple[str, ...] = ("tokens",)
+    """What it can output (the head setting): the completion as tokens, and/or real values (regression)."""
+    listed: bool = True
+    """Offered by --arch (a learner that only stands behind another, as the regression head does, is not)."""
 
     def size_text(self, config: dict) -> str:
         if self.describe is not None:
@@ -63,7 +67,8 @@ def register(learner: Learner) -> Learner:
 
 
 def names() -> list[str]:
-    return list(LEARNERS)
+    """The learners --arch offers."""
+    return [name for name, learner in LEARNERS.items() if learner.listed]
 
 
 def get(name: str) -> Learner:
@@ -96,8 +101,18 @@ def _unbuildable(*args):
 
 
 def build(arch: str, config, tokenizer, system):
-    """A freshly initialised model of `arch` for the system's token sequences."""
+    """A freshly initialised model of `arch` (with the head `config.head`) for the system's token sequences."""
     register_auto()
+    head = getattr(config, "head", "tokens")
+    if head == "regression":
+        from causal_tui.learners import regression
+
+        try:
+            return regression.build(config, tokenizer, system, backbone=arch)
+        except ValueError as e:
+            from causal_tui.errors import UserError
+
+            raise UserError(str(e)) from None
     return get(arch).build(config, tokenizer, system)
 
 
@@ -124,6 +139,7 @@ def register_auto() -> None:
     _auto_registered = True
     import causal_tui.learners.lstm  # noqa: F401
     import causal_tui.learners.mlp  # noqa: F401
+    import causal_tui.learners.regression  # noqa: F401
 
 
 def _lazy(module: str, name: str) -> Callable:
@@ -147,7 +163,7 @@ register(Learner(
     name="gpt2", sizes={"n_embd": 128, "n_layer": 4, "n_head": 4},
     build=_lazy("causal_tui.learners.gpt2", "build"), model_type="gpt2", module="causal_tui.learners.registry",
     reads_own_answers=True, has_attention=True, uses_cache=True, sites=_lazy("causal_tui.learners.gpt2", "sites"),
-    check=_heads_divide_width,
+    check=_heads_divide_width, heads=("tokens", "regression"),
     describe=lambda c: f"{c.get('n_embd')}/{c.get('n_layer')}/{c.get('n_head')}"))
 register(Learner(
     name="lstm", sizes={"n_embd": 156, "n_layer": 4},  # 783,744
@@ -157,5 +173,9 @@ register(Learner(
 register(Learner(
     name="mlp", sizes={"n_embd": 512, "n_layer": 4},  # 791,040
     build=_lazy("causal_tui.learners.mlp", "build"), model_type="causal-tui-mlp",
-    module="causal_tui.learners.registry", reads_own_answers=False,
+    module="causal_tui.learners.registry", reads_own_answers=False, heads=("tokens", "regression"),
     sites=_lazy("causal_tui.learners.mlp", "sites")))
+register(Learner(
+    # A GPT-2 or MLP with a regression head (--head regression), as a saved model is recognised.
+    name="regression", sizes={}, build=_unbuildable, model_type="causal-tui-regression",
+    module="causal_tui.learners.registry", reads_own_answers=False, heads=("regression",), listed=False))

@@ -8,7 +8,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from causal_tui.interpret.interventions import FOLLOW_SHARE
+from causal_tui.science.following import FOLLOW_SHARE
 from causal_tui.report.style import report_table
 
 
@@ -168,7 +168,8 @@ def iia_table(entry: dict, grid: str = "iia") -> Table:
 
 
 def iia_summary(entry: dict) -> Text:
-    """The best site (chosen on trained base states) with its IIA, control and fields."""
+    """The best site (chosen on half the trained bases) with its IIA on the other
+    half and on held-out bases, strict and relative, per reader field, and its specificity."""
     best = entry["best"]
     where = (f"layer {best['layer']}" + (f", position {best['position']} "
                                          f"({entry['position_labels'][entry['positions'].index(best['position'])]})"
@@ -176,35 +177,61 @@ def iia_summary(entry: dict) -> Text:
     v = entry["variable"]
     sample = (f" (a seeded sample of {entry['pairs_possible']})"
               if entry["pairs"] < entry.get("pairs_possible", entry["pairs"]) else "")
-    text = Text(f"cells: IIA in percent (## = 100) of {entry['pairs']} (base, source) pairs{sample} with {v}\n"
-                f"differing: the share whose completion after the position is the counterfactual\n"
-                f"do({v} = {v}(source)) on the base; underlined: the best site\n", style="dim")
-    text.append(f"best site for {v}: {where}", style="bold")
-    text.append(f"\n  IIA: trained bases {_fraction(best['iia_trained'])} ({entry['pairs_trained']} pairs), "
-                f"held-out bases {_fraction(best['iia_held_out'])} ({entry['pairs_held_out']} pairs)")
+    text = Text(f"cells: strict IIA in percent (## = 100) of {entry['pairs']} (base, source) pairs{sample} with\n"
+                f"{v} differing: the share whose completion after the position is the system's\n"
+                f"counterfactual do({v} = {v}(source)) on the base; underlined: the best site\n", style="dim")
+    if "split" not in entry:  # an inspection recorded before 0.4
+        text.append(f"best site for {v}: {where}", style="bold")
+        text.append(f"\n  IIA: trained bases {_fraction(best['iia_trained'])}, held-out bases "
+                    f"{_fraction(best['iia_held_out'])}; control {_fraction(best['control'])}")
+        return text
+    split = entry["split"]
+    mark = "specific" if best["specific"] else "NOT specific"
+    text.append(f"best site for {v}: {where} ({mark})", style="bold")
+    text.append(f"\n  chosen on {split['selection_pairs']} trained-base pairs (relative IIA "
+                f"{_fraction(best['iia_selection'])}; split seed {split['seed']}),\n  reported on the other "
+                f"{split['evaluation_pairs']} and on {entry['pairs_held_out']} held-out-base pairs:")
+    rows = [("whole completion", best["relative"], best["strict"]),
+            *((f"{f} (reads {v})", e["relative"], e["strict"]) for f, e in best["per_field"].items())]
+    width = max(len(r[0]) for r in rows)
+    text.append(f"\n    {'':<{width}}  {'relative':>21}  {'strict':>21}", style="dim")
+    text.append(f"\n    {'':<{width}}  {'trained   held out':>21}  {'trained   held out':>21}", style="dim")
+    for label, relative, strict in rows:
+        text.append(f"\n    {label:<{width}}  {_fraction(relative.get('evaluation')):>9}  "
+                    f"{_fraction(relative.get('held_out')):>9}  {_fraction(strict.get('evaluation')):>9}  "
+                    f"{_fraction(strict.get('held_out')):>9}")
+    checks = ", ".join(f"{name} {_fraction(score)}" for name, score in best["specificity"].items())
+    text.append(f"\n  specificity, each below the relative IIA {_fraction(best['iia_evaluation'])} at a specific "
+                f"site:\n    {checks or 'none to check'}", style="dim")
     text.append(f"\n  control (patching changes nothing): {_fraction(best['control'])}", style="dim")
-    i = entry["layers"].index(best["layer"])
-    j = entry["positions"].index(best["position"])
-    fields = [f"{f} {_fraction(g[i][j])}" for f, g in entry["per_field"].items() if g[i][j] is not None]
-    if fields:
-        text.append("\n  per field there: " + ", ".join(fields), style="dim")
+    text.append(f"\n  relative: the readers equal their rules on the model's own answers with\n  {v} = the "
+                f"model's {v} on the source, the other fields the base's own;\n  strict: the completion "
+                "equals the system's counterfactual; trained: the\n  evaluation half", style="dim")
     return text
 
 
 def das_table(das: dict, variable: str) -> Table:
+    before_04 = "iia_selection" not in das["best"]
     table = report_table(f"Alignment search for {variable}: a learned {das['dims']}-d subspace",
                          caption=f"IIA of the subspace's interchange (whole completion), trained\n"
-                                 f"on pairs with trained bases ({das['sites'][0]['steps']} steps); "
-                                 "random: a random\nrotation of the same dimension",
+                                 f"on {'pairs with trained bases' if before_04 else 'half the pairs with trained bases'} "
+                                 + (f"({das['sites'][0]['steps']} steps)" if before_04 else
+                                    f"({min(r['steps'] for r in das['sites'])}-{max(r['steps'] for r in das['sites'])} steps, "
+                                    "until the loss settles)")
+                                 + ("" if before_04 else ",\nreported on the other half (trained) and held-out bases")
+                                 + "; random: a random\nsubspace of the same dimension",
                          padding=(0, 1))
-    for col in ("layer", "pos", "trained", "held out", "random trained", "random held out"):
+    keys = (("iia_trained", "iia_held_out", "random_iia_trained", "random_iia_held_out") if before_04 else
+            ("iia_selection", "iia_evaluation", "iia_held_out", "random_iia_evaluation", "random_iia_held_out"))
+    columns = (("trained", "held out", "random trained", "random held out") if before_04 else
+               ("chosen on", "trained", "held out", "random trained", "random held out"))
+    for col in ("layer", "pos", *columns):
         table.add_column(col, justify="left" if col in ("layer", "pos") else "right", no_wrap=True)
     best = das["best"]
     for r in das["sites"]:
         style = "bold" if (r["layer"], r["position"]) == (best["layer"], best["position"]) else ""
         table.add_row(r["layer"], "-" if r["position"] is None else str(r["position"]),
-                      *(Text(_fraction(r[k]), style=style)
-                        for k in ("iia_trained", "iia_held_out", "random_iia_trained", "random_iia_held_out")))
+                      *(Text(_fraction(r[k]), style=style) for k in keys))
     return table
 
 

@@ -20,19 +20,35 @@ WIDE_FIELDS = 6
 probabilities and commas so that it fits 80 columns."""
 
 
+EVERY_STATE_UP_TO = 256
+"""Up to this many states (8 inputs) the table lists every one; above, the
+held-out ones and the wrong trained ones, at most MAX_ROWS, with a summary."""
+MAX_ROWS = 64
+
+
 def probe_table(report: ProbeReport) -> Table:
-    """Every state: each field's prediction, right or wrong, and its probability."""
+    """Every state (or, for a large system, the ones worth reading): each
+    field's prediction, right or wrong, and its probability."""
     system = report.system
     compact = len(system.fields) > WIDE_FIELDS or len(system.inputs) >= 6
     what = "mark, prediction" if compact else "mark, prediction, probability"
-    table = Table(title=f"Probe: all {len(system.all_states)} input states, greedy ({what})",
-                  header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    states = report.states
+    title = f"Probe: all {len(system.all_states)} input states, greedy ({what})"
+    caption = None
+    if len(states) > EVERY_STATE_UP_TO:
+        wrong = [r for r in states if not r.held_out and not r.exact]
+        held = [r for r in states if r.held_out]
+        states = (wrong + held)[:MAX_ROWS]
+        title = (f"Probe of all {len(system.all_states):,} input states, greedy ({what}): the {len(wrong):,} wrong "
+                 f"trained ones, then the {len(held):,} held-out ones, {len(states)} at most")
+        caption = f"{len(wrong) + len(held) - len(states):,} more not listed: causal-tui probe --format csv has all"
+    table = Table(title=title, caption=caption, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("state", no_wrap=True, min_width=9)
     table.add_column("held", justify="center", no_wrap=True)
     for f in system.fields:
         table.add_column(f, justify="right", no_wrap=True)
     table.add_column("exact", justify="center", no_wrap=True)
-    for r in report.states:
+    for r in states:
         cells = []
         for f in system.fields:
             fr = r.fields[f]

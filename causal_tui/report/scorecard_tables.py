@@ -19,6 +19,8 @@ def scorecard_tables(card: dict) -> list[Table]:
     from causal_tui.report.spectrum_tables import spectrum_over_seeds_table
 
     spectrum = [spectrum_over_seeds_table(card)] if card.get("spectrum") else []
+    if card.get("course"):
+        spectrum.append(_course_table(card))
     return [_cells_table(card), _fields_table(card), _mdi_table(card), *spectrum, _seeds_table(card),
             _composed_table(card), _labels_table(card), *inside_tables(card)]
 
@@ -76,6 +78,25 @@ def _fields_table(card: dict) -> Table:
             mdi,
         )
     return fields
+
+
+def _course_table(card: dict) -> Table:
+    """With --probe-every: when each field's held-out answers settle."""
+    table = report_table("When held-out answers settle (--probe-every)",
+                         caption="the first recorded step from which a held-out cell's answer never changes again,\n"
+                                 "over every held-out cell of every seed: median [earliest, latest]; degree\n"
+                                 "profile: the model's mean mass at degrees 0, 1, 2 at the first and last record")
+    for col in ("field", "settles at step", "first: deg 0/1/2", "last: deg 0/1/2"):
+        table.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
+    for f, e in card["course"].items():
+        profiles = e.get("profile_mean") or []
+
+        def degrees(p):
+            return " / ".join(f"{m:.2f}" for m in (p or [])[:3]) if p else "--"
+
+        table.add_row(f, f"{e['settle_median']:g} [{e['settle_min']}, {e['settle_max']}]",
+                      degrees(profiles[0] if profiles else None), degrees(profiles[-1] if profiles else None))
+    return table
 
 
 MDI_ROWS = 16
@@ -218,11 +239,68 @@ def inside_tables(card: dict) -> list[Table]:
         tables.append(t)
     if card.get("iia"):
         tables.append(_iia_table(card["iia"]))
+        if all("whole" in e for e in card["iia"].values()):
+            tables.append(_iia_sites_table(card["iia"]))
     return tables
 
 
 def _iia_table(iia: dict) -> Table:
     """Per intermediate variable: IIA at each seed's best interchange site, over seeds."""
+    if not all("whole" in e for e in iia.values()):
+        return _iia_table_before_04(iia)
+    t = report_table("Interchange over seeds: is the variable held inside?",
+                     caption="relative IIA: the readers follow the site (their rules on the model's\n"
+                             "own answers, V from the source) and the rest is unchanged; strict: the\n"
+                             "completion equals the system's counterfactual. At each seed's best site,\n"
+                             "chosen on half its trained base pairs, reported on the other half\n"
+                             "(trained) and on held-out bases: mean over seeds [95% exact interval\n"
+                             "over seeds]; strict h/t: its mean on held-out / trained bases")
+    for col in ("variable", "field", "held-out bases", "trained bases", "strict h/t"):
+        t.add_column(col, justify="left" if col in ("variable", "field") else "right", no_wrap=True)
+
+    def cell(summary):
+        return f"{num(summary['seed_mean'])} {interval(summary['interval95'])}" if summary["seeds_counted"] else "no pairs"
+
+    def mean(summary):
+        return num(summary["seed_mean"]) if summary["seeds_counted"] else "-"
+
+    for k, (v, entry) in enumerate(iia.items()):
+        rows = [("whole", entry["whole"]), *entry["per_field"].items()]
+        for i, (field, e) in enumerate(rows):
+            t.add_row(v if i == 0 else "", field, cell(e["relative"]["held_out"]), cell(e["relative"]["evaluation"]),
+                      f"{mean(e['strict']['held_out'])} / {mean(e['strict']['evaluation'])}")
+        if k < len(iia) - 1:
+            t.add_section()
+    return t
+
+
+def _iia_sites_table(iia: dict) -> Table:
+    """Per intermediate variable: where the seeds' best sites are, and whether they are specific."""
+    t = report_table("Interchange sites over seeds",
+                     caption="specific: seeds whose site's IIA beats do() on the variable's inputs and a\n"
+                             "same-value source; control: patching changes nothing (median of seeds);\n"
+                             "sites: layer:position, how many seeds (* not specific)")
+    for col in ("variable", "specific", "control", "sites"):
+        t.add_column(col, justify="right" if col in ("specific", "control") else "left", no_wrap=True)
+    for v, entry in iia.items():
+        controls = sorted(c for c in entry["control"] if c is not None)
+        t.add_row(v, f"{entry['specific_seeds']}/{entry['seeds']}",
+                  num(controls[len(controls) // 2]) if controls else "-", _sites(entry["sites"]))
+    return t
+
+
+def _sites(sites: list[dict]) -> str:
+    """layer:position, how many seeds chose it (* where not specific)."""
+    counts: dict[str, int] = {}
+    for site in sites:
+        key = (f"{site['layer']}:{'-' if site['position'] is None else site['position']}"
+               + ("*" if site.get("specific") is False else ""))
+        counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{k} x{n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
+def _iia_table_before_04(iia: dict) -> Table:
+    """A scorecard written before 0.4: the strict IIA only, the site chosen and reported on the same pairs."""
     t = report_table("Interchange over seeds: is the variable held inside?",
                      caption="IIA at each seed's best site (chosen on its trained base pairs),\n"
                              "mean over seeds [95% exact interval over seeds]; control: patching\n"
@@ -236,12 +314,7 @@ def _iia_table(iia: dict) -> Table:
             cells.append(f"{num(s['seed_mean'])} {interval(s['interval95'])}" if s["seeds_counted"] else "no pairs")
         controls = sorted(c for c in entry["control"] if c is not None)
         control = num(controls[len(controls) // 2]) if controls else "-"
-        counts: dict[str, int] = {}
-        for site in entry["sites"]:
-            key = f"{site['layer']}:{'-' if site['position'] is None else site['position']}"
-            counts[key] = counts.get(key, 0) + 1
-        sites = ", ".join(f"{k} x{n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
-        t.add_row(v, *cells, control, sites)
+        t.add_row(v, *cells, control, _sites(entry["sites"]))
     return t
 
 

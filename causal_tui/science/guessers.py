@@ -29,6 +29,38 @@ def majority_votes(system: System, trained, field: str) -> dict[int, int]:
     return dict(sorted(Counter(system.truth(s)[field] for s in trained).items()))
 
 
+NEAREST_UP_TO = 400_000_000
+"""Held-out x trained pairs up to which the nearest-neighbour vote is taken
+for every held-out state; above, for a seeded sample of NEAREST_SAMPLE of them
+(the others get no answer, counted as undetermined)."""
+NEAREST_SAMPLE = 2_048
+
+
+def nearest_neighbours(system: System, trained, states: list[State]) -> dict[State, dict[str, int | None]]:
+    """nearest_neighbour for many states and every field at once (numpy,
+    states packed into integers: Hamming distance is a popcount of their xor)."""
+    import random
+
+    import numpy as np
+
+    n = len(system.inputs)
+    weights = 1 << np.arange(n - 1, -1, -1, dtype=np.int64)
+    trained_codes = np.array(trained, dtype=np.int64).reshape(-1, n) @ weights
+    truths = {f: np.array([system.truth(t)[f] for t in trained]) for f in system.fields}
+    chosen = states
+    if len(states) * len(trained) > NEAREST_UP_TO:
+        chosen = sorted(random.Random(0).sample(states, min(NEAREST_SAMPLE, len(states))))
+    out: dict[State, dict[str, int | None]] = {s: {f: None for f in system.fields} for s in states}
+    for s in chosen:
+        code = int(np.array(s, dtype=np.int64) @ weights)
+        distance = np.bitwise_count(trained_codes ^ code)
+        nearest = distance == distance.min()
+        for f in system.fields:
+            votes = Counter(truths[f][nearest].tolist())
+            out[s][f] = _winner(votes)
+    return out
+
+
 def nearest_neighbour(system: System, trained, state: State, field: str) -> int | None:
     """Vote of the trained states nearest in Hamming distance (None where tied)."""
     dist = {t: sum(a != b for a, b in zip(t, state)) for t in trained}
@@ -36,12 +68,34 @@ def nearest_neighbour(system: System, trained, state: State, field: str) -> int 
     return _winner(Counter(system.truth(t)[field] for t, d in dist.items() if d == nearest))
 
 
+EXACT_UP_TO = 10
+"""Inputs up to which the lowest-degree fit is found in exact rational arithmetic;
+above, it would take minutes, and the min-degree interpolator (floating point) stands in."""
+
+
+class _NotComputed:
+    """The lowest-degree fit of a system too large for exact arithmetic: its
+    degree (the min-degree interpolator's), no prediction."""
+
+    def __init__(self, degree):
+        self.degree = degree
+
+    def predict(self, state):
+        from causal_tui.science.exact_fit import Prediction
+
+        return Prediction(None)
+
+
 def interpolator(system: System, trained, field: str):
     """The family of lowest-degree polynomials in the inputs that fit the
     trained states exactly (exact_fit.Fit): `.degree`, and `.predict(state)`
-    saying whether every such fit agrees there."""
+    saying whether every such fit agrees there. Above EXACT_UP_TO inputs, not
+    computed (every prediction undetermined; its degree the MDI's)."""
     from causal_tui.science.exact_fit import lowest_degree_fit
 
+    if len(system.inputs) > EXACT_UP_TO:
+        fit = min_degree(system, trained, field)
+        return _NotComputed(getattr(fit, "degree", None))
     return lowest_degree_fit(trained, [system.truth(s)[field] for s in trained], len(system.inputs))
 
 
@@ -66,16 +120,21 @@ def predictions(system: System, held_out: HeldOut) -> dict[State, dict[str, dict
     rule reads other fields, that rule on the MDI's answers for them ("mdi_rule")."""
     from causal_tui.science import mdi
 
+    import numpy as np
+
     trained = held_out.trained()
     fits = {f: interpolator(system, trained, f) for f in system.fields}
     mdis = {f: min_degree(system, trained, f) for f in system.fields}
+    majorities = {f: majority(system, trained, f) for f in system.fields}
+    nearest = nearest_neighbours(system, trained, list(held_out))
+    held_bits = np.array(list(held_out), dtype=np.int8).reshape(-1, len(system.inputs))
+    values = {f: (mdis[f].values(held_bits) if isinstance(mdis[f], mdi.MinDegree) else None) for f in system.fields}
     out = {}
-    for s in held_out:
+    for i, s in enumerate(held_out):
         row = {}
         for f in system.fields:
-            value = mdis[f].value(s) if isinstance(mdis[f], mdi.MinDegree) else None
-            row[f] = {"majority": majority(system, trained, f),
-                      "nearest_neighbour": nearest_neighbour(system, trained, s, f),
+            value = None if values[f] is None else mdi.clean(float(values[f][i]))
+            row[f] = {"majority": majorities[f], "nearest_neighbour": nearest[s][f],
                       "interpolator": fits[f].predict(s), "mdi": value,
                       "mdi_answer": mdi.answer(value, binary=f in system.outputs)}
         for f in system.composed:

@@ -154,6 +154,25 @@ def seeds_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 # -- two configurations, paired by seed ----------------------------------------------------------
+def mean_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float]:
+    """Student's t interval of the mean of real values over seeds (a Walsh
+    coefficient, a distance): mean +- t_{n-1} s / sqrt(n); the point itself
+    from one value. t comes from the incomplete beta: P(|T| > t) = I_{v/(v+t^2)}(v/2, 1/2)."""
+    _check_level(level)
+    n = len(values)
+    if n == 0:
+        raise ValueError("no values")
+    mean = sum(values) / n
+    if n == 1:
+        return (mean, mean)
+    v = n - 1
+    x = beta_quantile(1.0 - level, v / 2, 0.5)
+    t = math.sqrt(v * (1.0 - x) / x)
+    sd = math.sqrt(sum((y - mean) ** 2 for y in values) / v)
+    half = t * sd / math.sqrt(n)
+    return (mean - half, mean + half)
+
+
 def paired_difference(a: Sequence[float | None], b: Sequence[float | None], level: float = 0.95) -> dict | None:
     """Configuration a minus configuration b from their seeds' accuracies,
     seed k of a paired with seed k of b (None: a seed without cells). The mean

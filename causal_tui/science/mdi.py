@@ -152,7 +152,8 @@ def _null_space(matrix: np.ndarray) -> np.ndarray:
     """An orthonormal basis (columns) of {v: matrix @ v = 0}."""
     if matrix.shape[0] == 0:
         return np.eye(matrix.shape[1])
-    _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
+    # Thin where rows outnumber columns (24,576 trained states x 121 monomials: no 24,576^2 U).
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=matrix.shape[0] < matrix.shape[1])
     tol = max(matrix.shape) * np.finfo(float).eps * (singular[0] if singular.size else 1.0)
     rank = int((singular > max(tol, 1e-10)).sum())
     return vt[rank:].T

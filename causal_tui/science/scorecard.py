@@ -167,7 +167,8 @@ def build(system: System, held_out: HeldOut, runs: list[dict]) -> dict:
 
         fits = guessers.min_degrees(system, held_out)
         extra["spectrum"] = spectrum.over_seeds([spectrum.of_model(system, held_out, r["predictions"],
-                                                                   r["probabilities"], fits) for r in runs])
+                                                                   r["probabilities"], fits, r.get("values"))
+                                                 for r in runs])
     return {
         **extra,
         "system": manifest_entry(system),
@@ -186,7 +187,7 @@ def interventions_over_seeds(runs: list[dict]) -> dict | None:
     forced change in at least 90% of their informative states), with a Wilson
     interval over those seeds, and the pooled follow rate with the seed-level
     interval. None for learners without a sequence (nothing to force)."""
-    from causal_tui.interpret.interventions import FOLLOW_SHARE
+    from causal_tui.science.following import FOLLOW_SHARE
 
     if any("not_applicable" in r["intervention_summary"] for r in runs):
         return None
@@ -208,23 +209,37 @@ def interventions_over_seeds(runs: list[dict]) -> dict | None:
 
 def iia_over_seeds(runs: list[dict]) -> dict:
     """Per intermediate variable: each seed's best interchange site (chosen on
-    its trained base pairs) and its IIA there, pooled over seeds with the
-    seed-level interval, trained and held-out base pairs apart."""
+    the selection half of its trained base pairs) and its IIA there, on the
+    evaluation half and on held-out bases, strict and relative, for the whole
+    completion and per reader field, pooled over seeds with the seed-level
+    interval; and how many seeds' sites are specific."""
     out: dict = {}
     for v in runs[0]["iia"]:
         per_seed = [r["iia"][v] for r in runs]
-        out[v] = {
-            "sites": [{"layer": b["layer"], "position": b["position"]} for b in per_seed],
+        entry = {
+            "sites": [{"layer": b["layer"], "position": b["position"], "specific": b.get("specific")}
+                      for b in per_seed],
+            # the strict whole-completion IIA, as before 0.4 (trained: the evaluation half when recorded)
             **{part: seed_summary([tuple(b["pairs"][part]) for b in per_seed]) for part in ("trained", "held_out")},
             "control": [b["control"] for b in per_seed],
         }
+        if all("counts" in b for b in per_seed):
+            entry["whole"] = {kind: {part: seed_summary([tuple(b["counts"][kind][part]) for b in per_seed])
+                                     for part in ("evaluation", "held_out")} for kind in ("relative", "strict")}
+            entry["per_field"] = {f: {kind: {part: seed_summary([tuple(b["field_counts"][f][kind][part])
+                                                                 for b in per_seed])
+                                             for part in ("evaluation", "held_out")} for kind in ("relative", "strict")}
+                                  for f in per_seed[0]["field_counts"]}
+            entry["specific_seeds"] = sum(bool(b.get("specific")) for b in per_seed)
+            entry["seeds"] = len(per_seed)
+        out[v] = entry
     return out
 
 
 def graph_over_seeds(system: System, runs: list[dict]) -> dict:
     """Per field and input: in how many seeds the model's dependence on that
     input matches the truth's on every pair of states (Wilson over seeds)."""
-    from causal_tui.interpret.graph import true_graph
+    from causal_tui.science.graph import true_graph
 
     truth = true_graph(system)
     out: dict = {}

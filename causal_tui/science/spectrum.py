@@ -29,17 +29,23 @@ def probability_of_one(answer, probability) -> float:
     return 0.5
 
 
-def model_values(system: System, field: str, predictions: dict, probabilities: dict) -> np.ndarray:
-    """The model's p(1) of `field` on every state, in the order of system.all_states."""
+def model_values(system: System, field: str, predictions: dict, probabilities: dict,
+                 raw: dict | None = None) -> np.ndarray:
+    """The model's p(1) of `field` on every state, in the order of
+    system.all_states; with `raw` (a regression head's values in 0/1 coding,
+    {state: {field: v}}), those values themselves, unclipped."""
     out = np.empty(len(system.all_states))
     for i, s in enumerate(system.all_states):
         key = system.format_state(s)
-        out[i] = probability_of_one(predictions[key][field], (probabilities.get(key) or {}).get(field))
+        if raw is not None:
+            out[i] = raw[key][field]
+        else:
+            out[i] = probability_of_one(predictions[key][field], (probabilities.get(key) or {}).get(field))
     return out
 
 
 def of_model(system: System, held_out: HeldOut, predictions: dict, probabilities: dict,
-             fits: dict | None = None) -> dict:
+             fits: dict | None = None, raw: dict | None = None) -> dict:
     """{field: spectrum of one model} for every 0/1 field (see module doc):
     "profile" (model), "truth_profile", "mdi_profile" (mass per degree 0..n),
     "coefficients" (the model's largest Walsh coefficients), and on held-out
@@ -49,10 +55,11 @@ def of_model(system: System, held_out: HeldOut, predictions: dict, probabilities
     n = len(system.inputs)
     fits = fits if fits is not None else guessers.min_degrees(system, held_out)
     bits = np.array(system.all_states, dtype=np.int8)
-    held = np.array([s in held_out for s in system.all_states])
+    held_set = set(held_out)
+    held = np.array([s in held_set for s in system.all_states])
     out = {}
     for f in system.outputs:
-        values = model_values(system, f, predictions, probabilities)
+        values = model_values(system, f, predictions, probabilities, raw)
         truth = np.array([system.truth(s)[f] for s in system.all_states], dtype=float)
         fit = fits.get(f)
         mdi_values = fit.values(bits) if isinstance(fit, mdi.MinDegree) else None
@@ -67,6 +74,39 @@ def of_model(system: System, held_out: HeldOut, predictions: dict, probabilities
         if held.any():
             entry.update(_distances(values[held], truth[held], None if mdi_values is None else mdi_values[held]))
         out[f] = entry
+    return out
+
+
+def check_sets(system: System, sets) -> list[tuple[str, ...]]:
+    """Sets of input names, each checked against the system (UserError names
+    the stranger); None: every set of degree 2 or less."""
+    from causal_tui.errors import UserError
+
+    if sets is None:
+        return [tuple(system.inputs[i] for i in s) for d in range(3) for s in mdi.subsets(len(system.inputs), d)]
+    out = []
+    for s in sets:
+        s = (s,) if isinstance(s, str) else tuple(s)
+        strangers = [x for x in s if x not in system.inputs]
+        if strangers:
+            raise UserError(f"{strangers[0]!r} is not an input of {system.name} "
+                            f"(its inputs: {', '.join(system.inputs)})")
+        out.append(tuple(sorted(set(s), key=system.inputs.index)))
+    return out
+
+
+def coefficients(system: System, predictions: dict, probabilities: dict, sets, raw: dict | None = None) -> dict:
+    """{field: {inputs: c_S}} for every 0/1 field: the Walsh coefficient of the
+    model's p(1) (a regression head's raw value with `raw`) on each set of
+    input names, in 0/1 coding (c_S = mean over the cube of f(x) prod_{i in S} (-1)^x_i).
+    In +-1 coding of inputs and output (x = 1 - 2 bit, y = 1 - 2 f) the same
+    sets read 1 - 2 c_S for the empty set and -2 c_S for the others."""
+    n = len(system.inputs)
+    index = {name: n - 1 - i for i, name in enumerate(system.inputs)}
+    out = {}
+    for f in system.outputs:
+        transform = mdi.walsh(model_values(system, f, predictions, probabilities, raw), n)
+        out[f] = {s: round(float(transform[sum(1 << index[x] for x in s)]), 9) for s in sets}
     return out
 
 
@@ -120,4 +160,43 @@ def over_seeds(per_seed: list[dict]) -> dict:
             if counts:
                 summary[key] = seed_summary(counts)
         out[f] = summary
+    return out
+
+
+def settling(records: list[dict], held_out_labels: list[str], fields) -> dict:
+    """From one training's --probe-every records: for each held-out cell the
+    first recorded step from which its answer never changes again (None where
+    it never settles before the end), and the degree profile at each step."""
+    steps = [r["step"] for r in records]
+    settled: dict[str, dict[str, int | None]] = {}
+    for label in held_out_labels:
+        settled[label] = {}
+        for f in fields:
+            answers = [r["held_out"][label][f] for r in records]
+            at = len(answers) - 1
+            while at > 0 and answers[at - 1] == answers[-1]:
+                at -= 1
+            settled[label][f] = steps[at] if at < len(answers) - 1 or len(answers) == 1 else steps[at]
+    return {"steps": steps, "settled": settled,
+            "profiles": {f: [r["profiles"].get(f) for r in records] for f in (records[0]["profiles"] if records else {})}}
+
+
+def course_over_seeds(per_seed: list[dict], fields) -> dict:
+    """Each field's held-out answers' settling steps over seeds (median and
+    range over cells and seeds), and its mean degree profile at each recorded
+    step (over the seeds that recorded it)."""
+    out = {}
+    for f in fields:
+        steps = [cell[f] for course in per_seed for cell in course["settled"].values()]
+        if not steps:
+            continue
+        entry = {"settle_median": float(np.median(steps)), "settle_min": min(steps), "settle_max": max(steps),
+                 "cells": len(steps)}
+        profiles = [course["profiles"].get(f) for course in per_seed if course["profiles"].get(f)]
+        if profiles:
+            length = min(len(p) for p in profiles)
+            stacked = np.array([[row for row in p[:length]] for p in profiles], dtype=float)
+            entry["steps"] = per_seed[0]["steps"][:length]
+            entry["profile_mean"] = [_rounded(row) for row in stacked.mean(axis=0)]
+        out[f] = entry
     return out

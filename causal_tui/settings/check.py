@@ -144,6 +144,12 @@ def check_holdout_seed(values: dict) -> None:
                         "beside a list or a condition it means nothing")
 
 
+def check_every_state(values: dict) -> None:
+    """--every-state makes the training split every trained state once: a --train-size beside it means nothing."""
+    if values.get("every_state") and values.get("train_size") is not None:
+        raise UserError("--every-state trains on every trained state once: --train-size means nothing beside it")
+
+
 MEMORY_SHARE = 0.5
 """A training may plan to use at most this share of the machine's memory."""
 

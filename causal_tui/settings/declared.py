@@ -39,6 +39,7 @@ REPORT_TO = ("none", "tensorboard")
 DEVICES = ("auto", "cpu", "cuda")
 BACKENDS = ("local", "ray")
 VARY = ("both", "data", "init")
+HEADS = ("tokens", "regression")
 
 DATASET, TRAINING, FILES, SWEEP, INSPECT = "Dataset", "Training (defaults: the original experiment's)", "Files", \
     "Sweep", "Inspect"
@@ -128,7 +129,7 @@ ONE_DATASET = frozenset({"train", "dashboard", "generate", "experiment"})
 TRAIN_ACTIONS = frozenset({"train", "sweep", "dashboard", "experiment"})
 ONE_MODEL = frozenset({"train", "dashboard", "experiment"})
 
-_SIZES = "; ".join(f"{name} {s.sizes['n_embd']}" for name, s in registry.LEARNERS.items())
+_SIZES = "; ".join(f"{name} {s.sizes['n_embd']}" for name, s in registry.LEARNERS.items() if s.listed)
 
 SETTINGS: tuple[Setting, ...] = (
     # -- what is learned, and what is held out --------------------------------------
@@ -144,10 +145,15 @@ SETTINGS: tuple[Setting, ...] = (
     *(Setting(f"{split}_size", int, n, f"Lines in {split}.jsonl, e.g. --{split}-size {n // 10:,}".replace(",", ""),
               DATA_ACTIONS, DATASET, low=1, high=10_000_000, metavar="N")
       for split, n in DEFAULT_SIZES.items()),
+    Setting("every_state", bool, False, "train.jsonl holds every trained state once, shuffled (as Abbe et al. "
+            "train), not --train-size lines drawn with replacement, e.g. --every-state", DATA_ACTIONS, DATASET),
     # -- the learner and its training ---------------------------------------------------
     Setting("arch", str, "gpt2", "The learner, each sized to about GPT-2 128/4/4's parameters, e.g. --arch lstm",
             TRAIN_ACTIONS, TRAINING, choices=_learners, config=True, grid=True, form="learner",
-            metavar="|".join(registry.LEARNERS)),
+            metavar="|".join(registry.names())),
+    Setting("head", str, "tokens", "What the learner outputs: the completion as tokens, or each field as a real "
+            "number trained with squared error (regression, as Abbe et al.; gpt2 and mlp), e.g. --head regression",
+            TRAIN_ACTIONS, TRAINING, choices=HEADS, config=True, grid=True, form="head"),
     Setting("epochs", float, 3.0, "Passes over train.jsonl, e.g. --epochs 5", TRAIN_ACTIONS, TRAINING,
             low=1e-6, high=100_000, metavar="N", config=True, grid=True, form="epochs"),
     Setting("lr", float, 5e-4, "Peak learning rate of AdamW, decayed linearly, e.g. --lr 1e-3", TRAIN_ACTIONS,
@@ -173,6 +179,9 @@ SETTINGS: tuple[Setting, ...] = (
             action_defaults=(("inspect", "cpu"), ("read", "cpu"))),
     Setting("max_steps", int, None, "Stop after N steps whatever the epochs, e.g. --max-steps 200", TRAIN_ACTIONS,
             TRAINING, low=1, high=100_000_000, metavar="N", config=True, default_text="default: off"),
+    Setting("probe_every", int, None, "Record the probe of every state and the learned function's degree profile "
+            "every N steps (when answers settle, how the spectrum moves), e.g. --probe-every 50", TRAIN_ACTIONS,
+            TRAINING, low=1, high=1_000_000, metavar="N", config=True, default_text="default: off"),
     Setting("until_perfect", bool, False, "Stop as soon as every trained state is exact under greedy decoding, "
             "e.g. --until-perfect", TRAIN_ACTIONS, TRAINING, config=True, form="stop once trained exact"),
     Setting("resume", bool, False, "Continue from the last complete checkpoint in out/, e.g. --resume",

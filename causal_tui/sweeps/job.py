@@ -40,6 +40,8 @@ class SeedJob:
     call: str | None = None
     """The command line or API call of the sweep, for the seed's provenance (it trains in another process)."""
     learner_module: str | None = None
+    every_state: bool = False
+    """The seed's training split is every trained state once (data.generate)."""
     """The module that registers the learner (a worker imports it: registry.ensure)."""
 
     @property
@@ -75,7 +77,7 @@ def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None
             on_step(event.step, event.total_steps)
 
     registry.ensure(job.config.arch, job.learner_module)
-    ds = data.generate(job.held_out, seed=job.data_seed, sizes=job.sizes)
+    ds = data.generate(job.held_out, seed=job.data_seed, sizes=job.sizes, every_state=job.every_state)
     # resume: a seed stopped midway (Ctrl+C) left a checkpoint; go on from it.
     result = trainer.train(ds, replace(job.config, seed=job.init_seed), Path(folder), on_event=on_event,
                            should_stop=should_stop, resume=True)
@@ -92,6 +94,8 @@ def train_seed(job: SeedJob, folder: str, should_stop: Callable[[], bool] | None
         "steps": result.steps,
         "perfect": result.perfect,
         "epochs": result.epochs,
+        **({"values": result.model.field_values(result.tokenizer, job.system, job.system.all_states)}
+           if hasattr(result.model, "field_values") else {}),
         "stopped_because": (result.manifest.get("metrics") or {}).get("stopped_because"),
         **look_inside(result.model, result.tokenizer, job.system, job.held_out),
     })
@@ -117,14 +121,22 @@ def look_inside(model, tokenizer, system: System, held_out: HeldOut) -> dict:
 
 def best_of(entry: dict) -> dict:
     """A variable's best interchange site with its pair counts: what a seed
-    contributes to the scorecard's IIA over seeds."""
+    contributes to the scorecard's IIA over seeds. Counts [right, pairs] of the
+    whole completion and of each reader field, strict and relative, on the
+    evaluation half of the trained bases and on held-out bases."""
     best = entry["best"]
-    counts = {}
-    for part in ("trained", "held_out"):
-        n = entry[f"pairs_{part}"]
-        share = best[f"iia_{part}"]
-        counts[part] = [round(share * n) if share is not None else 0, n]
-    return {**best, "pairs": counts}
+    parts = ("evaluation", "held_out")
+
+    def count(share, kind, part):
+        n = best["counted"][kind][part]
+        return [round(share * n), n] if share is not None else [0, 0]
+
+    counts = {kind: {part: count(best[kind][part], kind, part) for part in parts} for kind in ("strict", "relative")}
+    fields = {f: {kind: {part: count(e[kind].get(part), kind, part) for part in parts} for kind in ("strict", "relative")}
+              for f, e in best["per_field"].items()}
+    return {**best, "counts": counts, "field_counts": fields,
+            # before 0.4 the scorecard read these: the strict IIA on trained (now: the evaluation half) and held-out bases
+            "pairs": {"trained": counts["strict"]["evaluation"], "held_out": counts["strict"]["held_out"]}}
 
 
 def threads_per_job(jobs: int) -> int:

@@ -71,6 +71,8 @@ class SweepRequest:
     backend: str = declared.get("backend").default
     address: str | None = None
     vary: str = declared.get("vary").default
+    every_state: bool = False
+    """Each seed's training split is every trained state once."""
     """What differs between seeds: both the dataset and the initialisation, the data only, or the init only."""
 
     def configurations(self) -> list[Configuration]:
@@ -101,6 +103,8 @@ class SweepRequest:
         scalars = {k: v for k, v in values.items() if k in SCALARS and k != "system"}
         v = check.check_values(scalars, "sweep")
         check.check_holdout_seed(v)
+        check.check_every_state({**v, "train_size": (values.get("training") or {}).get("train_size")
+                                 if isinstance(values.get("training"), dict) else None})
         system = _system(values.get("system"), base_dir)
         holdout_text = v.get("holdout")
         if not holdout_text:
@@ -130,7 +134,7 @@ class SweepRequest:
                             "(at most 100, not starting with '.', '-' or '_')")
         return cls(name=name, system=system, holdout=holdout, config=config,
                    explicit=frozenset(k for k in SIZE_FIELDS if k in training), sizes=sizes, grid=grid,
-                   **{k: v[k] for k in ("seeds", "jobs", "backend", "address", "vary") if k in v})
+                   **{k: v[k] for k in ("seeds", "jobs", "backend", "address", "vary", "every_state") if k in v})
 
     # -- writing ------------------------------------------------------------
     def values(self) -> dict:
@@ -155,6 +159,9 @@ class SweepRequest:
                   "training": training}
         if self.address:
             values["address"] = self.address
+        if self.every_state:
+            values["every_state"] = True
+            values["training"].pop("train_size", None)
         if self.grid:
             values["grid"] = self.grid
         return values

@@ -50,19 +50,47 @@ def latest_scorecard(out_dir: Path) -> tuple[dict | None, str | None]:
 
 def sweep_rows(out_dir: Path, name: str) -> list[dict]:
     """The sweep's tidy table, from its seeds' probe.json files (tidy.COLUMNS)."""
-    folder = sweep_dir(out_dir, name)
-    card = scorecard(out_dir, name)
-    described = records.read(folder / SWEEP_FILE, "sweep")
+    card, configurations = _configurations(out_dir, name)
     system = from_manifest(card["system"])
     held_out = HeldOut.from_labels(card["held_out"], system, card.get("holdout"))
-    if is_grid(card):
-        configurations = [(g["id"], g["config"], folder / g["id"]) for g in described["grid"]]
-    else:
-        configurations = [("", described["config"], folder)]
     out = []
     for config_id, config, config_folder in configurations:
         models = [_seed_model(seed_dir(config_folder, k)) for k in card["seeds"]]
         out += tidy.rows(system, held_out, models, sweep=name, configuration=config_id, config=config)
+    return out
+
+
+def _configurations(out_dir: Path, name: str) -> tuple[dict, list[tuple[str, dict, Path]]]:
+    """The scorecard and each configuration as (id, config, folder)."""
+    folder = sweep_dir(out_dir, name)
+    card = scorecard(out_dir, name)
+    described = records.read(folder / SWEEP_FILE, "sweep")
+    if is_grid(card):
+        return card, [(g["id"], g["config"], folder / g["id"]) for g in described["grid"]]
+    return card, [("", described["config"], folder)]
+
+
+COEFFICIENT_COLUMNS = ("sweep", "configuration", "seed", "field", "inputs", "degree", "coefficient")
+
+
+def coefficient_rows(out_dir: Path, name: str, sets: list[tuple[str, ...]] | None = None) -> list[dict]:
+    """Walsh coefficients of each seed's learned function (COEFFICIENT_COLUMNS),
+    on the given sets of input names (default: every set of degree 2 or less),
+    from the seeds' probe.json files (no torch; see spectrum.coefficients)."""
+    from causal_tui.science import spectrum
+
+    card, configurations = _configurations(out_dir, name)
+    system = from_manifest(card["system"])
+    sets = spectrum.check_sets(system, sets)
+    out = []
+    for config_id, _config, config_folder in configurations:
+        for k in card["seeds"]:
+            seed = records.read(seed_dir(config_folder, k) / PROBE_FILE, "seed")
+            found = spectrum.coefficients(system, seed["predictions"], seed.get("probabilities") or {}, sets,
+                                          seed.get("values"))
+            out += [{"sweep": name, "configuration": config_id, "seed": seed["seed"], "field": f,
+                     "inputs": "*".join(inputs) or "1", "degree": len(inputs), "coefficient": c}
+                    for f, by_set in found.items() for inputs, c in by_set.items()]
     return out
 
 

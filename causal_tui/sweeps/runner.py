@@ -38,6 +38,8 @@ def describe(request: SweepRequest, configurations: list[Configuration]) -> dict
     held_out = request.holdout
     described = {"system": manifest_entry(request.system), "held_out": held_out.labels(),
                  "holdout": held_out.source, "sizes": request.sizes}
+    if request.every_state:
+        described["every_state"] = True
     if request.vary != "both":  # sweeps from before --vary varied both
         described["vary"] = request.vary
     if len(configurations) == 1 and not configurations[0].id:
@@ -57,6 +59,8 @@ def same_sweep(previous: dict, described: dict) -> bool:
     if previous.get("held_out") != described["held_out"] or previous.get("sizes") != described["sizes"]:
         return False
     if previous.get("vary", "both") != described.get("vary", "both"):
+        return False
+    if previous.get("every_state", False) != described.get("every_state", False):
         return False
 
     def full(config: dict) -> dict:
@@ -142,7 +146,8 @@ def _run_locked(request: SweepRequest, configurations: list[Configuration], out_
     learner_module = {c.config.arch: registry.get(c.config.arch).module for c in configurations}
 
     def job(c: Configuration, k: int) -> SeedJob:
-        return SeedJob(k, request.holdout, c.config, request.sizes, request.vary, call, learner_module[c.config.arch])
+        return SeedJob(k, request.holdout, c.config, request.sizes, request.vary, call, learner_module[c.config.arch],
+                       request.every_state)
 
     # A seed that finished while its sweep was killed before recording it joins the history now.
     for c in configurations:

@@ -39,6 +39,9 @@ def write_scorecard(folder: Path, name: str, system: System, held_out: HeldOut, 
                     settings: dict | None = None, vary: str = "both", started_at: str | None = None) -> dict:
     found = load_seeds(folder, seeds, system, held_out)
     card = records.stamped("scorecard", scorecard.build(system, held_out, found))
+    course = _course(folder, seeds, system, held_out)
+    if course:
+        card["course"] = course
     card["name"] = name
     card["holdout"] = held_out.source
     card["vary"] = vary
@@ -46,6 +49,24 @@ def write_scorecard(folder: Path, name: str, system: System, held_out: HeldOut, 
     card["provenance"] = provenance.collect(_precision_of(found), started_at, provenance.now())
     atomic.write_text(folder / SCORECARD_FILE, json.dumps(card, indent=2) + "\n")
     return card
+
+
+def _course(folder: Path, seeds: int, system: System, held_out: HeldOut) -> dict | None:
+    """With --probe-every: when the held-out answers settle and how the degree
+    profile moves, over the seeds (science/spectrum.course_over_seeds)."""
+    from causal_tui.science import spectrum
+    from causal_tui.store.runs import LOSSES_FILE
+
+    per_seed = []
+    for k in range(seeds):
+        path = seed_dir(folder, k) / LOSSES_FILE
+        if not path.exists():
+            return None
+        probes = json.loads(records.read_text(path, what="losses")).get("probes")
+        if not probes:
+            return None
+        per_seed.append(spectrum.settling(probes, held_out.labels(), system.fields))
+    return spectrum.course_over_seeds(per_seed, system.fields)
 
 
 def _precision_of(seeds: list[dict]) -> str | None:

@@ -6,6 +6,7 @@ the entry a manifest records of a system (and reading it back).
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from causal_tui.errors import UserError
@@ -17,15 +18,60 @@ BUNDLED_DIR = Path(__file__).parent
 """Where the bundled *.toml files live (beside this module)."""
 
 
+FAMILIES = ("sparse-parity-K-of-N", "majority-N")
+"""Systems made by name: the parity of the first K of N inputs, the majority of N."""
+
+
+def generated(name: str) -> System | None:
+    """A system of a generated family by its name ('sparse-parity-2-of-15',
+    'majority-9'), None where the name is not one; SystemFileError where its
+    numbers are out of range."""
+    m = re.fullmatch(r"sparse-parity-(\d+)-of-(\d+)", name)
+    if m:
+        k, n = int(m.group(1)), int(m.group(2))
+        _check_size(name, n)
+        if not 1 <= k <= n:
+            raise SystemFileError(f"--system {name}: K must be 1 to N")
+        inputs = [f"x{i}" for i in range(n)]
+        source = (f'name = "{name}"\ndescription = "the parity of x0..x{k - 1} of {n} inputs"\n'
+                  f"inputs = [{', '.join(json.dumps(v) for v in inputs)}]\n"
+                  f'equations = ["y = {" XOR ".join(inputs[:k])}"]\n')
+        return parse(source, f"the generated system {name}", default_name=name)
+    m = re.fullmatch(r"majority-(\d+)", name)
+    if m:
+        n = int(m.group(1))
+        _check_size(name, n)
+        if n < 2:
+            raise SystemFileError(f"--system {name}: a majority needs at least 2 inputs")
+        inputs = [f"x{i}" for i in range(n)]
+        source = (f'name = "{name}"\ndescription = "1 where more than half of {n} inputs are 1"\n'
+                  f"inputs = [{', '.join(json.dumps(v) for v in inputs)}]\n"
+                  f'equations = ["y = MAJ({", ".join(inputs)})"]\n')
+        return parse(source, f"the generated system {name}", default_name=name)
+    return None
+
+
+def _check_size(name: str, n: int) -> None:
+    from causal_tui.systems.reader import MAX_INPUTS
+
+    if not 1 <= n <= MAX_INPUTS:
+        raise SystemFileError(f"--system {name}: {n} inputs; a system has 1 to {MAX_INPUTS} (every state is "
+                              "evaluated exactly: 2^16 = 65,536 at most)")
+
+
 def load(path_or_name: str | Path) -> System:
-    """A system from a TOML file, or a bundled one by bare name (`seed`, `chain`, ...)."""
+    """A system from a TOML file, a bundled one by bare name (`seed`, `chain`,
+    ...), or one of a generated family (FAMILIES)."""
     text = str(path_or_name)
     if text in bundled_names():
         return bundled(text)
+    made = generated(text)
+    if made is not None:
+        return made
     path = Path(text)
     if not path.exists():
         raise SystemFileError(f"--system {text}: no such file, and no bundled system of that name "
-                          f"(bundled: {', '.join(bundled_names())})")
+                              f"(bundled: {', '.join(bundled_names())}; generated: {', '.join(FAMILIES)})")
     try:
         source = reading.read_text(path, limit=MAX_SOURCE, what="system file")
     except UserError as e:

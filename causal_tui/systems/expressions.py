@@ -3,7 +3,8 @@ parser (never eval) and an evaluator.
 
 Operators, tightest first: NOT; AND, NAND; XOR, XNOR; OR, NOR; IMPLIES. IMPLIES
 is right-associative (a IMPLIES b IMPLIES c = a IMPLIES (b IMPLIES c)), the
-others left-associative. Operands: names, the constants 0 and 1, parentheses."""
+others left-associative. Operands: names, the constants 0 and 1, parentheses,
+and MAJ(a, b, c, ...): 1 where more than half of its operands are 1."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ BINARY: dict[str, Callable[[int, int], int]] = {
     "NOR": lambda a, b: 1 - (a | b),
     "IMPLIES": lambda a, b: (1 - a) | b,
 }
-OPERATOR_WORDS = frozenset({"NOT", *BINARY})
+OPERATOR_WORDS = frozenset({"NOT", "MAJ", *BINARY})
 # Binary operators by precedence level, loosest first (IMPLIES handled apart).
 LEVELS: tuple[tuple[str, ...], ...] = (("OR", "NOR"), ("XOR", "XNOR"), ("AND", "NAND"))
 NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
@@ -49,6 +50,11 @@ class Var:
 @dataclass(frozen=True)
 class Not:
     operand: "Expr"
+
+
+@dataclass(frozen=True)
+class Majority:
+    operands: tuple
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ def tokenize(text: str) -> list[Token]:
         ch = text[i]
         if ch.isspace():
             i += 1
-        elif ch in "()":
+        elif ch in "(),":
             tokens.append(Token(ch, ch, i + 1))
             i += 1
         elif ch in "01" and not (i + 1 < len(text) and (text[i + 1].isalnum() or text[i + 1] == "_")):
@@ -168,9 +174,28 @@ class _Parser:
             return inner
         if tok.kind == "end":
             raise ExpressionError("the expression ends where an operand was expected", tok.column)
+        if tok.kind == "op" and tok.text == "MAJ":
+            return _majority(self, tok)
         if tok.kind == "op":
             raise ExpressionError(f"{tok.text} needs an operand before it", tok.column)
         raise ExpressionError(f"unexpected {tok.text!r}", tok.column)
+
+
+def _majority(parser: _Parser, tok: Token) -> Expr:
+    """MAJ(a, b, ...) after its keyword."""
+    if parser.peek.kind != "(":
+        raise ExpressionError("MAJ takes its operands in parentheses: MAJ(a, b, c)", tok.column)
+    parser.take()
+    operands = [parser.implies()]
+    while parser.peek.kind == ",":
+        parser.take()
+        operands.append(parser.implies())
+    if parser.peek.kind != ")":
+        raise ExpressionError("missing ')' after MAJ's operands", parser.peek.column)
+    parser.take()
+    if len(operands) < 2:
+        raise ExpressionError("MAJ needs at least two operands", tok.column)
+    return Majority(tuple(operands))
 
 
 def parse(text: str) -> Expr:
@@ -186,6 +211,8 @@ def names(expr: Expr) -> list[Var]:
         return names(expr.operand)
     if isinstance(expr, Binary):
         return names(expr.left) + names(expr.right)
+    if isinstance(expr, Majority):
+        return [v for operand in expr.operands for v in names(operand)]
     return []
 
 
@@ -196,6 +223,8 @@ def evaluate(expr: Expr, values: Mapping[str, int]) -> int:
         return values[expr.name]
     if isinstance(expr, Not):
         return 1 - evaluate(expr.operand, values)
+    if isinstance(expr, Majority):
+        return int(2 * sum(evaluate(o, values) for o in expr.operands) > len(expr.operands))
     return BINARY[expr.op](evaluate(expr.left, values), evaluate(expr.right, values))
 
 
@@ -207,6 +236,8 @@ def to_text(expr: Expr, parent: int = -1) -> str:
         return expr.name
     if isinstance(expr, Not):
         return f"NOT {to_text(expr.operand, 99)}"
+    if isinstance(expr, Majority):
+        return "MAJ(" + ", ".join(to_text(o) for o in expr.operands) + ")"
     rank = 0 if expr.op == "IMPLIES" else 1 + next(i for i, ops in enumerate(LEVELS) if expr.op in ops)
     text = f"{to_text(expr.left, rank)} {expr.op} {to_text(expr.right, rank)}"
     return f"({text})" if rank <= parent else text

@@ -45,6 +45,13 @@ class HeldOut(tuple):
     def __reduce__(self):
         return (HeldOut, (tuple(self), self.system, self.source))
 
+    def __contains__(self, state) -> bool:
+        # A set beside the tuple: a 16-input system holds thousands of states out.
+        members = self.__dict__.get("_members")
+        if members is None:
+            members = self.__dict__["_members"] = frozenset(tuple.__iter__(self))
+        return state in members
+
     @property
     def described(self) -> str:
         """How to name it in titles and tables: what the user wrote, else the omit list."""

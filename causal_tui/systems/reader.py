@@ -21,7 +21,8 @@ from causal_tui.errors import UserError
 from causal_tui.systems import expressions
 from causal_tui.systems.system import Equation, Sum, System
 
-MAX_INPUTS, MAX_EQUATIONS, MAX_SUMS = 8, 8, 4
+MAX_INPUTS, MAX_EQUATIONS, MAX_SUMS = 16, 8, 4
+"""Up to 16 inputs: every one of the 2^16 = 65,536 states is evaluated exactly (probe, scorecard, spectrum)."""
 MAX_SOURCE = 64 * 1024
 """The longest system file read (the bundled ones are under 2 KB)."""
 KEYS = ("name", "description", "inputs", "equations", "sums")

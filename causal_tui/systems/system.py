@@ -154,6 +154,15 @@ class System:
         are the ones worth looking for inside a model (interpret/interchange.py)."""
         return tuple(o for o in self.outputs if any(o in self.reads[eq.name] for eq in self.equations))
 
+    def readers(self, variable: str) -> tuple[str, ...]:
+        """The fields whose rule reads `variable`, directly or through other
+        fields (the seed's newB: newD and sum2), in completion order."""
+        found: set[str] = {variable}
+        for f in self.fields:
+            if any(r in found for r in self.reads[f]):
+                found.add(f)
+        return tuple(f for f in self.fields if f in found and f != variable)
+
     def first_reader(self, variable: str) -> str:
         """The first equation (in completion order) whose rule reads `variable`."""
         return next(eq.name for eq in self.equations if variable in self.reads[eq.name])

@@ -190,3 +190,44 @@ class CheckpointMarker(TrainerCallback):
         if folder.is_dir():
             atomic.write_text(folder / COMPLETE, f"{state.global_step}\n")
         return control
+
+
+class ProbeEvery(TrainerCallback):
+    """With --probe-every N: the probe of every state (and the learned
+    function's degree profile) every N steps, and at the last step, recorded
+    in order: when each held-out answer settles, and how the spectrum moves."""
+
+    def __init__(self, model, tokenizer, held_out, every: int):
+        self.model, self.tokenizer, self.held_out, self.every = model, tokenizer, held_out, every
+        self.records: list[dict] = []
+
+    def _record(self, step: int) -> None:
+        from causal_tui.evaluation import probe
+        from causal_tui.science import spectrum
+
+        system = self.held_out.system
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            report = probe.run(self.model, self.tokenizer, system, self.held_out)
+        finally:
+            self.model.train(was_training)
+        predictions = report.predictions()
+        probabilities = {s: e["probabilities"] for s, e in report.record()["states"].items()}
+        found = spectrum.of_model(system, self.held_out, predictions, probabilities, fits={})
+        self.records.append({
+            "step": step,
+            "trained_exact": list(report.exact(held_out=False)),
+            "held_out": {system.format_state(s): predictions[system.format_state(s)] for s in self.held_out},
+            "profiles": {f: e["profile"] for f, e in found.items()},
+        })
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.global_step % self.every == 0:
+            self._record(state.global_step)
+        return control
+
+    def on_train_end(self, args, state, control, **kwargs):
+        if not self.records or self.records[-1]["step"] != state.global_step:
+            self._record(state.global_step)
+        return control

@@ -20,6 +20,8 @@ def _validate(self) -> None:
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise UserError(f"{name.replace('_', ' ')} must be a whole number of at least 1, got {value!r}")
     learner = registry.get(self.arch)
+    if self.head not in learner.heads:
+        raise UserError(f"--head {self.head}: the {self.arch} learner has {', '.join(learner.heads)} only")
     problem = learner.check(self) if learner.check else None
     if problem:
         raise UserError(problem)
@@ -29,7 +31,10 @@ def _validate(self) -> None:
 def _for_arch(cls, arch: str, **settings) -> "TrainingConfig":
     """A config for the learner `arch` with its default size unless given."""
     try:
-        sizes = registry.get(arch).sizes
+        learner = registry.get(arch)
+        if not learner.listed:
+            raise ValueError(f"unknown learner {arch!r} (known: {', '.join(registry.names())})")
+        sizes = learner.sizes
     except ValueError as e:
         raise UserError(str(e)) from None
     return cls(**{"arch": arch, **sizes, **settings})

@@ -25,7 +25,8 @@ def train(request: TrainRequest, on_event: OnEvent | None = None,
     model_folder.prepare_run_dir(request.out_dir)
     with locks.for_training(request.dataset_dir, request.out_dir):
         dataset, why = data.ensure(request.dataset_dir, request.held_out, request.seed, request.sizes,
-                                   may_regenerate=request.regenerate, given=request.given)
+                                   may_regenerate=request.regenerate, given=request.given,
+                                   every_state=request.every_state)
         on_event(DatasetReady(dataset, why))
         return trainer.train(dataset, request.config, request.out_dir, on_event=on_event, should_stop=should_stop,
                              resume=request.resume, record_as=request.source)

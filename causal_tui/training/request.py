@@ -37,6 +37,8 @@ class TrainRequest:
     """Which of system, holdout, seed and sizes the user gave (DATASET_SETTINGS)."""
     source: str = "train"
     """What the run record says made it: train, dashboard, api, causal-experiment."""
+    every_state: bool = False
+    """train.jsonl is every trained state once (data.generate)."""
     dataset_seed: int | None = None
     """The seed that draws dataset/ where it differs from the training's (the
     dashboard keeps the two apart); None: the training's seed, as the command lines have it."""
@@ -58,6 +60,7 @@ class TrainRequest:
         UserError, in one line, for anything wrong; nothing has been written then."""
         given = check.check_values(values, action)
         check.check_holdout_seed(given)
+        check.check_every_state(given)
         if system is not None:
             system_given = True
         else:
@@ -70,11 +73,12 @@ class TrainRequest:
         sizes = {split: given.get(f"{split}_size", n) for split, n in data.DEFAULT_SIZES.items()}
         config = TrainingConfig.from_settings({k: v for k, v in given.items() if k in CONFIG_FIELDS})
         marks = {"system": system_given, "holdout": holdout is not None, "seed": "seed" in given,
-                 "sizes": any(f"{split}_size" in given for split in data.SPLITS)}
+                 "sizes": any(f"{split}_size" in given for split in data.SPLITS) or "every_state" in given}
         request = cls(held_out=held_out, config=config, sizes=sizes,
                       dataset_dir=Path(given.get("dataset_dir", declared.get("dataset_dir").default)),
                       out_dir=Path(given.get("out_dir", declared.get("out_dir").default)),
                       resume=given.get("resume", False), regenerate=regenerate,
+                      every_state=given.get("every_state", False),
                       given=frozenset({"held_out" if k == "holdout" else k for k, v in marks.items() if v}),
                       source=source)
         request.check()

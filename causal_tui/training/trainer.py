@@ -77,6 +77,8 @@ class PreparedTraining:
     """The PerfectionCallback with --until-perfect, else None."""
     choice: object = None
     """The precision used and why (calibration.Choice)."""
+    probes: object = None
+    """The ProbeEvery callback with --probe-every, else None."""
 
 
 def prepare(
@@ -96,7 +98,7 @@ def prepare(
 
     from causal_tui.data import tokenizer as tok_mod
     from causal_tui.training import calibration
-    from causal_tui.training.callbacks import (CheckpointMarker, PerfectionCallback, ReportingCallback,
+    from causal_tui.training.callbacks import (CheckpointMarker, PerfectionCallback, ProbeEvery, ReportingCallback,
                                                WeightedEvaluation)
 
     logs.route_transformers()
@@ -145,6 +147,10 @@ def prepare(
         from transformers.integrations import TensorBoardCallback
 
         callbacks.append(TensorBoardCallback(SummaryWriter(log_dir=str(logging_dir or Path(out_dir) / "tensorboard"))))
+    probes = None
+    if config.probe_every:
+        probes = ProbeEvery(model, tokenizer, dataset.omitted, config.probe_every)
+        callbacks.append(probes)
     if config.until_perfect:
         trained = dataset.trained_states
         perfection = PerfectionCallback(model, *encode_split(tokenizer, trained, system), config.check_every,
@@ -160,7 +166,7 @@ def prepare(
     # They print to the terminal; progress goes through our callback only.
     trainer.remove_callback(PrinterCallback)
     trainer.remove_callback(ProgressCallback)
-    return PreparedTraining(trainer, model, tokenizer, run_dir, reporting, perfection, choice)
+    return PreparedTraining(trainer, model, tokenizer, run_dir, reporting, perfection, choice, probes)
 
 
 def _device(asked: str) -> str:
@@ -216,7 +222,10 @@ def _train(dataset, config, out_dir, on_event, should_stop, resume, run_id, runs
     logger.info(f"training config: {asdict(config)}")
     logger.info(f"dataset: {dataset_summary(dataset)}")
     manifest_of_data = dataset.manifest or dataset.build_manifest()
-    logger.debug(f"dataset manifest: {json.dumps(manifest_of_data, separators=(',', ':'))}")
+    # The manifest's lists grow with the cube (8,192 held-out states on 15 inputs): the log keeps their sizes.
+    logger.debug("dataset manifest: " + json.dumps(
+        {k: (v if not isinstance(v, (list, dict)) or len(v) <= 32 else f"<{len(v):,} entries>")
+         for k, v in manifest_of_data.items()}, separators=(',', ':')))
     logging_dir = runs.runs_dir(runs_out) / run_id / runs.TENSORBOARD if run_id else None
     run = prepare(dataset, config, out_dir, on_event, should_stop, logging_dir=logging_dir)
 
@@ -226,6 +235,8 @@ def _train(dataset, config, out_dir, on_event, should_stop, resume, run_id, runs
     steps = run.trainer.state.global_step
     epochs = round(float(run.trainer.state.epoch or 0), 4)
     losses = {"train": callback.losses, "eval": callback.evals}
+    if run.probes is not None:
+        losses["probes"] = run.probes.records
     if callback.stopped:
         logger.info(f"training stopped at step {steps}; the previous model is kept")
         return TrainResult(stopped=True, steps=steps, seconds=seconds, train_loss=callback.last_loss,

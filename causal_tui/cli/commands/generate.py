@@ -9,7 +9,8 @@ def main(values: dict) -> int:
 
     # The dataset a training with these settings would write; checked whole before anything is written.
     request = TrainRequest.from_settings(values, action="generate", source="causal-experiment")
-    dataset = data.regenerate(request.dataset_dir, request.held_out, seed=request.seed, sizes=request.sizes)
+    dataset = data.regenerate(request.dataset_dir, request.held_out, seed=request.seed, sizes=request.sizes,
+                              every_state=request.every_state)
     folder = dataset.folder
     print(f"wrote {folder}/: {data.summary(dataset)}")
     for split in data.SPLITS:

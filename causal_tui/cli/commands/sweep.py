@@ -9,6 +9,9 @@ from pathlib import Path
 from causal_tui.cli.args import EXIT_FAILED, EXIT_INTERRUPTED
 from causal_tui.science.scorecard import is_grid
 
+# A held-out list longer than this is announced by its count.
+LISTED_UP_TO = 8
+
 
 def main(path: Path | None, flags: dict, out_dir: Path) -> int:
     """Run the sweep an experiment file describes (flags replacing its values),
@@ -67,8 +70,11 @@ def _announce(console, request) -> None:
                   + (" on Ray" if e.backend == "ray" else ""))
     if system != SEED:
         console.print(f"system: {plain(system.label())}: {plain(system.description)}", soft_wrap=True)
-    console.print(f"holding out: {plain(held_out.described)}" + (f" ({held_out.text()})" if held_out.source and
-                  held_out.source != held_out.text() else ""), soft_wrap=True)
+    # The states themselves only while a reader can take them in; past that, a count.
+    listed = held_out.source and held_out.source != held_out.text()
+    states = (f" ({held_out.text()})" if len(held_out) <= LISTED_UP_TO
+              else f" ({len(held_out):,} states)")
+    console.print(f"holding out: {plain(held_out.described)}" + (states if listed else ""), soft_wrap=True)
     unseen = unseen_label_lines(held_out.unseen_labels(), system)
     if unseen:
         console.print("[yellow]unseen labels[/] (the answer never occurs in that field in training): "

@@ -15,7 +15,7 @@ from causal_tui.systems.holdout import HeldOut, unseen_label_lines
 from causal_tui.systems.system import State, System
 from causal_tui.tui.screens.base import CausalScreen
 from causal_tui.tui.screens.system_editor import SystemEditor
-from causal_tui.tui.widgets.state_grid import StateGrid, compact, state_label
+from causal_tui.tui.widgets.state_grid import StateGrid, compact, first_states, state_label
 
 PREVIEW_LINES = 3
 
@@ -32,7 +32,7 @@ class DatasetScreen(CausalScreen):
         with Vertical(id="dataset-body"):
             yield Static("space: hold out of every split (✗)  g: write dataset/  e: edit the system. "
                          "Numbers: lines per state in train.jsonl on disk.", classes="hint")
-            yield StateGrid(self.render_cell, self.session.data.system.all_states, id="dataset-grid")
+            yield StateGrid(self.render_cell, first_states(self.session.data.system), id="dataset-grid")
             yield Static(id="dataset-system")
             with Horizontal(id="dataset-form"):
                 yield Label("seed", classes="field-label")
@@ -123,7 +123,7 @@ class DatasetScreen(CausalScreen):
         self._unseen = HeldOut(s.data.selection, system).unseen_labels()
         self._counts = s.data.dataset.counts("train") if s.data.dataset is not None else {}
         grid = self.query_one(StateGrid)
-        grid.set_states(system.all_states)
+        grid.set_states(first_states(system))
         grid.redraw()
         self.query_one("#dataset-system", Static).update(self._system_text(system))
         warnings = []
@@ -148,7 +148,10 @@ class DatasetScreen(CausalScreen):
     def _system_text(self, system: System) -> Text:
         text = Text()
         text.append(f"system {system.name} ", style="bold")
-        text.append(f"({len(system.inputs)} inputs, {len(system.all_states)} states) ", style="dim")
+        shown = len(first_states(system))
+        text.append(f"({len(system.inputs)} inputs, {len(system.all_states):,} states"
+                    + (f"; the grid shows the first {shown}: hold out a condition with --holdout 'x0=1'" if
+                       shown < len(system.all_states) else "") + ") ", style="dim")
         text.append("   ".join(f"{f} = {system.formula(f)}" for f in system.fields))
         if self.session.data.dataset is not None and self.session.data.dataset.system != system:
             text.append(f"\ndataset/ holds system {self.session.data.dataset.system.label()}: g regenerates",

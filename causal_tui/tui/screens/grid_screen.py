@@ -10,18 +10,37 @@ from textual.widgets import Static
 
 from causal_tui.tui.screens.base import CausalScreen
 from causal_tui.tui.widgets.marks import NARROW_BELOW
-from causal_tui.tui.widgets.state_grid import StateGrid
+from causal_tui.tui.widgets.state_grid import GRID_CELLS, GRID_UP_TO, StateGrid
+
 
 
 class GridScreen(CausalScreen):
     SHOWS_LEGEND = True
+
+    def shown_states(self, system) -> tuple:
+        """The states the grid shows: every one, or for a large system those `worth_showing` picks."""
+        if len(system.all_states) <= GRID_UP_TO:
+            return system.all_states
+        return tuple(self.worth_showing(system)[:GRID_CELLS])
+
+    def worth_showing(self, system) -> list:
+        return list(system.all_states)
+
+    def grid_note(self, system) -> str:
+        """What a large system's grid leaves out, in a few words ('' when it shows every state)."""
+        total = len(system.all_states)
+        if total <= GRID_UP_TO:
+            return ""
+        return f"grid: {len(self.shown_states(system)):,} of {total:,} states ({self.WHICH})"
+
+    WHICH = "the first ones"
 
     def body(self) -> ComposeResult:
         yield Static(id="probe-summary")
         if self.SHOWS_LEGEND:
             yield Static(id="probe-legend")
         with Horizontal(id="probe-main"):
-            yield StateGrid(self.render_cell, self.grid_system.all_states, id="probe-grid")
+            yield StateGrid(self.render_cell, self.shown_states(self.grid_system), id="probe-grid")
             with VerticalScroll(id="probe-detail-box"):
                 yield Static(id="probe-detail")
 

@@ -46,6 +46,15 @@ class ProbeScreen(GridScreen):
                       style="dim")
         return legend
 
+    WHICH = "the wrong trained ones, then the held-out ones"
+
+    def worth_showing(self, system) -> list:
+        report = self.session.model.report
+        if report is None or report.system != system:
+            return list(system.all_states)
+        wrong = [r.state for r in report.states if not r.held_out and not r.exact]
+        return wrong + [r.state for r in report.states if r.held_out]
+
     def render_cell(self, state: State) -> Text:
         s = self.session
         system = self.grid_system
@@ -82,7 +91,7 @@ class ProbeScreen(GridScreen):
     def sync(self) -> None:
         system = self.grid_system
         grid = self.query_one(StateGrid)
-        grid.set_states(system.all_states)
+        grid.set_states(self.shown_states(system))
         grid.redraw()
         self.query_one("#probe-legend", Static).update(self.legend(system))
         self.query_one("#probe-summary", Static).update(self.summary())
@@ -116,6 +125,9 @@ class ProbeScreen(GridScreen):
         if r.system != s.data.system:
             text.append(f"\n model: system {r.system.label()}; next regeneration: {s.data.system.label()}",
                         style="yellow")
+        note = self.grid_note(r.system)
+        if note:
+            text.append(f"\n {note}", style="dim")
         return text
 
     def detail(self, state: State) -> Table | Text:

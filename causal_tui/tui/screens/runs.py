@@ -14,7 +14,7 @@ from causal_tui.errors import UserError
 from causal_tui.report.run_tables import RUN_COLUMNS, run_row
 from causal_tui.store import runs as runs_mod
 from causal_tui.tui.screens.base import CausalScreen
-from causal_tui.tui.widgets.state_grid import StateGrid, compact, state_label
+from causal_tui.tui.widgets.state_grid import StateGrid, compact, first_states, state_label
 
 
 class Confirm(ModalScreen[bool]):
@@ -69,7 +69,7 @@ class CompareScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="compare-box"):
             yield Static(self.summary(), id="compare-summary")
-            yield StateGrid(self.render_cell, self.system.all_states, id="compare-grid")
+            yield StateGrid(self.render_cell, first_states(self.system), id="compare-grid")
         yield Footer()
 
     def on_mount(self) -> None:

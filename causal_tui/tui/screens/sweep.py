@@ -40,6 +40,12 @@ class SweepScreen(GridScreen):
     def grid_system(self) -> System:
         return from_manifest(self.session.sweep.card.get("system"))
 
+    WHICH = "the held-out ones"
+
+    def worth_showing(self, system) -> list:
+        held = set(self.session.sweep.card["held_out"])
+        return [s for s in system.all_states if system.format_state(s) in held]
+
     def action_close(self) -> None:
         self.session.sweep.close()
         self.app.pop_screen()
@@ -57,7 +63,7 @@ class SweepScreen(GridScreen):
         if self.session.sweep.card is None:
             return
         grid = self.query_one(StateGrid)
-        grid.set_states(self.grid_system.all_states)
+        grid.set_states(self.shown_states(self.grid_system))
         grid.redraw()
         self.query_one("#probe-summary", Static).update(self.summary())
         self.query_one("#probe-detail", Static).update(self.detail(grid.current_state))

@@ -25,6 +25,18 @@ def compact(system: System) -> bool:
     return len(system.inputs) >= COMPACT_FROM
 
 
+GRID_UP_TO = 1_024
+"""Up to this many states (10 inputs) a grid shows every one; above, at most
+GRID_CELLS of them (the screen says which)."""
+GRID_CELLS = 256
+
+
+def first_states(system: System) -> tuple[State, ...]:
+    """The states a grid of this system shows where it shows them in order."""
+    states = system.all_states
+    return states if len(states) <= GRID_UP_TO else states[:GRID_CELLS]
+
+
 class StateGrid(DataTable):
     """A cell per state; the owner supplies the states and how a cell looks.
 
