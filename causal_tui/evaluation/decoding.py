@@ -9,10 +9,15 @@ from causal_tui.systems.system import System
 
 
 def encode_prompts(tokenizer, system: System, states):
+    """The prompts' token ids: each bit's token, a comma's between (what
+    tokenizing system.prompt(state) gives, without a tokenizer call per state)."""
     import torch
 
-    ids = [tokenizer.convert_tokens_to_ids(list(system.prompt(s))) for s in states]
-    return torch.tensor(ids, dtype=torch.long)
+    zero, one, comma = tokenizer.convert_tokens_to_ids(["0", "1", ","])
+    bits = torch.tensor(list(states), dtype=torch.long).reshape(-1, len(system.inputs))
+    ids = torch.full((len(bits), system.prompt_length), comma, dtype=torch.long)
+    ids[:, 0::2] = torch.where(bits == 1, one, zero)
+    return ids
 
 
 def target_rows(tokenizer, system: System, states):

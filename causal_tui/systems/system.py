@@ -205,7 +205,13 @@ class System:
     # -- text ----------------------------------------------------------------
     def format_state(self, state: State) -> str:
         """The prompt text of a state: bits joined by commas."""
-        return ",".join(str(b) for b in state)
+        # Called for every state by every table and record: 65,536 of them on 16 inputs.
+        text = self._state_texts.get(state)
+        return text if text is not None else ",".join("1" if b else "0" for b in state)
+
+    @cached_property
+    def _state_texts(self) -> dict[State, str]:
+        return {s: ",".join("1" if b else "0" for b in s) for s in self.all_states}
 
     def parse_state(self, text: str) -> State:
         """Parse `0,1,1,1,0` into a state; ValueError saying what is wrong."""
