@@ -21,6 +21,7 @@ raises KeyboardInterrupt."""
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,7 +384,8 @@ def sweep(system: System | str | None = None, holdout=None, **settings) -> Sweep
     total = found.seeds * len(found.configurations())
     with _calling(call), _stopping() as stop, _SeedBar(own.get("progress", True), total) as bar:
         try:
-            runner.run_sweep(found, out_dir, on_seed_done=bar.seed_done, should_stop=stop.is_set)
+            runner.run_sweep(found, out_dir, on_seed_done=bar.seed_done, should_stop=stop.is_set,
+                             on_notice=bar.notice)
         except runner.Interrupted as e:
             raise KeyboardInterrupt(f"stopped: {e.done} of {e.total} seeds done, kept in {e.folder}/; "
                                     "call again to go on") from None
@@ -556,4 +558,15 @@ class _SeedBar:
 
     def seed_done(self, done: int, total: int, probe) -> None:
         if self.bar is not None:
+            if total != self.bar.total:  # seeds kept beside the ones asked for
+                self.bar.total = total
+                self.bar.refresh()
             self.bar.update(done - self.bar.n)
+
+    def notice(self, line: str) -> None:
+        """What the sweep decided on its own (precision, seeds kept or added, the scorecard rewritten):
+        one line on stderr, as the command line prints it (silent with progress=False)."""
+        if self.show:
+            from tqdm.auto import tqdm
+
+            tqdm.write(line, file=sys.stderr)

@@ -47,6 +47,17 @@ def test_the_manifest_records_the_precision_asked_for_and_used(workdir, asked):
     assert runtime.of(loaded.model) == manifest["precision"]  # decoded as it was trained
 
 
+def test_the_default_precision_is_fp32_said_at_the_start_and_recorded(workdir, capsys):
+    # Reproducible by default: no calibration, no cache, whatever the CPU has.
+    assert tui_main(["train", *TINY]) == 0
+    out = capsys.readouterr().out
+    assert "precision fp32 (--precision fp32; the default is fp32)" in out
+    assert out.index("precision fp32") < out.index("trained states exact")
+    manifest = model_folder.read_manifest(model_folder.final_dir(workdir / "out"))
+    assert manifest["config"]["precision"] == manifest["precision"] == "fp32"
+    assert manifest["provenance"]["precision_choice"]["source"] == "asked"
+
+
 def test_models_from_before_precision_was_recorded_decode_in_fp32(trained, tmp_path):
     import shutil
 

@@ -65,3 +65,37 @@ def test_runs_list_names_a_broken_record_in_one_line_and_lists_the_rest(workdir,
     assert {p: p.read_bytes() for p in folder.rglob("run.json")} == before  # readers never write
     assert tui_main(["runs", "show", "20260101-000000-3"]) == 2
     assert "newer causal-tui" in capsys.readouterr().err
+
+
+def test_every_record_of_a_fresh_run_agrees_with_itself_and_with_the_log(workdir, capsys):
+    # A fresh --until-perfect training, stopped early by its own rule: run.json, the model's
+    # manifest, losses.json and the log must tell one story (times in order, the same steps).
+    from datetime import datetime
+
+    from causal_tui.store import model_folder, runs
+
+    flags = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--epochs", "3", "--batch-size", "32",
+             "--lr", "3e-3", "--train-size", "640", "--valid-size", "32", "--test-size", "16", "--max-steps", "12"]
+    assert tui_main(["train", *flags]) == 0
+    capsys.readouterr()
+    (run_id,) = [r["id"] for r in runs.listing(workdir / "out")]
+    record = runs.read(workdir / "out", run_id)
+    manifest = model_folder.read_manifest(model_folder.final_dir(workdir / "out"))
+    losses = json.loads((workdir / "out" / "runs" / run_id / "losses.json").read_text())
+    log = (workdir / "logs" / "causal-tui.log").read_text()
+
+    def at(text):
+        return datetime.fromisoformat(text)
+
+    provenance = record["provenance"]
+    # One pair of times, in order, the same in the record and its provenance.
+    assert (record["started_at"], record["finished_at"]) == (provenance["started_at"], provenance["finished_at"])
+    assert at(record["started_at"]) <= at(record["finished_at"])
+    metrics = manifest["metrics"]
+    # The steps and epochs actually trained, and why it stopped: 12 steps of 32 of 640 lines.
+    assert record["steps"] == metrics["steps"] == 12
+    assert max(step for step, _ in losses["train"] + losses["eval"]) <= 12
+    assert record["epochs"] == metrics["epochs"] == round(12 * 32 / 640, 3)
+    assert record["stopped_because"] == metrics["stopped_because"] == "max_steps 12"
+    assert f"after {metrics['steps']} steps" in log and f'"steps": {metrics["steps"]},' in log
+    assert record["seconds"] == metrics["seconds"]

@@ -53,6 +53,14 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
         assert stats["accuracy"] == pytest.approx(sum(stats["per_seed"]) / 3)
     for k in range(3):
         assert (folder / f"seed-{k}" / "tiny-gpt2-causal" / "final" / "causal-tui.json").exists()
+        # A seed is recorded in out/runs/ after it trained: the record tells the training's own times.
+        from causal_tui.store import runs
+
+        record = runs.read(workdir / "out", (folder / f"seed-{k}" / "run_id").read_text().strip())
+        times = (record["started_at"], record["finished_at"])
+        assert times == (record["provenance"]["started_at"], record["provenance"]["finished_at"])
+        assert times[0] <= times[1] and record["steps"] == json.loads((folder / f"seed-{k}" / "probe.json")
+                                                                      .read_text())["steps"]
     # Where each seed holds newB: its best interchange site, over seeds with the seed-level interval.
     iia = card["iia"]["newB"]
     assert len(iia["sites"]) == 3 and {"layer", "position"} <= set(iia["sites"][0])
@@ -73,6 +81,15 @@ def test_three_seed_sweep_writes_a_complete_scorecard_and_resumes(workdir, capsy
     assert tui_main(["sweep", "--seeds", "4", "--holdout", "A=1&C=1&E=1", *FLAGS]) == 0
     assert {k: (folder / f"seed-{k}" / "probe.json").stat().st_mtime_ns for k in range(3)} == before
     assert sorted(json.loads((folder / "scorecard.json").read_text())["seeds"]) == [0, 1, 2, 3]
+    out = capsys.readouterr().out
+    assert "holds 3 seeds: adding seeds 3 to 3" in out and "scorecard.json rewritten: 4 seeds (it had 3)" in out
+
+    # Fewer seeds on the same name: nothing is trained and the scorecard keeps all four, saying so.
+    assert tui_main(["sweep", "--seeds", "2", "--holdout", "A=1&C=1&E=1", *FLAGS]) == 0
+    out = capsys.readouterr().out
+    assert "already holds 4 seeds; --seeds 2 asks for fewer: the scorecard keeps all 4" in out
+    assert sorted(json.loads((folder / "scorecard.json").read_text())["seeds"]) == [0, 1, 2, 3]
+    assert "precision fp32" in out  # said at the start, for every seed
 
     # The same name with another holdout is refused rather than mixed.
     capsys.readouterr()

@@ -11,7 +11,8 @@ from causal_tui.systems.system import System
 
 COLUMN_DOCS: dict[str, str] = {
     "sweep": "the sweep's name ('' for a single run)",
-    "configuration": "the grid configuration's id, e.g. 'arch-lstm' ('' without a grid)",
+    "configuration": "the grid configuration's id, e.g. 'arch-lstm'; without a grid the learner and its size, "
+                     "e.g. 'gpt2 128x4'",
     "run_id": "the run in out/runs/ that trained this model (None for seeds trained before runs were recorded)",
     "seed": "the seed of the model (one independently trained model)",
     "arch": "the learner: gpt2, lstm or mlp",
@@ -22,6 +23,8 @@ COLUMN_DOCS: dict[str, str] = {
     "batch_size": "examples per step",
     "epochs": "passes over the training split",
     "precision": "the precision it trained and decoded in: fp32 or bf16",
+    "steps": "the optimiser steps it trained (fewer than epochs allow where it stopped early: --until-perfect, "
+             "--max-steps)",
     "state": "the input state, as its prompt: '0,1,1,0,1'",
     "held_out": "whether the state was held out of this model's training",
     "field": "the field: an equation's output or a sum",
@@ -45,17 +48,20 @@ CONFIG_COLUMNS = ("arch", "n_embd", "n_layer", "n_head", "lr", "batch_size", "ep
 def rows(system: System, held_out: HeldOut, models: list[dict], sweep: str = "", configuration: str = "",
          config: dict | None = None) -> list[dict]:
     """The tidy rows of some models of one configuration. `models`: one per
-    seed, {"seed", "run_id", "precision", "predictions": {state: {field: value}},
+    seed, {"seed", "run_id", "precision", "steps", "predictions": {state: {field: value}},
     "probabilities": {state: {field: p}} (optional)}; `config`: the TrainingConfig as a dict."""
     unseen = held_out.unseen_labels()
     guesses = guessers.predictions(system, held_out) if held_out else {}
     config = config or {}
+    if not configuration and config.get("arch"):
+        configuration = f"{config['arch']} {config.get('n_embd')}x{config.get('n_layer')}"
     fixed = {"sweep": sweep, "configuration": configuration,
              **{column: config.get(column) for column in CONFIG_COLUMNS}}
     out = []
     for model in models:
         probabilities = model.get("probabilities") or {}
-        head = {**fixed, "run_id": model.get("run_id"), "seed": model.get("seed"), "precision": model.get("precision")}
+        head = {**fixed, "run_id": model.get("run_id"), "seed": model.get("seed"), "precision": model.get("precision"),
+                "steps": model.get("steps")}
         for state in system.all_states:
             key = system.format_state(state)
             truth = system.truth(state)

@@ -167,9 +167,10 @@ SETTINGS: tuple[Setting, ...] = (
             TRAIN_ACTIONS, TRAINING, low=1, high=128, metavar="N", config=True, grid=True, form="layers"),
     Setting("n_head", int, 4, "GPT-2's attention heads, which must divide the width, e.g. --n-head 2",
             TRAIN_ACTIONS, TRAINING, low=1, high=256, metavar="N", config=True, grid=True, form="heads"),
-    Setting("precision", str, "auto", "auto (bf16 where this machine has it and a calibration shows it faster), "
-            "fp32, or bf16 under autocast, e.g. --precision fp32", TRAIN_ACTIONS, TRAINING, choices=PRECISIONS,
-            config=True, grid=True, form="precision"),
+    Setting("precision", str, "fp32", "fp32 (the default: a machine gives the same numbers every run), bf16 "
+            "under autocast, or auto (bf16 where this machine has it and a calibration, cached, shows it faster), "
+            "e.g. --precision bf16", TRAIN_ACTIONS, TRAINING, choices=PRECISIONS, config=True, grid=True,
+            form="precision"),
     Setting("report_to", str, "none", "tensorboard writes event files into the run's folder (uv sync --extra "
             "tensorboard), e.g. --report-to tensorboard", TRAIN_ACTIONS, TRAINING, choices=REPORT_TO, config=True,
             form="report to"),

@@ -135,9 +135,15 @@ def finish(out_dir: Path, run_id: str, status: str, *, model_dir: Path | None = 
         record.update(trained_exact=probe.get("trained_exact"),
                       held_out_field_accuracy=probe.get("held_out_field_accuracy"),
                       held_out_exact=probe.get("held_out_exact"), precision=manifest.get("precision"))
-        # The training's own record (made where it ran: a worker, a Ray node).
+        metrics = manifest.get("metrics") or {}
+        record["stopped_because"] = metrics.get("stopped_because")
+        # The training's own record (made where it ran: a worker, a Ray node), and its
+        # times: a sweep's seed is recorded after it trained, and one pair of times is told.
         if manifest.get("provenance"):
             record["provenance"] = manifest["provenance"]
+            times = (manifest["provenance"].get("started_at"), manifest["provenance"].get("finished_at"))
+            if all(times):
+                record["started_at"], record["finished_at"] = times
     if losses is not None:
         atomic.write_text(folder / LOSSES_FILE, json.dumps(losses) + "\n")
     if predictions is not None:

@@ -101,7 +101,7 @@ def _seed_model(folder: Path) -> dict:
         precision = (model_folder.read_manifest(model_folder.final_dir(folder)) or {}).get("precision", "fp32")
     run_id = folder / RUN_ID_FILE
     return {"seed": probe["seed"], "run_id": run_id.read_text().strip() if run_id.exists() else None,
-            "precision": precision,
+            "precision": precision, "steps": probe.get("steps"),
             "predictions": probe["predictions"], "probabilities": probe.get("probabilities")}
 
 
@@ -119,11 +119,12 @@ def probe_of(folder: Path, recompute: bool = False, device: str = "cpu") -> tupl
 
 
 def model_rows(folder: Path, recompute: bool = False, device: str = "cpu") -> list[dict]:
-    """One saved model's tidy table (tidy.COLUMNS; sweep and configuration empty)."""
+    """One saved model's tidy table (tidy.COLUMNS; sweep empty)."""
     report, manifest = probe_of(folder, recompute, device)
     record = report.record()
     config = manifest.get("config") or {}
     model = {"seed": config.get("seed"), "run_id": manifest.get("run_id"),
-             "precision": manifest.get("precision", "fp32"), "predictions": report.predictions(),
+             "precision": manifest.get("precision", "fp32"), "steps": (manifest.get("metrics") or {}).get("steps"),
+             "predictions": report.predictions(),
              "probabilities": {s: entry["probabilities"] for s, entry in record["states"].items()}}
     return tidy.rows(report.system, report.held_out, [model], config=config)

@@ -13,7 +13,7 @@ Seeds run in long-lived local worker processes (pool.py), or as Ray tasks
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable
 
@@ -25,7 +25,7 @@ from causal_tui.store.runs import PROBE_FILE
 from causal_tui.sweeps import pool
 from causal_tui.sweeps.grid import Configuration, settings_of
 from causal_tui.sweeps.job import RUN_ID_FILE, SeedJob, record_seed, threads_per_job, train_seed
-from causal_tui.sweeps.layout import SWEEP_FILE, configuration_dir, seed_dir, sweep_dir
+from causal_tui.sweeps.layout import SCORECARD_FILE, SWEEP_FILE, configuration_dir, seed_dir, sweep_dir
 from causal_tui.sweeps.request import FILE as EXPERIMENT_FILE
 from causal_tui.sweeps.request import SweepRequest
 from causal_tui.sweeps.scorecards import write_scorecards
@@ -63,8 +63,13 @@ def same_sweep(previous: dict, described: dict) -> bool:
     if previous.get("every_state", False) != described.get("every_state", False):
         return False
 
+    # A folder from before 0.4 may say precision "auto": whatever it resolved to then, it matches.
+    auto = any(c.get("precision") == "auto" for c in [previous.get("config") or {},
+                                                       *[g["config"] for g in previous.get("grid", [])]])
+
     def full(config: dict) -> dict:
-        return {k: v for k, v in {**asdict(TrainingConfig()), **config}.items() if k != "seed"}
+        return {k: v for k, v in {**asdict(TrainingConfig()), **config}.items()
+                if k != "seed" and not (auto and k == "precision")}
 
     if "config" in described:
         return "config" in previous and full(previous["config"]) == full(described["config"])
@@ -98,13 +103,17 @@ OnStep = Callable[[str, int, int], None]
 
 
 def run_sweep(request: SweepRequest, out_dir: Path, on_seed_done: OnSeedDone | None = None,
-              should_stop: Callable[[], bool] | None = None, on_step: OnStep | None = None) -> dict:
+              should_stop: Callable[[], bool] | None = None, on_step: OnStep | None = None,
+              on_notice: Callable[[str], None] | None = None) -> dict:
     """Train the seeds not yet done (up to `jobs` at once), then build and save
     the scorecard(s); the request, fully resolved, goes to experiment.toml
     beside them. `on_seed_done(done, total, summary_or_None)` is called as seeds
     finish, `on_step` as they train. When `should_stop` turns true, running
     seeds stop at their next step, the rest are not started, and Interrupted
-    is raised; seeds that fail raise SeedsFailed once the others are done."""
+    is raised; seeds that fail raise SeedsFailed once the others are done.
+    `on_notice(line)` hears what the sweep decided on its own: the precision
+    every seed trains in, seeds kept or added beside the ones asked for, the
+    scorecard written or rewritten."""
     if request.backend == "ray":
         from causal_tui.sweeps import ray_backend
 
@@ -120,12 +129,48 @@ def run_sweep(request: SweepRequest, out_dir: Path, on_seed_done: OnSeedDone | N
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise UserError(f"cannot write to {folder}/: {err.strerror or err}") from None
+    on_notice = on_notice or (lambda line: None)
+    configurations = _one_precision(configurations, on_notice)
     with locks.writing(folder, f"sweep {request.name} ({folder}/)"):
-        return _run_locked(request, configurations, out_dir, folder, on_seed_done, should_stop, on_step)
+        return _run_locked(request, configurations, out_dir, folder, on_seed_done, should_stop, on_step, on_notice)
+
+
+def _one_precision(configurations: list[Configuration], on_notice) -> list[Configuration]:
+    """`--precision auto` resolved once, at the start, for every seed of every
+    configuration (a seed never finds another answer halfway through a sweep)."""
+    from causal_tui.training import calibration
+
+    out, said = [], set()
+    for c in configurations:
+        choice = calibration.choose(c.config.precision)
+        if c.config.precision == "auto":
+            c = Configuration(c.id, c.settings, replace(c.config, precision=choice.used))
+        if choice.text() not in said:
+            said.add(choice.text())
+            on_notice(f"{choice.text()}, for every seed" + (f" of {c.id}" if c.id and len(configurations) > 1
+                                                           and c.config.precision != "fp32" else ""))
+        out.append(c)
+    return out
+
+
+def seeds_done(folder: Path, configurations: list[Configuration]) -> int:
+    """How many seeds (0, 1, ...) every configuration of the folder has finished,
+    or its scorecard counts: the seeds a rerun must keep."""
+    card = folder / SCORECARD_FILE
+    counted = 0
+    if card.exists():
+        try:
+            counted = len(records.read(card, "scorecard").get("seeds", []))
+        except UserError:
+            counted = 0
+    done = 0
+    while all((seed_dir(configuration_dir(folder, c), done) / PROBE_FILE).exists() for c in configurations):
+        done += 1
+    return max(counted, done)
 
 
 def _run_locked(request: SweepRequest, configurations: list[Configuration], out_dir: Path, folder: Path,
-                on_seed_done: OnSeedDone | None, should_stop, on_step: OnStep | None) -> dict:
+                on_seed_done: OnSeedDone | None, should_stop, on_step: OnStep | None, on_notice) -> dict:
     started_at = provenance.now()
     described = describe(request, configurations)
     existing = folder / SWEEP_FILE
@@ -138,7 +183,16 @@ def _run_locked(request: SweepRequest, configurations: list[Configuration], out_
         atomic.write_text(existing, json.dumps(described, indent=2) + "\n")
     atomic.write_text(folder / EXPERIMENT_FILE, request.to_toml(provenance.version()))
 
-    seeds = request.seeds
+    # A scorecard never shrinks: asking for fewer seeds than the folder holds keeps them all.
+    had = seeds_done(folder, configurations) if existing.exists() else 0
+    seeds = max(request.seeds, had)
+    if had and request.seeds < had:
+        on_notice(f"{folder}/ already holds {had} seeds; --seeds {request.seeds} asks for fewer: the scorecard "
+                  f"keeps all {had} (nothing to train)")
+    elif had and request.seeds > had:
+        on_notice(f"{folder}/ holds {had} seed{'s' * (had != 1)}: adding seeds {had} to {request.seeds - 1}")
+    elif had:
+        on_notice(f"{folder}/ holds all {had} seeds asked for: scoring them again (nothing to train)")
     total = seeds * len(configurations)
     todo = [(c, k) for c in configurations for k in range(seeds)
             if not (seed_dir(configuration_dir(folder, c), k) / PROBE_FILE).exists()]
@@ -190,5 +244,9 @@ def _run_locked(request: SweepRequest, configurations: list[Configuration], out_
         raise Interrupted(finished_count[0], total, folder)
     if failures:
         raise SeedsFailed(failures, finished_count[0], total, folder)
-    return write_scorecards(folder, request.name, request.system, request.holdout, seeds, configurations,
+    rewritten = (folder / SCORECARD_FILE).exists()
+    card = write_scorecards(folder, request.name, request.system, request.holdout, seeds, configurations,
                             request.vary, started_at)
+    on_notice(f"{folder / SCORECARD_FILE} {'rewritten' if rewritten else 'written'}: {seeds} seed"
+              f"{'s' * (seeds != 1)}" + (f" (it had {had})" if rewritten and had != seeds else ""))
+    return card

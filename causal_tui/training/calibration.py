@@ -48,7 +48,7 @@ class Choice:
     def text(self) -> str:
         """One line for the command line and the logs."""
         if self.source == "asked":
-            return f"precision {self.used} (asked for)"
+            return f"precision {self.used} (--precision {self.used}; the default is fp32)"
         if self.source == "no bf16 units":
             return "precision fp32 (auto: this machine has no bfloat16 units)"
         verdict = "at most" if self.used == "bf16" else "more than"

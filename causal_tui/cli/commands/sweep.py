@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from causal_tui.cli.args import EXIT_FAILED, EXIT_INTERRUPTED
+from causal_tui.report.style import plain
 from causal_tui.science.scorecard import is_grid
 
 # A held-out list longer than this is announced by its count.
@@ -38,7 +39,7 @@ def main(path: Path | None, flags: dict, out_dir: Path) -> int:
     try:
         with live:
             card = runner.run_sweep(request, out_dir, on_seed_done=live.seed_done, should_stop=live.stopping,
-                                    on_step=live.on_step)
+                                    on_step=live.on_step, on_notice=live.notice)
     except runner.Interrupted as e:
         console.print(f"[yellow]stopped[/]: {e.done} of {e.total} seeds done, kept in {e.folder}/. "
                       "Run the same command again to go on.")
@@ -125,8 +126,13 @@ class _LiveSeeds:
         self.bar.update(self.task, now="[yellow]stopping at the next step…[/]" if self.stop.is_set() else now)
 
     def on_step(self, key, step, n) -> None:
+        if key not in self.training_now:
+            self.bar.console.print(f"[dim]{key}: training ({n} steps at most)[/]", highlight=False)
         self.training_now[key] = (step, n)
         self.show()
+
+    def notice(self, line: str) -> None:
+        self.bar.console.print(f"[yellow]{plain(line)}[/]", soft_wrap=True, highlight=False)
 
     def seed_done(self, done, total, probe) -> None:
         if probe is not None:
@@ -136,7 +142,7 @@ class _LiveSeeds:
             h = probe["summary"]["held_out_exact"]
             self.bar.console.print(f"{probe['key']}: {probe['steps']} steps, trained exact {t[0]}/{t[1]}, "
                                    f"held-out exact {h[0]}/{h[1]}")
-        self.bar.update(self.task, completed=done)
+        self.bar.update(self.task, completed=done, total=total)  # kept seeds may outnumber those asked for
         self.show()
 
     def stopping(self) -> bool:
