@@ -69,7 +69,8 @@ def test_sweep_returns_the_scorecard_the_command_prints(made, capsys):
     root, _, sweep = made
     capsys.readouterr()
     assert tui_main(["probe", "--sweep", sweep.name, "--out-dir", str(root / "out"), "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out) == sweep.scorecard.raw
+    printed = json.loads(capsys.readouterr().out)
+    assert printed.pop("captions") and printed == sweep.scorecard.raw  # the record, and what its tables mean
     fields = sweep.scorecard.fields.to_pandas()
     assert len(fields) == 2 * 6 and set(fields.configuration) == {"lr-0.003", "lr-0.001"}
     for c in sweep.scorecard.raw["configurations"]:

@@ -121,13 +121,15 @@ def test_plot_and_probe_of_a_sweep(workdir, capsys):
     assert tui_main(["plot", "card.svg", "--sweep", "A1_C1"]) == 0
     card = Path("card.svg").read_text()
     for label in ("1,1,1,1,1", "fraction of seeds right", "sweep A1_C1: system seed", "seeds 0, 1", "per field",
-                  "model (95% interval over seeds)", "chance", "nearest neighbour", "\u2717"):
+                  "model (95% interval over seeds)", "majority (chance level)", "nearest neighbour", "\u2717"):
         assert label in card, label
     assert tui_main(["probe", "--format", "markdown", "--sweep", "A1_C1"]) == 0
     out = capsys.readouterr().out
-    assert "| field | model [95% interval]" in out and "| newA |" in out
+    assert "| field | model | majority | nearest nbr | min-degree |" in out and "| newA |" in out
+    assert "N?: N cells tied or undetermined" in out  # the caption travels with the table
     assert tui_main(["probe", "--format", "json", "--sweep", "A1_C1"]) == 0
-    assert json.loads(capsys.readouterr().out)["held_out"][0] == "1,0,1,0,0"
+    found = json.loads(capsys.readouterr().out)
+    assert found["held_out"][0] == "1,0,1,0,0" and "N?: N cells" in found["captions"]["Per field on held-out states"]
     assert tui_main(["probe", "--sweep", "nothing"]) == 2
     # every sweep seed is a run too
     assert sum(r["source"] == "sweep A1_C1" for r in runs.listing(workdir / "out")) == 2

@@ -15,9 +15,14 @@ PIPED_WIDTH = 120
 def console(stderr: bool = False):
     from rich.console import Console
 
+    from causal_tui.report.style import set_colour
+
     stream = sys.stderr if stderr else sys.stdout
     width = None if _terminal(stream) or os.environ.get("COLUMNS") else PIPED_WIDTH
-    return Console(stderr=stderr, width=width)
+    made = Console(stderr=stderr, width=width)
+    if not stderr:  # what the tables' captions say about their marks
+        set_colour(made.is_terminal and not made.no_color)
+    return made
 
 
 def _terminal(stream) -> bool:

@@ -95,16 +95,35 @@ def iia(model, tokenizer, system: System, held_out: HeldOut, variables=None, das
         return {}
     prep = interchange.prepare(model, tokenizer, system, held_out, answers)
     report = interchange.interchange(model, tokenizer, system, held_out, names, prep=prep,
-                                     progress=(lambda d, t: progress(f"interchange: site {d} of {t}"))
-                                     if progress else None)
+                                     progress=_estimating(progress, "interchange"))
     if das:
         for v in names:
             ps = interchange.pair_set(prep, tokenizer, v, interchange.pairs_of(system, v))
             report[v]["das"] = alignment.das(model, tokenizer, system, v, prep, ps, das_dims,
-                                             progress=(lambda d, t, v=v: progress(f"alignment search for {v}: "
-                                                                                  f"site {d} of {t}"))
-                                             if progress else None)
+                                             progress=_estimating(progress, f"alignment search for {v}"))
     return report
+
+
+def _estimating(progress, what: str):
+    """`progress(done, total)` as a line with the time left, measured on the sites done so far."""
+    if progress is None:
+        return None
+    import time
+
+    started = time.perf_counter()
+    progress(f"{what}: starting")
+
+    def tell(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        left = elapsed / done * (total - done) if done else None
+        estimate = "" if left is None or done == total else f", about {_duration(left)} left"
+        progress(f"{what}: site {done} of {total}{estimate}")
+
+    return tell
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def inspect(model, tokenizer, system: System, held_out: HeldOut, state: State | None = None,
@@ -152,13 +171,22 @@ def default_flip(system, state, field: str) -> str:
     return system.depends_on[field][0] if system.depends_on[field] else system.inputs[0]
 
 
-def iia_saved(folder) -> dict:
+def iia_saved(folder, progress_file=None) -> dict:
     """`iia` of the model saved in `folder`, as plain data: the dashboard runs
-    it in its helper process."""
+    it in its helper process, which writes its progress line (sites done,
+    time left) to `progress_file` for the dashboard to show."""
     from causal_tui.learners import loading
 
+    def tell(line: str) -> None:
+        try:
+            with open(progress_file, "w") as f:  # a line half written is read again in half a second
+                f.write(line)
+        except OSError:
+            pass  # progress is a courtesy, never a reason to fail
+
     loaded = loading.load_cached(folder)
-    return iia(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out)
+    return iia(loaded.model, loaded.tokenizer, loaded.system, loaded.held_out,
+               progress=tell if progress_file else None)
 
 
 def run_inspect(request, progress=None) -> tuple[dict, object, str, str]:

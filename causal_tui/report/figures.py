@@ -119,7 +119,7 @@ def scorecard_figure(card: dict, path: Path, title: str | None = None) -> Path:
     fraction of seeds right (k/n in each cell; a mark where fewer than half are
     right; * where the answer never occurs in that field in training). Right,
     per field: the model's held-out accuracy with its seed-level 95% interval,
-    beside chance and the guessers."""
+    beside the guessers (majority: chance level)."""
     from causal_tui.science.scorecard import field_rows
 
     _format_of(path)
@@ -157,14 +157,14 @@ def scorecard_figure(card: dict, path: Path, title: str | None = None) -> Path:
             side.errorbar(r["accuracy"], y, xerr=[[r["accuracy"] - r["low"]], [r["high"] - r["accuracy"]]],
                           fmt="o", color=RIGHT, capsize=3, markersize=6, label="model (95% interval over seeds)"
                           if y == 0 else None, zorder=3)
-        for key, marker, label in (("chance", "|", "chance"), ("majority", "s", "majority"),
+        for key, marker, label in (("majority", "|", "majority (chance level)"),
                                    ("nearest_neighbour", "^", "nearest neighbour"),
-                                   ("interpolator", "D", "interpolator")):
-            value = r[key]
+                                   ("mdi", "D", "min-degree interpolator")):
+            value = r.get(key)
             if value is not None:
-                side.plot(value, y, marker=marker, linestyle="none", color=WRONG if key != "chance" else "0.2",
-                          markerfacecolor="none" if key != "chance" else None, markersize=16 if key == "chance" else 6,
-                          markeredgewidth=2 if key == "chance" else 1.2,
+                side.plot(value, y, marker=marker, linestyle="none", color=WRONG if key != "majority" else "0.2",
+                          markerfacecolor="none" if key != "majority" else None,
+                          markersize=16 if key == "majority" else 6, markeredgewidth=2 if key == "majority" else 1.2,
                           label=label if y == 0 else None, zorder=2)
     side.set_yticks(list(ys), fields)
     side.set_ylim(len(fields) - 0.5, -0.5)

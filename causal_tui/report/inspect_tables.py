@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from causal_tui.science.following import FOLLOW_SHARE
-from causal_tui.report.style import report_table
+from causal_tui.report.style import colour, report_table, site_name
 
 
 def _heat(value: float | None, lo: float = 0.0, hi: float = 1.0) -> Style:
@@ -79,7 +79,8 @@ def graph_table(report: dict, system) -> Table:
     mismatched = {tuple(m) for m in report["graph_mismatches"]}
     table = report_table("Input-output graph: pairs of states differing in one input",
                          caption="● the truth depends on it, · not; k/n: pairs where the\n"
-                                 "model's answer changes as the truth's; red: differs")
+                                 "model's answer changes as the truth's; " + ("red: differs" if colour() else
+                                                                               "!: differs"))
     table.add_column("field", no_wrap=True)
     for v in system.inputs:
         table.add_column(v, justify="right", no_wrap=True)
@@ -88,8 +89,9 @@ def graph_table(report: dict, system) -> Table:
         for v in system.inputs:
             g = report["graph"][f][v]
             mark = "●" if v in report["true_graph"][f]["changes_with"] else "·"
-            cells.append(Text(f"{mark} {g['matches_truth']}/{g['pairs']}",
-                              style="red" if (f, v) in mismatched else "green"))
+            differs = (f, v) in mismatched
+            cells.append(Text(f"{mark} {g['matches_truth']}/{g['pairs']}" + ("" if colour() else "!" if differs else " "),
+                              style="red" if differs else "green"))
         table.add_row(f, *cells)
     return table
 
@@ -99,11 +101,13 @@ def attention_table(att: dict) -> Table | Text:
         return Text(f"attention: not applicable: {att['not_applicable']}", style="dim")
     table = Table(title=f"Attention → {att['field']}, per layer.head", title_justify="left", box=None,
                   pad_edge=False, padding=(0, 0), show_header=True, header_style="bold",
-                  caption="percent; ## = 100; underlined: the field's true parents", caption_justify="left")
+                  caption="percent; ## = 100; " + ("underlined" if colour() else "*") + ": the field's true parents",
+                  caption_justify="left")
     table.add_column("", no_wrap=True)
     parents = set(att["parents"])
     for i, tok in enumerate(att["tokens"]):
-        table.add_column(Text(tok, style="underline bold" if i in parents else ""), justify="center", width=3)
+        shown = tok + ("*" if i in parents and not colour() else "")
+        table.add_column(Text(shown, style="underline bold" if i in parents else ""), justify="center", width=3)
     for row, weights in zip(att["rows"], att["weights"]):
         table.add_row(f"{row} ", *(Text(_percent(w), style=_heat(w)) for w in weights))
     return table
@@ -162,7 +166,8 @@ def iia_table(entry: dict, grid: str = "iia") -> Table:
         for j, value in enumerate(row):
             mark = layer == best["layer"] and entry["positions"][j] == best["position"]
             style = _heat(value) + (Style(underline=True, bold=True) if mark else Style())
-            cells.append(Text(_percent(value) if value is not None else "", style=style))
+            shown = (_percent(value) if value is not None else "") + ("*" if mark and not colour() else "")
+            cells.append(Text(shown, style=style))
         table.add_row(f"{layer:>3} ", *cells)
     return table
 
@@ -171,15 +176,16 @@ def iia_summary(entry: dict) -> Text:
     """The best site (chosen on half the trained bases) with its IIA on the other
     half and on held-out bases, strict and relative, per reader field, and its specificity."""
     best = entry["best"]
-    where = (f"layer {best['layer']}" + (f", position {best['position']} "
-                                         f"({entry['position_labels'][entry['positions'].index(best['position'])]})"
-                                         if best["position"] is not None else ""))
+    labels = dict(zip(entry["positions"], entry["position_labels"]))
+    where = site_name(best["layer"], best["position"], [labels.get(p) for p in range(max(entry["positions"]) + 1)]
+                      if best["position"] is not None else None, entry.get("arch"))
     v = entry["variable"]
     sample = (f" (a seeded sample of {entry['pairs_possible']})"
               if entry["pairs"] < entry.get("pairs_possible", entry["pairs"]) else "")
     text = Text(f"cells: strict IIA in percent (## = 100) of {entry['pairs']} (base, source) pairs{sample} with\n"
                 f"{v} differing: the share whose completion after the position is the system's\n"
-                f"counterfactual do({v} = {v}(source)) on the base; underlined: the best site\n", style="dim")
+                f"counterfactual do({v} = {v}(source)) on the base; {'underlined' if colour() else '*'}: the best site\n",
+                style="dim")
     if "split" not in entry:  # an inspection recorded before 0.4
         text.append(f"best site for {v}: {where}", style="bold")
         text.append(f"\n  IIA: trained bases {_fraction(best['iia_trained'])}, held-out bases "

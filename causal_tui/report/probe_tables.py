@@ -42,7 +42,9 @@ def probe_table(report: ProbeReport) -> Table:
         title = (f"Probe of all {len(system.all_states):,} input states, greedy ({what}): the {len(wrong):,} wrong "
                  f"trained ones, then the {len(held):,} held-out ones, {len(states)} at most")
         caption = f"{len(wrong) + len(held) - len(states):,} more not listed: causal-tui probe --format csv has all"
-    table = Table(title=title, caption=caption, header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+    caption = "\n".join(x for x in (legend(compact), caption) if x)
+    table = Table(title=title, caption=caption, caption_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
     table.add_column("state", no_wrap=True, min_width=9)
     table.add_column("held", justify="center", no_wrap=True)
     for f in system.fields:
@@ -74,8 +76,15 @@ def state_verdict(result: StateResult) -> str:
     return "\n".join(lines)
 
 
+def legend(compact: bool = False) -> str:
+    """What the probe's cells say."""
+    return ("✓ right, ✗ wrong, then the answer written greedily (? where it is not a number)"
+            + ("" if compact else ",\nthen the probability of that answer (.79; 1.0 from 0.995)")
+            + ";\nheld: yes where the state was held out of training")
+
+
 def probe_markdown(report) -> str:
-    """The probe as a Markdown table: each field's answer, ✓ or ✗."""
+    """The probe as a Markdown table: each field's answer, ✓ or ✗, with the legend."""
     system = report.system
     head = ["state", "held out", *system.fields, "exact"]
     rows = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
@@ -84,4 +93,4 @@ def probe_markdown(report) -> str:
                  for fr in r.fields.values()]
         rows.append("| " + " | ".join([f"`{system.format_state(r.state)}`", "yes" if r.held_out else "",
                                         *cells, "✓" if r.exact else "✗"]) + " |")
-    return "\n".join(rows) + f"\n\n{report.summary_line()}"
+    return "\n".join(rows) + "\n\n" + "  \n".join(legend(True).splitlines()) + f"\n\n{report.summary_line()}"

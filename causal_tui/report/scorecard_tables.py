@@ -1,12 +1,12 @@
 """A sweep's scorecard as rich tables (and Markdown): per held-out cell, per
-field against chance and the guessers, per seed, composed fields, unseen
+field against the guessers (majority: chance level), per seed, composed fields, unseen
 labels, what the models do inside; a grid's configurations side by side."""
 
 from __future__ import annotations
 
 from rich.table import Table
 
-from causal_tui.report.style import interval, num, report_table, shade
+from causal_tui.report.style import colour, interval, num, report_table, shade, site_name
 
 VARY = {"both": "each seed its own dataset and initialisation", "data": "each seed its own dataset, one initialisation",
         "init": "each seed its own initialisation, one dataset"}
@@ -14,7 +14,7 @@ VARY = {"both": "each seed its own dataset and initialisation", "data": "each se
 
 def scorecard_tables(card: dict) -> list[Table]:
     """Per held-out state and field: seeds right; per field: accuracy with its
-    seed-level 95% interval beside chance and the reference guessers; per
+    seed-level 95% interval beside the reference guessers; per
     seed; composed fields; seen and unseen labels; what the models do inside."""
     from causal_tui.report.spectrum_tables import spectrum_over_seeds_table
 
@@ -54,14 +54,19 @@ def _cells_table(card: dict) -> Table:
 
 def _fields_table(card: dict) -> Table:
     fields = report_table("Per field on held-out states",
-                          caption="model: mean of the seeds' accuracies [95% exact interval over seeds]\n"
-                                  "chance: the majority value of the trained states (? a tied vote)\n"
+                          caption="model: mean of the seeds' accuracies [95% exact interval over seeds:\n"
+                                  "Clopper-Pearson on the sum of the seeds' accuracies out of the seeds,\n"
+                                  "a seed with 7 of 8 cells right counting 0.875]\n"
+                                  "majority: always the field's majority value over the trained states,\n"
+                                  "chance level (=v: that value; ? a tied vote, no answer)\n"
+                                  "nearest nbr: the vote of the trained states nearest in Hamming distance\n"
                                   "guessers: their accuracy / how often the model agrees with them, over\n"
-                                  "the cells where they have an answer (N?: cells tied or undetermined)\n"
+                                  "the cells where they have an answer (N?: N cells tied or undetermined,\n"
+                                  "left out; --: no answer at all)\n"
                                   "min-degree: the interpolator of the trained states with the least\n"
                                   "Walsh mass on the higher degrees (Abbe et al. 2023), its value\n"
                                   "rounded (deg d: the lowest degree that fits the trained states)")
-    for col in ("field", "model", "chance", "nearest nbr", "min-degree"):
+    for col in ("field", "model", "majority", "nearest nbr", "min-degree"):
         fields.add_column(col, justify="left" if col == "field" else "right", no_wrap=True)
     for f, s in card["fields"].items():
         ga, ag = s["guesser_accuracy"], s["agreement"]
@@ -73,7 +78,7 @@ def _fields_table(card: dict) -> Table:
         fields.add_row(
             f,
             f"[{shade(s['accuracy'])}]{num(s['accuracy'])}[/] {interval(s['interval95'])}",
-            _chance(s),
+            _majority(s),
             _guesser(ga["nearest_neighbour"], ag["nearest_neighbour"], undetermined.get("nearest_neighbour", 0)),
             mdi,
         )
@@ -134,7 +139,7 @@ def _value(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.2f}"
 
 
-def _chance(s: dict) -> str:
+def _majority(s: dict) -> str:
     if s["chance_value"] is None:
         votes = " vs ".join(str(n) for n in (s.get("chance_votes") or {}).values())
         return f"? (tie {votes})" if votes else "? (tie)"
@@ -210,12 +215,12 @@ def inside_tables(card: dict) -> list[Table]:
                          caption="seeds that follow (in >= 90% of their informative states) /\n"
                                  "seeds with an informative state [95% exact interval over seeds];\n"
                                  "rate: follows / informative states, all seeds")
-        for col in ("forced", "then", "held out", "rate", "trained", "rate "):
+        for col in ("forced", "then", "trained", "rate", "held out", "rate "):
             t.add_column(col, justify="left" if col in ("forced", "then") else "right", no_wrap=True)
         for forced, per_g in card["interventions"].items():
             for g, parts in per_g.items():
                 cells = []
-                for part in ("held_out", "trained"):
+                for part in ("trained", "held_out"):
                     c = parts[part]
                     if not c["seeds_informative"]:
                         cells += ["no informative", ""]
@@ -238,24 +243,24 @@ def inside_tables(card: dict) -> list[Table]:
                            f"{c['seeds_matching']}/{c['seeds']}[/]" for c in per_v.values()))
         tables.append(t)
     if card.get("iia"):
-        tables.append(_iia_table(card["iia"]))
+        tables.append(_iia_table(card["iia"], card))
         if all("whole" in e for e in card["iia"].values()):
-            tables.append(_iia_sites_table(card["iia"]))
+            tables.append(_iia_sites_table(card["iia"], card))
     return tables
 
 
-def _iia_table(iia: dict) -> Table:
+def _iia_table(iia: dict, card: dict | None = None) -> Table:
     """Per intermediate variable: IIA at each seed's best interchange site, over seeds."""
     if not all("whole" in e for e in iia.values()):
-        return _iia_table_before_04(iia)
+        return _iia_table_before_04(iia, card)
     t = report_table("Interchange over seeds: is the variable held inside?",
                      caption="relative IIA: the readers follow the site (their rules on the model's\n"
                              "own answers, V from the source) and the rest is unchanged; strict: the\n"
                              "completion equals the system's counterfactual. At each seed's best site,\n"
                              "chosen on half its trained base pairs, reported on the other half\n"
                              "(trained) and on held-out bases: mean over seeds [95% exact interval\n"
-                             "over seeds]; strict h/t: its mean on held-out / trained bases")
-    for col in ("variable", "field", "held-out bases", "trained bases", "strict h/t"):
+                             "over seeds]; strict t/h: its mean on trained / held-out bases")
+    for col in ("variable", "field", "trained bases", "held-out bases", "strict t/h"):
         t.add_column(col, justify="left" if col in ("variable", "field") else "right", no_wrap=True)
 
     def cell(summary):
@@ -267,54 +272,68 @@ def _iia_table(iia: dict) -> Table:
     for k, (v, entry) in enumerate(iia.items()):
         rows = [("whole", entry["whole"]), *entry["per_field"].items()]
         for i, (field, e) in enumerate(rows):
-            t.add_row(v if i == 0 else "", field, cell(e["relative"]["held_out"]), cell(e["relative"]["evaluation"]),
-                      f"{mean(e['strict']['held_out'])} / {mean(e['strict']['evaluation'])}")
+            t.add_row(v if i == 0 else "", field, cell(e["relative"]["evaluation"]), cell(e["relative"]["held_out"]),
+                      f"{mean(e['strict']['evaluation'])} / {mean(e['strict']['held_out'])}")
         if k < len(iia) - 1:
             t.add_section()
     return t
 
 
-def _iia_sites_table(iia: dict) -> Table:
+def _iia_sites_table(iia: dict, card: dict | None = None) -> Table:
     """Per intermediate variable: where the seeds' best sites are, and whether they are specific."""
     t = report_table("Interchange sites over seeds",
                      caption="specific: seeds whose site's IIA beats do() on the variable's inputs and a\n"
                              "same-value source; control: patching changes nothing (median of seeds);\n"
-                             "sites: layer:position, how many seeds (* not specific)")
+                             "sites: where the seeds' best sites are, how many seeds (* not specific)")
     for col in ("variable", "specific", "control", "sites"):
-        t.add_column(col, justify="right" if col in ("specific", "control") else "left", no_wrap=True)
+        t.add_column(col, justify="right" if col in ("specific", "control") else "left", no_wrap=col != "sites",
+                     max_width=40 if col == "sites" else None)
     for v, entry in iia.items():
         controls = sorted(c for c in entry["control"] if c is not None)
         t.add_row(v, f"{entry['specific_seeds']}/{entry['seeds']}",
-                  num(controls[len(controls) // 2]) if controls else "-", _sites(entry["sites"]))
+                  num(controls[len(controls) // 2]) if controls else "-", _sites(entry["sites"], card))
     return t
 
 
-def _sites(sites: list[dict]) -> str:
-    """layer:position, how many seeds chose it (* where not specific)."""
+def _sites(sites: list[dict], card: dict | None = None) -> str:
+    """Each site in words, how many seeds chose it (* where not specific)."""
+    labels, arch = _site_context(card)
     counts: dict[str, int] = {}
     for site in sites:
-        key = (f"{site['layer']}:{'-' if site['position'] is None else site['position']}"
-               + ("*" if site.get("specific") is False else ""))
+        key = site_name(site["layer"], site["position"], labels, arch) + ("*" if site.get("specific") is False else "")
         counts[key] = counts.get(key, 0) + 1
-    return ", ".join(f"{k} x{n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    return "; ".join(f"{k} x{n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1]))
 
 
-def _iia_table_before_04(iia: dict) -> Table:
+def _site_context(card: dict | None) -> tuple[list[str] | None, str | None]:
+    """The token at each position and the learner, to name a site in words."""
+    if not card or "system" not in card:
+        return None, None
+    from causal_tui.interpret.interchange import position_labels
+    from causal_tui.systems.catalog import from_manifest
+
+    system = from_manifest(card["system"])
+    arch = ((card.get("settings") or {}).get("config") or {}).get("arch") or "gpt2"
+    return position_labels(system, system.sequence_length), arch
+
+
+def _iia_table_before_04(iia: dict, card: dict | None = None) -> Table:
     """A scorecard written before 0.4: the strict IIA only, the site chosen and reported on the same pairs."""
     t = report_table("Interchange over seeds: is the variable held inside?",
                      caption="IIA at each seed's best site (chosen on its trained base pairs),\n"
                              "mean over seeds [95% exact interval over seeds]; control: patching\n"
-                             "changes nothing (median of seeds); sites: layer:position, how many seeds")
-    for col in ("variable", "held-out bases", "trained bases", "control", "sites"):
-        t.add_column(col, justify="left" if col in ("variable", "sites") else "right", no_wrap=True)
+                             "changes nothing (median of seeds); sites: where, how many seeds")
+    for col in ("variable", "trained bases", "held-out bases", "control", "sites"):
+        t.add_column(col, justify="left" if col in ("variable", "sites") else "right", no_wrap=col != "sites",
+                     max_width=32 if col == "sites" else None)
     for v, entry in iia.items():
         cells = []
-        for part in ("held_out", "trained"):
+        for part in ("trained", "held_out"):
             s = entry[part]
             cells.append(f"{num(s['seed_mean'])} {interval(s['interval95'])}" if s["seeds_counted"] else "no pairs")
         controls = sorted(c for c in entry["control"] if c is not None)
         control = num(controls[len(controls) // 2]) if controls else "-"
-        t.add_row(v, *cells, control, _sites(entry["sites"]))
+        t.add_row(v, *cells, control, _sites(entry["sites"], card))
     return t
 
 
@@ -347,7 +366,7 @@ def grid_tables(card: dict) -> list[Table]:
                                     "initialisation: the seeds' own differences, exact interval; "
                                     "* it leaves out 0 after Holm's adjustment for the "
                                     f"{comparison.get('comparisons', '')} "
-                                    "comparisons of this table (blue: up, orange: down)")
+                                    "comparisons of this table" + (" (blue: up, orange: down)" if colour() else ""))
         diff.add_column("field", no_wrap=True)
         for i in range(2, len(configs) + 1):
             diff.add_column(f"{i} - 1", justify="right", no_wrap=True)
@@ -369,12 +388,10 @@ def grid_tables(card: dict) -> list[Table]:
 
 
 def scorecard_markdown(card: dict) -> str:
-    """A scorecard's per-field summary as a Markdown table."""
-    rows = [f"**{header(card)}**, held out {', '.join(f'`{s}`' for s in card['held_out'])}", "",
-            "| field | model [95% interval] | chance | nearest neighbour | interpolator |",
-            "|---|---|---|---|---|"]
-    for f, s in card["fields"].items():
-        ga = s["guesser_accuracy"]
-        rows.append(f"| {f} | {num(s['accuracy'])} {interval(s['interval95'])} | {_chance(s)} | "
-                    f"{num(ga['nearest_neighbour'])} | {num(ga['interpolator'])} |")
-    return "\n".join(rows)
+    """A scorecard as Markdown: every table the terminal prints, each with its
+    title and caption."""
+    from causal_tui.report.style import markdown_of
+    from causal_tui.science.scorecard import is_grid
+
+    tables = grid_tables(card) if is_grid(card) else scorecard_tables(card)
+    return "\n\n".join(markdown_of(t) for t in tables) + "\n"

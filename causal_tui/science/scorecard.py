@@ -313,7 +313,7 @@ def configuration_cards(card: dict) -> list[dict]:
 
 def field_rows(card: dict) -> list[dict]:
     """A scorecard's per-field table as rows (one per configuration and field):
-    the model's held-out accuracy with its seed-level interval, chance, the guessers."""
+    the model's held-out accuracy with its seed-level interval and the guessers (majority: chance level)."""
     rows = []
     configurations = card["configurations"] if is_grid(card) else [{"id": "", "scorecard": card}]
     for c in configurations:
@@ -321,7 +321,7 @@ def field_rows(card: dict) -> list[dict]:
             ga = s["guesser_accuracy"]
             rows.append({"configuration": c["id"], "field": f, "accuracy": s["accuracy"],
                          "low": s["interval95"][0], "high": s["interval95"][1], "right": s["right"],
-                         "cells": s["total"], "seeds": len(s["per_seed"]), "chance": s["chance_accuracy"],
+                         "cells": s["total"], "seeds": len(s["per_seed"]),
                          "majority": ga["majority"], "nearest_neighbour": ga["nearest_neighbour"],
                          "interpolator": ga["interpolator"], "mdi": ga.get("mdi"),
                          "mdi_agreement": s["agreement"].get("mdi"), "mdi_degree": s.get("mdi_degree")})

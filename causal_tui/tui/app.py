@@ -311,9 +311,18 @@ class CausalApp(App):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="iia")
     def iia_model(self) -> None:
+        import tempfile
+
         from causal_tui.interpret.inspect import iia_saved
 
-        self._offloaded(InterchangeDone, iia_saved, self.session.model.folder)
+        # The helper process writes its progress line there; the Inspect screen reads it while busy.
+        with tempfile.TemporaryDirectory(prefix="causal-tui-iia-") as tmp:
+            self.session.inspect.iia_progress_file = str(Path(tmp) / "progress")
+            try:
+                self._offloaded(InterchangeDone, iia_saved, self.session.model.folder,
+                                self.session.inspect.iia_progress_file)
+            finally:
+                self.session.inspect.iia_progress_file = None
 
     def _offloaded(self, done, function, *args) -> None:
         """Run `function` in the helper process and post `done(report)`, or

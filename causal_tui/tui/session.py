@@ -212,8 +212,20 @@ class InspectView:
     """The interchange report (interpret/inspect.iia) of the current model: it
     does not depend on the state, so it is computed once per model, on asking."""
     iia_busy: bool = False
+    iia_progress_file: str | None = None
+    """Where the helper process writes its progress line while it computes the interchange."""
     iia_error: str | None = None
     changed: Callable[[], None] = dc_field(default=_nothing, repr=False)
+
+    def iia_progress(self) -> str | None:
+        """The interchange's latest progress line, while it runs."""
+        path = self.iia_progress_file
+        if not (self.iia_busy and path):
+            return None
+        try:
+            return Path(path).read_text()[:200] or None
+        except OSError:
+            return None
 
     def forget(self) -> None:
         """Another model: what was inspected of the old one is stale."""

@@ -26,7 +26,10 @@ def main(values: dict, format: str) -> int:
 
     console.print(f"[bold]{plain(request.folder)}[/]: system {plain(system.label())}, {report['arch']}, "
                   f"held out {len(loaded.held_out)} of {len(system.all_states)} states")
-    shown = views.of_scope("model", request) + views.of_scope("variables", request)
+    # Asked for a view that takes longer (--iia, --spectrum), the command prints that view alone:
+    # `causal-tui inspect` without them prints do() and the graph.
+    asked = [v for v in views.VIEWS if v.scope != "state" and v.asked_by and getattr(request, v.asked_by, False)]
+    shown = asked or views.of_scope("model", request) + views.of_scope("variables", request)
     _print(console, shown, report, system, field, flip)
     if request.state is not None:
         where = "held out of training" if report["held_out"] else "in the training data"

@@ -33,19 +33,22 @@ def probe_command(args: argparse.Namespace) -> int:
     from causal_tui.store.table_files import csv_text
     from causal_tui.report.probe_tables import probe_markdown, probe_table
     from causal_tui.report.scorecard_tables import grid_tables, scorecard_markdown, scorecard_tables
+    from causal_tui.report.style import captions_of
     from causal_tui.science.scorecard import field_rows
 
     console = Console()
     if args.sweep_name:
         card = _scorecard(args)
+        tables = grid_tables(card) if is_grid(card) else scorecard_tables(card)
         if args.format == "json":
-            print(json.dumps(card, indent=1))
+            # What each printed table's numbers mean travels with them.
+            print(json.dumps({**card, "captions": captions_of(tables)}, indent=1))
         elif args.format == "csv":
             print(csv_text(field_rows(card)), end="")
         elif args.format == "markdown":
-            print("\n\n".join(scorecard_markdown(c) for c in configuration_cards(card)))
+            print(scorecard_markdown(card), end="")
         else:
-            for table in grid_tables(card) if is_grid(card) else scorecard_tables(card):
+            for table in tables:
                 console.print(table)
                 console.print()
         return 0
@@ -54,7 +57,8 @@ def probe_command(args: argparse.Namespace) -> int:
         print(json.dumps({"system": report.system.summary(), "held_out": [report.system.format_state(s)
                                                                          for s in report.held_out],
                           "summary": report.summary(), "predictions": report.predictions(),
-                          "completions": {report.system.format_state(r.state): r.completion for r in report.states}},
+                          "completions": {report.system.format_state(r.state): r.completion for r in report.states},
+                          "captions": captions_of([probe_table(report)])},
                          indent=1))
     elif args.format == "markdown":
         print(probe_markdown(report))

@@ -37,6 +37,13 @@ class InspectScreen(CausalScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.set_focus(self.query_one(TabbedContent).query_one("Tabs"))
+        # While the interchange runs in the helper process, its progress line is read twice a second.
+        self.set_interval(0.5, self._show_iia_progress)
+
+    def _show_iia_progress(self) -> None:
+        if self.session.inspect.iia_busy:
+            for view in views.of_scope("variables"):
+                self.query_one(f"#inspect-{view.key}", Static).update(self._iia(view))
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         # The interchange report costs seconds: computed when its tab is first opened.
@@ -112,8 +119,8 @@ class InspectScreen(CausalScreen):
     def _iia(self, view):
         inspect = self.session.inspect
         if inspect.iia_busy:
-            return Text("interchange interventions: every pair of states at every site (a few seconds)…",
-                        style="cyan")
+            line = inspect.iia_progress() or "starting the helper process"
+            return Text(f"interchange interventions, every pair of states at every site: {line}…", style="cyan")
         if inspect.iia_error:
             return Text(inspect.iia_error, style="yellow")
         if inspect.iia is None:
