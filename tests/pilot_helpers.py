@@ -56,3 +56,9 @@ def text_of(static) -> str:
     console = Console(file=StringIO(), width=200, color_system=None)
     console.print(content)
     return console.file.getvalue()
+
+
+def screen_lines(app) -> list[str]:
+    """The screen as the terminal shows it, line by line (plain text): what
+    a user reads, clipping included."""
+    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]

@@ -5,7 +5,7 @@ import threading
 import time
 
 from conftest import UNTIL_EXACT, snapshot_files
-from pilot_helpers import press_at_once, settled, text_of, wait_for
+from pilot_helpers import press_at_once, screen_lines, settled, text_of, wait_for
 
 from causal_tui.data import dataset as data
 from causal_tui.store import model_folder
@@ -369,6 +369,10 @@ async def test_the_inspect_screen_looks_at_the_state_under_the_probe_cursor(work
         assert "Causal tracing: newD" in text_of(app.screen.query_one("#inspect-tracing"))
         assert app.session.inspect.iia is None  # computed only when its tab opens
         await pilot.press("right")
+        await settled(pilot)
+        assert app.screen.query_one(TabbedContent).active == "tab-spectrum"
+        assert "degree" in text_of(app.screen.query_one("#inspect-spectrum"))
+        await pilot.press("right")
         await wait_for(pilot, lambda: app.session.inspect.iia is not None, what="the interchange report")
         await settled(pilot)
         assert app.screen.query_one(TabbedContent).active == "tab-iia"
@@ -475,3 +479,22 @@ async def test_the_palette_exports_a_figure(workdir, trained):
         await wait_for(pilot, lambda: len(list(folder.glob("probe-*"))) == 2, what="PNG and SVG")
         await wait_for(pilot, lambda: any("saved" in n.message and ".png" in n.message for n in app._notifications))
         assert "1,0,1,0,1  held out" in next(folder.glob("*.svg")).read_text()
+
+
+async def test_at_80x24_the_probe_legend_and_each_equation_show_whole(workdir, trained):
+    # What a user reads on a small terminal, clipping included: the legend names every
+    # field, the held-out state is marked by a letter too, each equation stays on one line.
+    app = make_app(workdir, with_model=trained.final, omit=((1, 0, 1, 0, 1),))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.session.model.report is not None)
+        await settled(pilot)
+        probe = screen_lines(app)
+        legend = next(line for line in probe if "hold out next" in line)
+        assert legend.rstrip().endswith(" ".join(SEED.fields)) and len(legend.rstrip()) <= 80
+        assert any("1,0,1,0,1h" in line for line in probe)  # held out of this model: h, beside the colour
+        await pilot.press("d")
+        await settled(pilot)
+        dataset = "\n".join(screen_lines(app))
+        for f in SEED.fields:
+            assert f"{f} = {SEED.formula(f)}" in dataset, f
+        assert "data seed" in dataset

@@ -173,3 +173,16 @@ def test_inspect_tables_and_bad_input(trained, capsys):
         assert tui_main([*argv, "--out-dir", str(trained.out)]) == 2
         err = capsys.readouterr().err
         assert fragment in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_tracing_starts_on_a_field_a_flip_can_change():
+    from causal_tui.interpret.inspect import default_field_at, default_flip
+
+    # At 1,0,1,0,1 newD = A OR NOT D is 1 whatever one input does: nothing to recover there.
+    state = (1, 0, 1, 0, 1)
+    field = default_field_at(SEED, state, "newD")
+    assert field != "newD" and field in SEED.fields
+    flip = default_flip(SEED, state, field)
+    i = SEED.inputs.index(flip)
+    assert SEED.truth(state[:i] + (1 - state[i],) + state[i + 1:])[field] != SEED.truth(state)[field]
+    assert default_field_at(SEED, (0, 0, 1, 0, 1), "newD") == "newD"  # D flips it there

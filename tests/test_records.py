@@ -99,3 +99,12 @@ def test_every_record_of_a_fresh_run_agrees_with_itself_and_with_the_log(workdir
     assert record["stopped_because"] == metrics["stopped_because"] == "max_steps 12"
     assert f"after {metrics['steps']} steps" in log and f'"steps": {metrics["steps"]},' in log
     assert record["seconds"] == metrics["seconds"]
+
+
+def test_the_run_table_shows_the_learning_rate_under_its_current_name():
+    from causal_tui.report.run_tables import run_row
+
+    record = {"id": "r1", "arch": "gpt2", "config": {"n_embd": 64, "n_layer": 2, "n_head": 2, "lr": 3e-3,
+                                                     "epochs": 2}}
+    assert run_row(record)[6] == "64/2/2 lr 0.003 e2"
+    assert run_row({**record, "config": {"n_embd": 64, "n_layer": 2, "epochs": 2}, "arch": "mlp"})[6] == "64/2 e2"

@@ -281,7 +281,8 @@ def summary(dataset: Dataset) -> str:
     """A short human summary of what a dataset holds."""
     sizes = ", ".join(f"{n:,} {name}" for name, n in dataset.sizes.items())
     held = dataset.omitted
-    omitted = (held.text() if len(held) <= 8 else f"{held.described} ({len(held):,} states)") or "none"
+    # "; " between states: a line wraps between two states, never inside one.
+    omitted = (held.text().replace(";", "; ") if len(held) <= 8 else f"{held.described} ({len(held):,} states)") or "none"
     if len(dataset.system.all_states) > 256:  # a sample of a large cube: how much of it the training saw
         trained = len(dataset.system.all_states) - len(held)
         sizes += f" ({len(set(dataset.splits['train'])):,} of the {trained:,} trained states)"

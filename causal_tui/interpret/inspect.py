@@ -154,10 +154,25 @@ def inspect_saved(folder, state_text: str | None = None, field: str | None = Non
     request = InspectRequest(folder=folder, state=state_text, field=field if field in system.fields else None,
                              flip=flip if flip in system.inputs else None)
     state, field, flip = request.checked_against(system)
+    if request.field is None and state is not None:
+        field = default_field_at(system, state, field)
     flip = flip or default_flip(system, state, field)
     report = inspect(loaded.model, loaded.tokenizer, system, loaded.held_out, state, [field], [flip])
     report.update(model=str(folder), field=field, flip=flip)
     return report
+
+
+def default_field_at(system, state, preferred: str) -> str:
+    """The field tracing starts on at this state: `preferred` (the first composed
+    field) where flipping some input changes its truth there, else the first
+    field where one does (newD is 1 whatever is flipped at 1,0,1,0,1: nothing to recover)."""
+    def moves(field: str) -> bool:
+        return any(system.truth(state[:i] + (1 - state[i],) + state[i + 1:])[field] != system.truth(state)[field]
+                   for i in range(len(state)))
+
+    if moves(preferred):
+        return preferred
+    return next((f for f in [*system.composed, *system.fields] if moves(f)), preferred)
 
 
 def default_flip(system, state, field: str) -> str:

@@ -16,7 +16,8 @@ def run_row(record: dict, fields: list[str] | None = None) -> list[str]:
     held_text = "none" if not held else held[0] if len(held) == 1 else f"{len(held)} states"
     c = record.get("config") or {}
     config = f"{c.get('n_embd')}/{c.get('n_layer')}" + (f"/{c.get('n_head')}" if record.get("arch") == "gpt2" else "")
-    config += f" lr {c.get('learning_rate', 0):g} e{c.get('epochs', 0):g}"
+    lr = c.get("lr", c.get("learning_rate"))  # learning_rate: records from before 0.4
+    config += (f" lr {lr:g}" if isinstance(lr, (int, float)) else "") + f" e{c.get('epochs', 0):g}"
     exact = record.get("trained_exact")
     acc = record.get("held_out_field_accuracy") or {}
     per_field = " ".join(f"{k}/{n}" for k, n in acc.values()) if acc and held else ("-" if held else "")

@@ -250,7 +250,7 @@ class InspectView:
         if self.state is None or len(self.state) != len(system.inputs):
             self.state = system.all_states[0]
         if self.field not in system.fields:
-            self.field = system.default_field
+            self.field = None  # the inspector picks one where a flip changes the answer (default_field_at)
         self.busy, self.error = True, None
         self.changed()
         return system.format_state(self.state), self.field, self.flip

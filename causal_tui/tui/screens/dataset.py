@@ -35,7 +35,7 @@ class DatasetScreen(CausalScreen):
             yield StateGrid(self.render_cell, first_states(self.session.data.system), id="dataset-grid")
             yield Static(id="dataset-system")
             with Horizontal(id="dataset-form"):
-                yield Label("seed", classes="field-label")
+                yield Label("data seed", classes="field-label")
                 yield Input(id="seed", type="integer", classes="field")
                 for split in data.SPLITS:
                     yield Label(split, classes="field-label")
@@ -152,7 +152,15 @@ class DatasetScreen(CausalScreen):
         text.append(f"({len(system.inputs)} inputs, {len(system.all_states):,} states"
                     + (f"; the grid shows the first {shown}: hold out a condition with --holdout 'x0=1'" if
                        shown < len(system.all_states) else "") + ") ", style="dim")
-        text.append("   ".join(f"{f} = {system.formula(f)}" for f in system.fields))
+        # Lines break between equations, never inside one (rich would break at any space).
+        width = max(40, self.app.size.width - 2)
+        lines, line = [], ""
+        for equation in (f"{f} = {system.formula(f)}" for f in system.fields):
+            if line and len(line) + 3 + len(equation) > width:
+                lines.append(line)
+                line = ""
+            line = f"{line}   {equation}" if line else equation
+        text.append("\n" + "\n".join([*lines, line]))
         if self.session.data.dataset is not None and self.session.data.dataset.system != system:
             text.append(f"\ndataset/ holds system {self.session.data.dataset.system.label()}: g regenerates",
                         style="yellow")

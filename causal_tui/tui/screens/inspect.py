@@ -92,7 +92,7 @@ class InspectScreen(CausalScreen):
         else:
             head.append(f" {system.format_state(s.inspect.state)}", style="bold")
             head.append(" (from the Probe cursor)  ", style="dim")
-            head.append(f"field {s.inspect.field}", style="bold")
+            head.append(f"field {s.inspect.field or '?'}", style="bold")
             head.append(" (f)  ", style="dim")
             head.append(f"flip {s.inspect.flip or '?'}", style="bold")
             head.append(" (v)  ←/→ tabs", style="dim")
@@ -119,7 +119,7 @@ class InspectScreen(CausalScreen):
     def _iia(self, view):
         inspect = self.session.inspect
         if inspect.iia_busy:
-            line = inspect.iia_progress() or "starting the helper process"
+            line = (inspect.iia_progress() or "starting").removeprefix("interchange: ")
             return Text(f"interchange interventions, every pair of states at every site: {line}…", style="cyan")
         if inspect.iia_error:
             return Text(inspect.iia_error, style="yellow")

@@ -37,12 +37,12 @@ class ProbeScreen(GridScreen):
 
     def legend(self, system: System) -> Text:
         legend = Text(f"{MARK} right ", style=RIGHT)
-        legend.append(f"{MARK} wrong", style=WRONG)
-        legend.append(" held out ", style="reverse yellow")
+        legend.append(f"{MARK} wrong ", style=WRONG)
+        legend.append("h held out", style="reverse yellow")
         legend.append(" ×", style="bold red")
         # Short enough for 80 columns: the dots are the fields in this order.
         dots = " ".join(system.fields)
-        legend.append(" hold out next  dots: " + dots if len(dots) < 40 else " hold out  dots: fields in order",
+        legend.append(f" hold out next {MARK}: " + dots if len(dots) < 36 else f" hold out next {MARK}: fields in order",
                       style="dim")
         return legend
 
@@ -63,7 +63,8 @@ class ProbeScreen(GridScreen):
         gap = "" if compact(system) else " "
         text = Text()
         text.append(state_label(system, state), style="reverse yellow" if held else "")
-        text.append(gap)
+        # Held out of this model: a letter as well as the colour (a screenshot, a colour-blind reader).
+        text.append("h" if held and gap else gap, style="bold yellow")
         for f in system.fields:
             if report is None:
                 text.append(MARK, style=UNKNOWN)

@@ -31,7 +31,7 @@ class LossChart(PlotextPlot):
         plt.xlabel("step")
         pts = downsample(losses)
         if not pts:
-            plt.title("loss: training has not started")
+            plt.title("loss: nothing trained in this session yet")
             self.refresh()
             return
         plt.title("loss (log scale)")
