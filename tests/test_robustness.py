@@ -126,6 +126,6 @@ def test_a_run_logs_its_config_dataset_manifest_and_result(workdir):
     assert experiment_main(["--train", "--epochs", "1", "--batch-size", "32", "--n-embd", "32", "--n-layer", "1",
                             "--n-head", "2", "--train-size", "320", "--valid-size", "32", "--test-size", "16"]) == 0
     text = "".join(p.read_text() for p in (workdir / "logs").glob("*.log"))
-    assert "training config: {'seed': 42, 'arch': 'gpt2', 'epochs': 1.0" in text
+    assert "training config: {'seed': 42, 'arch': 'gpt2', 'head': 'tokens', 'epochs': 1.0" in text
     assert 'dataset manifest: {"format":2,"seed":42' in text and '"counts"' in text
     assert 'result: {"steps": 10' in text and '"trained_exact"' in text
