@@ -14,6 +14,7 @@ import os
 import platform
 import pty
 import select
+import shutil
 import signal
 import statistics
 import sys
@@ -274,18 +275,28 @@ PEAK = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
         "sys.exit(code)")
 
 
-def read_only(workdir: Path, repeats: int = 3) -> dict:
+# --tiny reads one command of each kind (a model's, a sweep's, the original
+# interface's): it shows that the measure works; a full run times them all.
+TINY_READS = ("probe --model RUN_ID --format json", "probe --sweep NAME", "causal-experiment --test STATE")
+
+
+def read_only(workdir: Path, repeats: int = 3, tiny: bool = False) -> dict:
     """Seconds and peak memory (MB) of the commands that show what was
     recorded, on a small trained run and a 2-seed sweep: no torch is loaded."""
     import subprocess
 
     exe = str(Path(sys.executable).parent / "causal-tui")
     folder = workdir / "read-only"
-    folder.mkdir()
-    small = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--train-size", "640", "--valid-size", "10",
-             "--test-size", "10", "--max-steps", "20", "--precision", "fp32"]
-    _timed([exe, "train", "--holdout", HELD_OUT, *small], folder)
-    _timed([exe, "sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1", *small], folder)
+    if tiny:
+        # The run and the 2-seed sweep this benchmark already made (whole_process, sweep_rate), copied.
+        shutil.copytree(workdir / "whole-ours_fp32-0", folder)
+        shutil.copytree(workdir / "sweep-rate" / "out" / "sweeps", folder / "out" / "sweeps")
+    else:
+        folder.mkdir()
+        small = ["--n-embd", "32", "--n-layer", "1", "--n-head", "2", "--train-size", "640", "--valid-size", "10",
+                 "--test-size", "10", "--max-steps", "20", "--precision", "fp32"]
+        _timed([exe, "train", "--holdout", HELD_OUT, *small], folder)
+        _timed([exe, "sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1", *small], folder)
     run_id = next((folder / "out" / "runs").glob("*")).name
     commands = {
         "probe (the current model)": ["probe"],
@@ -300,6 +311,8 @@ def read_only(workdir: Path, repeats: int = 3) -> dict:
     }
     out = {}
     for name, argv in commands.items():
+        if tiny and name not in TINY_READS:
+            continue
         program = str(Path(sys.executable).parent / "causal-experiment") if name.startswith("causal-exp") else exe
         times, peaks = [], []
         for _ in range(repeats):
@@ -543,7 +556,7 @@ def main(argv=None) -> int:
         # Interleaved rounds, medians: a shared machine's speed drifts by tens
         # of percent over a minute, and every ratio should compare like with like.
         per_round = {"ours": [], "bare": [], "original": [], **({"ours_bf16": []} if bf16 else {})}
-        for _ in range(ROUNDS):
+        for _ in range(2 if args.tiny else ROUNDS):  # --tiny: two rounds show that the medians work
             per_round["ours"].append(ours_ms_per_step(dataset, config, steps // ROUNDS, warmup, work))
             if bf16:
                 per_round["ours_bf16"].append(
@@ -563,7 +576,7 @@ def main(argv=None) -> int:
         whole = whole_process(work, args.tiny, whole_repeats, bf16 and not args.tiny, imports["training_process"])
         rate = sweep_rate(work, args.tiny, sweep_seeds)
         rate["ratio_over_whole_process"] = round(rate["seconds"] / whole["ours_fp32"], 2)
-        reads = read_only(work, 1 if args.tiny else 3)
+        reads = read_only(work, 1 if args.tiny else 3, tiny=args.tiny)
         calibrated = calibration_run(work)
         probe_latency = probe_ms(model, tok, repeats)
         inspect_latency = inspect_ms(model, tok, repeats)
