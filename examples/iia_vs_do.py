@@ -26,11 +26,16 @@ def main(argv=None) -> int:
     if not seeds:
         print(f"error: no seeds under {folder}/", file=sys.stderr)
         return 2
+    from causal_tui.interpret.interchange import position_labels
+    from causal_tui.report.style import site_name
     from causal_tui.systems.catalog import from_manifest
 
-    system = from_manifest(json.loads((folder / "scorecard.json").read_text())["system"])
-    print(f"{'seed':>4}  {'do(): reader follows, trained':>30}  {'best site':>10}  {'IIA trained':>11}  "
-          f"{'held out':>8}  {'control':>7}")
+    card = json.loads((folder / "scorecard.json").read_text())
+    system = from_manifest(card["system"])
+    arch = card.get("settings", {}).get("config", {}).get("arch", "gpt2")
+    labels = position_labels(system, system.prompt_length + len(system.completion(system.all_states[0])))
+    print(f"{'seed':>4}  {'do(): reader follows':>20}  {'best site (* not specific)':<38}  "
+          f"{'relative':>8}  {'held out':>8}  {'strict':>6}  {'held out':>8}  {'control':>7}")
     for record in seeds:
         r = json.loads(record.read_text())
         iia = r.get("iia", {}).get(args.variable)
@@ -39,10 +44,22 @@ def main(argv=None) -> int:
             return 2
         reader = system.first_reader(args.variable)
         do = r["intervention_summary"][args.variable][reader]["trained"]
-        site = f"{iia['layer']}:{iia['position']}"
+        site = site_name(iia["layer"], iia["position"], labels, arch) + ("" if iia.get("specific", True) else "*")
         follows = f"{reader} {do['follows']}/{do['informative']}"
-        print(f"{record.parent.name.split('-')[1]:>4}  {follows:>30}  {site:>10}  {iia['iia_trained']:>11.2f}  {iia['iia_held_out']:>8.2f}  {iia['control']:>7.2f}")
+        # Records of 0.3 scored strictly over all trained bases, and had no relative score.
+        strict = iia.get("strict") or {"evaluation": iia.get("iia_trained"), "held_out": iia.get("iia_held_out")}
+        rel = iia.get("relative") or {"evaluation": None, "held_out": None}
+        print(f"{record.parent.name.split('-')[1]:>4}  {follows:>20}  {site:<38}  {_num(rel['evaluation']):>8}  "
+              f"{_num(rel['held_out']):>8}  {_num(strict['evaluation']):>6}  {_num(strict['held_out']):>8}  "
+              f"{_num(iia['control']):>7}")
+    print("relative / strict: interchange accuracy on the evaluation half of the trained bases and on the\n"
+          "held-out bases, scored against the model's own answers / the system's counterfactual\n"
+          "(docs/inspect.md); do(): informative trained states where the reader follows a forced answer")
     return 0
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:.2f}"
 
 
 if __name__ == "__main__":

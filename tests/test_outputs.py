@@ -205,3 +205,20 @@ def _close(value, golden, where: str) -> None:
             _close(v, g, f"{where}[{i}]")
     else:
         assert value == golden, f"{where}: {value!r} != {golden!r}"
+
+
+def test_the_seed_by_seed_example_reads_a_sweep_with_sites_in_words(sweeps, capsys):
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "examples" / "iia_vs_do.py"
+    spec = importlib.util.spec_from_file_location("iia_vs_do", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    assert example.main(["A1_C1", "--out-dir", str(sweeps)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line.split() for line in lines[1:] if line.split() and line.split()[0].isdigit()]
+    assert [r[0] for r in rows] == ["0", "1", "2"]  # one row per recorded seed
+    assert all(r[1] == "newD" and "/" in r[2] for r in rows)  # the reader and its do() count
+    assert all(("embeddings," in line or "block " in line) and "(position " in line
+               for line in lines[1:4])  # the site in words, never layer:position
+    assert example.main(["nothing-here", "--out-dir", str(sweeps)]) == 2
