@@ -176,9 +176,7 @@ def iia_summary(entry: dict) -> Text:
     """The best site (chosen on half the trained bases) with its IIA on the other
     half and on held-out bases, strict and relative, per reader field, and its specificity."""
     best = entry["best"]
-    labels = dict(zip(entry["positions"], entry["position_labels"]))
-    where = site_name(best["layer"], best["position"], [labels.get(p) for p in range(max(entry["positions"]) + 1)]
-                      if best["position"] is not None else None, entry.get("arch"))
+    where = _site_words(entry, best["layer"], best["position"])
     v = entry["variable"]
     sample = (f" (a seeded sample of {entry['pairs_possible']})"
               if entry["pairs"] < entry.get("pairs_possible", entry["pairs"]) else "")
@@ -216,27 +214,41 @@ def iia_summary(entry: dict) -> Text:
     return text
 
 
-def das_table(das: dict, variable: str) -> Table:
+def _site_words(entry: dict, layer: str, position: int | None) -> str:
+    """A site of an interchange entry in words ('block 0, token D (position 6)')."""
+    labels = dict(zip(entry.get("positions", []), entry.get("position_labels", [])))
+    tokens = [labels.get(p) for p in range(max(labels) + 1)] if labels and position is not None else None
+    return site_name(layer, position, tokens, entry.get("arch"))
+
+
+def _span(values) -> str:
+    """'40-100', or '50' where every value is the same."""
+    values = list(values)
+    low, high = min(values), max(values)
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def das_table(das: dict, variable: str, entry: dict | None = None) -> Table:
     before_04 = "iia_selection" not in das["best"]
     table = report_table(f"Alignment search for {variable}: a learned {das['dims']}-d subspace",
                          caption=f"IIA of the subspace's interchange (whole completion), trained\n"
                                  f"on {'pairs with trained bases' if before_04 else 'half the pairs with trained bases'} "
                                  + (f"({das['sites'][0]['steps']} steps)" if before_04 else
-                                    f"({min(r['steps'] for r in das['sites'])}-{max(r['steps'] for r in das['sites'])} steps, "
+                                    f"({_span(r['steps'] for r in das['sites'])} steps, "
                                     "until the loss settles)")
                                  + ("" if before_04 else ",\nreported on the other half (trained) and held-out bases")
                                  + "; random: a random\nsubspace of the same dimension",
                          padding=(0, 1))
     keys = (("iia_trained", "iia_held_out", "random_iia_trained", "random_iia_held_out") if before_04 else
             ("iia_selection", "iia_evaluation", "iia_held_out", "random_iia_evaluation", "random_iia_held_out"))
-    columns = (("trained", "held out", "random trained", "random held out") if before_04 else
-               ("chosen on", "trained", "held out", "random trained", "random held out"))
-    for col in ("layer", "pos", *columns):
-        table.add_column(col, justify="left" if col in ("layer", "pos") else "right", no_wrap=True)
+    columns = (("trained", "held\nout", "random\ntrained", "random\nheld out") if before_04 else
+               ("chosen\non", "trained", "held\nout", "random\ntrained", "random\nheld out"))
+    for col in ("site", *columns):
+        table.add_column(col, justify="left" if col == "site" else "right", no_wrap=col != "site")
     best = das["best"]
     for r in das["sites"]:
         style = "bold" if (r["layer"], r["position"]) == (best["layer"], best["position"]) else ""
-        table.add_row(r["layer"], "-" if r["position"] is None else str(r["position"]),
+        table.add_row(_site_words(entry or {}, r["layer"], r["position"]),
                       *(Text(_fraction(r[k]), style=style) for k in keys))
     return table
 
@@ -248,7 +260,7 @@ def _iia_parts(report: dict, system, field: str, flip: str) -> list:
     for variable, entry in report["iia"].items():
         parts += [Group(iia_table(entry), iia_summary(entry)), iia_table(entry, "control")]
         if "das" in entry:
-            parts.append(das_table(entry["das"], variable))
+            parts.append(das_table(entry["das"], variable, entry))
     return parts
 
 
