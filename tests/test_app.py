@@ -372,6 +372,8 @@ async def test_the_inspect_screen_looks_at_the_state_under_the_probe_cursor(work
         await settled(pilot)
         assert app.screen.query_one(TabbedContent).active == "tab-spectrum"
         assert "degree" in text_of(app.screen.query_one("#inspect-spectrum"))
+        shown = "\n".join(screen_lines(app))  # at 80x24: no cell cut to an ellipsis
+        assert "held out:" in shown and "to MDI" in shown and "…" not in shown, shown
         await pilot.press("right")
         await wait_for(pilot, lambda: app.session.inspect.iia is not None, what="the interchange report")
         await settled(pilot)

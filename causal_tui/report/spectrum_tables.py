@@ -10,12 +10,13 @@ from causal_tui.report.style import interval, num, report_table
 MAX_DEGREES = 7
 """Degree columns shown; higher degrees are summed in a last column."""
 
-WHAT = ("mass at degree k: the sum of the squared Walsh coefficients of the sets of k inputs\n"
-        "(inputs as x = 1 - 2*bit); model: its probability of 1 on every state; MDI: the\n"
-        "min-degree interpolator of the trained states")
-CAPTION = WHAT + ("; held out: root mean square distance\non the held-out states / how often the model "
-                  "falls on the same side of 1/2")
-CAPTION_SEEDS = WHAT + ("; same side as: the share of held-out states\nwhere the model's p(1) is on the same "
+# No line breaks: rich wraps a caption to its table's width, which fits 80 columns.
+WHAT = ("mass at degree k (.250 = 0.250): the sum of the squared Walsh coefficients of the sets "
+        "of k inputs (inputs as x = 1 - 2*bit); model: its probability of 1 on every "
+        "state; MDI: the min-degree interpolator of the trained states")
+CAPTION = WHAT + ("; held out: root mean square distance on the held-out states / how often "
+                  "the model falls on the same side of 1/2")
+CAPTION_SEEDS = WHAT + ("; same side as: the share of held-out states where the model's p(1) is on the same "
                         "side of 1/2 [95% exact interval over seeds]")
 
 
@@ -35,18 +36,22 @@ def _masses(profile: list[float] | None, n: int) -> list[str]:
 
 
 def _mass(m: float) -> str:
-    return "0" if abs(m) < 5e-5 else f"{m:.3f}"
+    # ".250" as the probe writes ".98": a five-input table fits the Inspect screen at 80 columns
+    text = "0" if abs(m) < 5e-5 else f"{m:.3f}"
+    return text[1:] if text.startswith("0.") else text
 
 
 def spectrum_table(spectrum: dict, n: int, title: str = "The learned function's degree profile") -> Table:
     """One model: per 0/1 field, its mass by degree beside the truth's and the MDI's."""
-    table = report_table(title, caption=CAPTION)
+    # One space between columns and the held-out headers on two lines: five
+    # inputs' table fits an 80-column terminal (the Inspect screen's tab).
+    table = report_table(title, caption=CAPTION, padding=(0, 0, 0, 1), pad_edge=False)
     table.add_column("field", no_wrap=True)
     table.add_column("", no_wrap=True)
     for d in _degrees(n):
         table.add_column(d, justify="right", no_wrap=True)
-    table.add_column("held out: to truth", justify="right", no_wrap=True)
-    table.add_column("to MDI", justify="right", no_wrap=True)
+    table.add_column("held out:\nto truth", justify="right", no_wrap=True)
+    table.add_column("held out:\nto MDI", justify="right", no_wrap=True)
     for f, e in spectrum.items():
         def close(key: str) -> str:
             if f"l2_{key}" not in e:
