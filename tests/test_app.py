@@ -500,3 +500,7 @@ async def test_at_80x24_the_probe_legend_and_each_equation_show_whole(workdir, t
         for f in SEED.fields:
             assert f"{f} = {SEED.formula(f)}" in dataset, f
         assert "data seed" in dataset
+        await pilot.press("h")
+        await settled(pilot)
+        header = next(line for line in screen_lines(app) if line.split()[:1] == ["id"])
+        assert header.split()[:5] == ["id", "source", "held", "out", "exact"]  # what tells runs apart, unscrolled

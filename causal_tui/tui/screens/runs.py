@@ -107,6 +107,13 @@ class CompareScreen(ModalScreen[None]):
         return text
 
 
+# What tells runs apart first, so that 80 columns show it without scrolling
+# sideways; "when" last: the id begins with the same date and time.
+SCREEN_COLUMNS = ("id", "source", "held out", "exact", "held-out fields", "arch", "steps", "config", "s", "system",
+                  "disk", "when")
+assert set(SCREEN_COLUMNS) == {*RUN_COLUMNS, "disk"}
+
+
 class RunsScreen(CausalScreen):
     BINDINGS = [
         Binding("enter", "use", "Make current", id="use-run"),
@@ -124,7 +131,7 @@ class RunsScreen(CausalScreen):
         super().on_mount()
         table = self.query_one(DataTable)
         table.add_column("", key="mark")
-        for col in (*RUN_COLUMNS, "disk"):
+        for col in SCREEN_COLUMNS:
             table.add_column(col, key=col)
         self.marked: list[str] = []
         self.listing: list[dict] = []
@@ -148,9 +155,9 @@ class RunsScreen(CausalScreen):
         row = table.cursor_row
         table.clear()
         for record in self.listing:
-            cells = run_row(record)
+            cells = dict(zip(RUN_COLUMNS, run_row(record)), disk=runs_mod.size_text(record.get("bytes", 0)))
             mark = ("*" if record["id"] == current else " ") + ("✓" if record["id"] in self.marked else " ")
-            table.add_row(mark, *cells, runs_mod.size_text(record.get("bytes", 0)), key=record["id"])
+            table.add_row(mark, *(cells[c] for c in SCREEN_COLUMNS), key=record["id"])
         table.sort(self.sort_key, reverse=self.sort_reverse)
         if self.listing:
             table.move_cursor(row=min(row, len(self.listing) - 1))
