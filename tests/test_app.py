@@ -91,7 +91,7 @@ async def test_train_through_the_ui_fills_the_probe_grid(workdir):
 
 
 async def test_stop_midway_keeps_the_model(workdir, trained):
-    app = make_app(workdir, with_model=trained.final, sizes={"train": 200_000, "valid": 32, "test": 16})
+    app = make_app(workdir, with_model=trained.final, sizes={"train": 40_000, "valid": 32, "test": 16})
     final = model_folder.final_dir(workdir / "out")
     before = snapshot_files(final)
     finished = []
@@ -112,7 +112,7 @@ async def test_stop_midway_keeps_the_model(workdir, trained):
 
 
 async def test_quit_midway_leaves_no_thread_and_the_model_intact(workdir, trained):
-    app = make_app(workdir, with_model=trained.final, sizes={"train": 200_000, "valid": 32, "test": 16})
+    app = make_app(workdir, with_model=trained.final, sizes={"train": 40_000, "valid": 32, "test": 16})
     final = model_folder.final_dir(workdir / "out")
     before = snapshot_files(final)
     threads_before = set(threading.enumerate())

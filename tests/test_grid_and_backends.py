@@ -173,6 +173,8 @@ def test_a_killed_ray_worker_is_retried_and_every_seed_finishes_all_on_loopback(
     import tempfile
 
     copies = _copies_of_the_working_dir()
+    # Session folders left by runs killed before this one (a killed test run) are not this run's.
+    sessions = set(Path(tempfile.gettempdir()).glob("ctui-ray-*"))
     argv = [str(BIN / "causal-tui"), "sweep", "--seeds", "2", "--jobs", "2", "--holdout", "A=1&C=1",
             "--backend", "ray", *SLOW]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -194,7 +196,7 @@ def test_a_killed_ray_worker_is_retried_and_every_seed_finishes_all_on_loopback(
     assert json.loads((folder / "scorecard.json").read_text())["seeds"] == [0, 1]
     # Nothing of the working directory (or its .venv) was copied, and the session folder is gone.
     assert _copies_of_the_working_dir() == copies
-    assert not list(Path(tempfile.gettempdir()).glob("ctui-ray-*"))
+    assert set(Path(tempfile.gettempdir()).glob("ctui-ray-*")) == sessions
 
 
 def test_ray_is_optional_for_the_app_and_local_sweeps(workdir):

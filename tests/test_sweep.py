@@ -108,7 +108,7 @@ def test_default_names():
 
 
 TINY = TrainingConfig(epochs=1, lr=3e-3, batch_size=32, n_embd=32, n_layer=1, n_head=2, logging_steps=5)
-LONG_SIZES = {"train": 16_000, "valid": 32, "test": 16}  # 500 steps: long enough to be stopped midway
+LONG_SIZES = {"train": 8_000, "valid": 32, "test": 16}  # 250 steps: long enough to be stopped midway
 
 
 def run_sweep(name, held_out, seeds, jobs, out_dir, **follow):
@@ -132,7 +132,7 @@ def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
     with pytest.raises(sweep.Interrupted) as stopped:
         run_sweep("s", held_out, 3, jobs, workdir / "out", should_stop=stop.is_set, on_step=on_step)
     assert stopped.value.done == 0 and stopped.value.total == 3
-    assert steps and all(total == 500 for _, _, total in steps)
+    assert steps and all(total == 250 for _, _, total in steps)
     folder = layout.sweep_dir(workdir / "out", "s")
     assert not list(folder.glob("seed-*/probe.json")) and not (folder / layout.SCORECARD_FILE).exists()
     assert not (folder / "seed-2").exists()  # nothing new starts once stopping
@@ -148,4 +148,4 @@ def test_a_stopped_sweep_keeps_nothing_half_done_and_resumes(workdir, jobs):
                      on_step=lambda seed, step, total: steps.append((seed, step, total)))
     assert card["seeds"] == [0] and (folder / "seed-0" / PROBE_FILE).exists()
     assert steps and min(step for _, step, _ in steps) > stopped_at  # continued, not restarted
-    assert json.loads((folder / "seed-0" / PROBE_FILE).read_text())["steps"] == 500
+    assert json.loads((folder / "seed-0" / PROBE_FILE).read_text())["steps"] == 250
