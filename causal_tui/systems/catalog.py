@@ -33,10 +33,7 @@ def generated(name: str) -> System | None:
         if not 1 <= k <= n:
             raise SystemFileError(f"--system {name}: K must be 1 to N")
         inputs = [f"x{i}" for i in range(n)]
-        source = (f'name = "{name}"\ndescription = "the parity of x0..x{k - 1} of {n} inputs"\n'
-                  f"inputs = [{', '.join(json.dumps(v) for v in inputs)}]\n"
-                  f'equations = ["y = {" XOR ".join(inputs[:k])}"]\n')
-        return parse(source, f"the generated system {name}", default_name=name)
+        return _generated(name, f"the parity of x0..x{k - 1} of {n} inputs", inputs, " XOR ".join(inputs[:k]))
     m = re.fullmatch(r"majority-(\d+)", name)
     if m:
         n = int(m.group(1))
@@ -44,11 +41,16 @@ def generated(name: str) -> System | None:
         if n < 2:
             raise SystemFileError(f"--system {name}: a majority needs at least 2 inputs")
         inputs = [f"x{i}" for i in range(n)]
-        source = (f'name = "{name}"\ndescription = "1 where more than half of {n} inputs are 1"\n'
-                  f"inputs = [{', '.join(json.dumps(v) for v in inputs)}]\n"
-                  f'equations = ["y = MAJ({", ".join(inputs)})"]\n')
-        return parse(source, f"the generated system {name}", default_name=name)
+        return _generated(name, f"1 where more than half of {n} inputs are 1", inputs, f"MAJ({', '.join(inputs)})")
     return None
+
+
+def _generated(name: str, description: str, inputs: list[str], formula: str) -> System:
+    """A generated family's system, through the same parser as a system file."""
+    source = (f'name = "{name}"\ndescription = "{description}"\n'
+              f"inputs = [{', '.join(json.dumps(v) for v in inputs)}]\n"
+              f'equations = ["y = {formula}"]\n')
+    return parse(source, f"the generated system {name}", default_name=name)
 
 
 def _check_size(name: str, n: int) -> None:
