@@ -10,7 +10,6 @@ no model is loaded."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -21,23 +20,31 @@ def main(argv=None) -> int:
     p.add_argument("--variable", default="newB")
     p.add_argument("--out-dir", type=Path, default=Path("out"))
     args = p.parse_args(argv)
-    folder = args.out_dir / "sweeps" / args.sweep
-    seeds = sorted(folder.glob("seed-*/probe.json"), key=lambda f: int(f.parent.name.split("-")[1]))
-    if not seeds:
-        print(f"error: no seeds under {folder}/", file=sys.stderr)
+    import causal_tui as ct
+    from causal_tui.errors import UserError
+    from causal_tui.store import records
+
+    try:  # the name checked (no path outside out/sweeps/) and the records read as the tool reads them
+        sweep = ct.load_sweep(args.sweep, args.out_dir)
+        card = sweep.scorecard.raw
+        folder = sweep.folder
+        seeds = sorted(folder.glob("seed-*/probe.json"), key=lambda f: int(f.parent.name.split("-")[1]))
+        if not seeds:
+            raise UserError(f"no seeds under {folder}/")
+        probes = [(path, records.read(path, "probe")) for path in seeds]
+    except UserError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     from causal_tui.interpret.interchange import position_labels
     from causal_tui.report.style import site_name
     from causal_tui.systems.catalog import from_manifest
 
-    card = json.loads((folder / "scorecard.json").read_text())
     system = from_manifest(card["system"])
     arch = card.get("settings", {}).get("config", {}).get("arch", "gpt2")
     labels = position_labels(system, system.prompt_length + len(system.completion(system.all_states[0])))
     print(f"{'seed':>4}  {'do(): reader follows':>20}  {'best site (* not specific)':<38}  "
           f"{'relative':>8}  {'held out':>8}  {'strict':>6}  {'held out':>8}  {'control':>7}")
-    for record in seeds:
-        r = json.loads(record.read_text())
+    for record, r in probes:
         iia = r.get("iia", {}).get(args.variable)
         if iia is None:
             print(f"error: {record} has no interchange for {args.variable}", file=sys.stderr)

@@ -222,3 +222,5 @@ def test_the_seed_by_seed_example_reads_a_sweep_with_sites_in_words(sweeps, caps
     assert all(("embeddings," in line or "block " in line) and "(position " in line
                for line in lines[1:4])  # the site in words, never layer:position
     assert example.main(["nothing-here", "--out-dir", str(sweeps)]) == 2
+    assert example.main(["../A1_C1", "--out-dir", str(sweeps / "sweeps")]) == 2  # no path out of sweeps/
+    assert all(line.startswith("error: ") for line in capsys.readouterr().err.splitlines())
