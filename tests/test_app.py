@@ -504,3 +504,61 @@ async def test_at_80x24_the_probe_legend_and_each_equation_show_whole(workdir, t
         await settled(pilot)
         header = next(line for line in screen_lines(app) if line.split()[:1] == ["id"])
         assert header.split()[:5] == ["id", "source", "held", "out", "exact"]  # what tells runs apart, unscrolled
+
+
+async def test_the_train_screen_replays_the_course_a_training_records(workdir):
+    from textual.widgets import Input
+
+    app = make_app(workdir, omit=((1, 0, 1, 0, 1),))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t")
+        await settled(pilot)
+        await pilot.press("c")  # before any training: it says how to record one
+        await settled(pilot)
+        assert "probe every" in text_of(app.screen.query_one("#course-head"))
+        # 'probe every' on the form, typed as a user does; empty again is off.
+        box = app.screen.query_one("#cfg-probe_every", Input)
+        box.value = "5"
+        await settled(pilot)
+        assert app.session.training.config.probe_every == 5
+        await pilot.press("escape", "s")
+        # Not `running`: with torch loaded already, 20 steps may be over before a poll sees it.
+        await wait_for(pilot, lambda: app.session.training.last_run, timeout=300)
+        await settled(pilot)
+        assert "steps in" in app.session.training.last_run, app.session.training.last_run
+        course = app.session.training.course
+        steps = [f.step for f in course.frames]
+        assert steps == [5, 10, 15, 20], steps  # 640 lines, batch 32: 20 steps, a frame every 5
+        assert course.source == "this training" and course.index == 3
+        head = text_of(app.screen.query_one("#course-head"))
+        assert "step 20" in head and "frame 4/4" in head
+        # The last frame is the probe the training ended with.
+        last = course.frames[-1].report
+        assert last.predictions() == app.session.model.report.predictions()
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        await settled(pilot)
+        assert course.index == 1 and "step 10" in text_of(app.screen.query_one("#course-head"))
+        grid = app.screen.query_one("#course-grid", StateGrid)
+        assert len(grid.states) == 32
+        frame = course.frames[1].report
+        cell = grid.render_cell((1, 0, 1, 0, 1))
+        assert cell.plain.startswith("1,0,1,0,1h")  # held out, marked
+        dots = [span.style for span in cell.spans if cell.plain[span.start:span.end] == "●"]
+        truth = ["green" if r.correct else "red" for r in frame.result((1, 0, 1, 0, 1)).fields.values()]
+        assert dots == truth
+        await pilot.press("space")  # replay from the first frame to the last
+        await wait_for(pilot, lambda: app.screen._player is None, timeout=30)
+        assert course.index == 3
+        await pilot.press("c")
+        assert app.screen.query_one("#train-right").current == "loss-chart"
+        box.value = ""
+        await settled(pilot)
+        assert app.session.training.config.probe_every is None
+    # Made current later, the run's course replays from its record.
+    app = make_app(workdir, omit=((1, 0, 1, 0, 1),))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("t", "c")
+        await settled(pilot)
+        course = app.session.training.course
+        assert course is not None and course.source.startswith("run ") and len(course.frames) == 4
+        assert "frame 4/4" in text_of(app.screen.query_one("#course-head"))

@@ -11,6 +11,9 @@ import pytest
 import causal_tui as ct
 from causal_tui.cli.main import tui_main
 from causal_tui.errors import UserError
+from causal_tui.science import course as course_module
+from causal_tui.systems.catalog import SEED
+from causal_tui.systems.holdout import HeldOut
 
 SMALL = dict(n_embd=32, n_layer=1, n_head=2, batch_size=64, lr=3e-3, precision="fp32", train_size=3000,
              valid_size=64, test_size=16, progress=False)
@@ -31,6 +34,9 @@ def test_a_12_input_sampled_system_trains_probes_and_scores_with_its_course(work
     for k in (0, 1):  # the seed recorded its probes at the steps asked
         losses = json.loads((sweep.folder / f"seed-{k}" / "losses.json").read_text())
         assert [r["step"] for r in losses["probes"]] == [10, 20, 30]
+        # 4,096 states: past what a course keeps to replay, and it says so.
+        assert "completions" not in losses["probes"][0]
+        assert "1,024" in course_module.why_not(losses["probes"], ct.load_system("sparse-parity-2-of-12"))
     rows = sweep.to_pandas()
     held = rows[rows.held_out]
     assert set(held.mdi) == {1} and set(held.mdi_value) == {2.0}
@@ -101,3 +107,20 @@ def test_every_state_trains_on_each_trained_state_once(workdir):
     assert run.manifest["dataset"]["sizes"]["train"] == 48
     with pytest.raises(UserError, match="--every-state"):
         ct.train("seed", every_state=True, train_size=100)
+
+
+def test_a_course_record_is_the_probe_it_was():
+    held = HeldOut([(1, 0, 1, 0, 1)], SEED)
+    completions = [SEED.completion(s) for s in SEED.all_states]
+    wrong = SEED.all_states.index((0, 1, 1, 0, 1))
+    assert completions[wrong].startswith("\n1,")
+    completions[wrong] = completions[wrong].replace("\n1,", "\n0,", 1)  # newA of 0,1,1,0,1 (A XOR C = 1) said 0
+    records = [{"step": 5, "completions": completions}, {"step": 10}]
+    frames = course_module.frames(records, SEED, held)
+    assert [f.step for f in frames] == [5]  # a record without every state's answers is left out
+    report = frames[0].report
+    assert report.exact(held_out=False) == (30, 31) and report.exact(held_out=True) == (1, 1)
+    assert not report.result((0, 1, 1, 0, 1)).fields["newA"].correct
+    assert course_module.why_not(records, SEED) is None
+    assert "--probe-every" in course_module.why_not([], SEED)
+    assert "older version" in course_module.why_not([{"step": 5}], SEED)

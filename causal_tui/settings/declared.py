@@ -182,7 +182,7 @@ SETTINGS: tuple[Setting, ...] = (
             TRAINING, low=1, high=100_000_000, metavar="N", config=True, default_text="default: off"),
     Setting("probe_every", int, None, "Record the probe of every state and the learned function's degree profile "
             "every N steps (when answers settle, how the spectrum moves), e.g. --probe-every 50", TRAIN_ACTIONS,
-            TRAINING, low=1, high=1_000_000, metavar="N", config=True, default_text="default: off"),
+            TRAINING, low=1, high=1_000_000, metavar="N", config=True, default_text="default: off", form="probe every"),
     Setting("until_perfect", bool, False, "Stop as soon as every trained state is exact under greedy decoding, "
             "e.g. --until-perfect", TRAIN_ACTIONS, TRAINING, config=True, form="stop once trained exact"),
     Setting("resume", bool, False, "Continue from the last complete checkpoint in out/, e.g. --resume",

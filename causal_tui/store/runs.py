@@ -318,6 +318,19 @@ def predictions_of(out_dir: Path, run_id: str) -> dict:
         raise UserError(f"{path} is not valid JSON ({e})") from None
 
 
+def course_in(folder: Path) -> list[dict]:
+    """The --probe-every records in a run's (or a sweep seed's) losses.json;
+    [] where it has none. UserError where the file is not JSON."""
+    path = Path(folder) / LOSSES_FILE
+    if not path.exists():
+        return []
+    try:
+        probes = json.loads(records.read_text(path, what="losses")).get("probes")
+    except (ValueError, AttributeError) as e:
+        raise UserError(f"{path} is not a losses record ({e})") from None
+    return probes if isinstance(probes, list) else []
+
+
 def compare(system, a: dict, b: dict) -> dict:
     """Where two runs' answers differ: per state and field, with counts.
     `a`, `b`: predictions {state: {field: value or None}} of the same system."""

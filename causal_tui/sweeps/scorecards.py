@@ -55,14 +55,11 @@ def _course(folder: Path, seeds: int, system: System, held_out: HeldOut) -> dict
     """With --probe-every: when the held-out answers settle and how the degree
     profile moves, over the seeds (science/spectrum.course_over_seeds)."""
     from causal_tui.science import spectrum
-    from causal_tui.store.runs import LOSSES_FILE
+    from causal_tui.store.runs import course_in
 
     per_seed = []
     for k in range(seeds):
-        path = seed_dir(folder, k) / LOSSES_FILE
-        if not path.exists():
-            return None
-        probes = json.loads(records.read_text(path, what="losses")).get("probes")
+        probes = course_in(seed_dir(folder, k))
         if not probes:
             return None
         per_seed.append(spectrum.settling(probes, held_out.labels(), system.fields))

@@ -195,15 +195,19 @@ class CheckpointMarker(TrainerCallback):
 class ProbeEvery(TrainerCallback):
     """With --probe-every N: the probe of every state (and the learned
     function's degree profile) every N steps, and at the last step, recorded
-    in order: when each held-out answer settles, and how the spectrum moves."""
+    in order: when each held-out answer settles, how the spectrum moves, and
+    (systems small enough to replay, science/course.py) every state's
+    completion. Each record is also sent as a Probed event."""
 
-    def __init__(self, model, tokenizer, held_out, every: int):
+    def __init__(self, model, tokenizer, held_out, every: int, on_event=None):
         self.model, self.tokenizer, self.held_out, self.every = model, tokenizer, held_out, every
+        self.on_event = on_event or (lambda event: None)
         self.records: list[dict] = []
 
     def _record(self, step: int) -> None:
         from causal_tui.evaluation import probe
-        from causal_tui.science import spectrum
+        from causal_tui.science import course, spectrum
+        from causal_tui.training.progress import Probed
 
         system = self.held_out.system
         was_training = self.model.training
@@ -215,12 +219,16 @@ class ProbeEvery(TrainerCallback):
         predictions = report.predictions()
         probabilities = {s: e["probabilities"] for s, e in report.record()["states"].items()}
         found = spectrum.of_model(system, self.held_out, predictions, probabilities, fits={})
-        self.records.append({
+        record = {
             "step": step,
             "trained_exact": list(report.exact(held_out=False)),
             "held_out": {system.format_state(s): predictions[system.format_state(s)] for s in self.held_out},
             "profiles": {f: e["profile"] for f, e in found.items()},
-        })
+        }
+        if course.replayable(system):
+            record["completions"] = [r.completion for r in report.states]
+        self.records.append(record)
+        self.on_event(Probed(record))
 
     def on_step_end(self, args, state, control, **kwargs):
         if state.global_step % self.every == 0:

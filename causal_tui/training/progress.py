@@ -53,6 +53,14 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Probed:
+    """With --probe-every: the probe recorded at a step (one entry of the
+    training's course, science/course.py), for a front end to show at once."""
+
+    record: dict
+
+
+@dataclass(frozen=True)
 class DatasetReady:
     """The dataset a training uses is ready: loaded as it was, or written
     first (`generated_because` says why)."""
@@ -61,6 +69,6 @@ class DatasetReady:
     generated_because: str | None = None
 
 
-Event = Union[Progress, Evaluated, Status, DatasetReady, Notice]
+Event = Union[Progress, Evaluated, Status, DatasetReady, Notice, Probed]
 OnEvent = Callable[[Event], None]
 """What a front end passes to follow a training (a progress bar, the dashboard's messages)."""

@@ -149,7 +149,7 @@ def prepare(
         callbacks.append(TensorBoardCallback(SummaryWriter(log_dir=str(logging_dir or Path(out_dir) / "tensorboard"))))
     probes = None
     if config.probe_every:
-        probes = ProbeEvery(model, tokenizer, dataset.omitted, config.probe_every)
+        probes = ProbeEvery(model, tokenizer, dataset.omitted, config.probe_every, on_event)
         callbacks.append(probes)
     if config.until_perfect:
         trained = dataset.trained_states

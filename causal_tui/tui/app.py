@@ -270,10 +270,9 @@ class CausalApp(App):
         result, error = None, None
 
         def on_event(event) -> None:
-            if isinstance(event, DatasetReady):
-                if event.generated_because:
-                    self.post_message(DatasetWritten())
-                return
+            if isinstance(event, DatasetReady) and event.generated_because:
+                self.post_message(DatasetWritten())
+            # DatasetReady too: the course the training may record is of its dataset.
             self.post_message(TrainingEvent(event))
 
         try:

@@ -27,7 +27,7 @@ from causal_tui.systems.holdout import HeldOut
 from causal_tui.systems.system import State, System
 from causal_tui.training.config import TrainingConfig
 from causal_tui.training.request import TrainRequest
-from causal_tui.training.progress import Evaluated, Event, Notice, Progress, Status
+from causal_tui.training.progress import DatasetReady, Evaluated, Event, Notice, Probed, Progress, Status
 
 LOG_LINES = 500
 
@@ -174,6 +174,20 @@ class CurrentModel:
             self._mdi_key = key
             self._mdi = guessers.min_degrees(report.system, report.held_out) if report is not None else {}
         return self._mdi
+
+    def course(self) -> "Course | None":
+        """The course the current model's run recorded with --probe-every (None: no run, or none recorded)."""
+        from causal_tui.store import runs
+
+        manifest = self.manifest or {}
+        run_id = manifest.get("run_id")
+        if not run_id or self.held_out is None:
+            return None
+        try:
+            records = runs.course_in(runs.run_folder(self.out_dir, run_id))
+        except UserError:
+            return None
+        return Course(model_folder.system_of(manifest), self.held_out, f"run {run_id}", records) if records else None
 
     def spectrum(self) -> dict:
         """The learned function's spectrum (science/spectrum.py) from the current probe."""
@@ -335,11 +349,14 @@ class TrainingState:
     evals: list[tuple[int, float]] = dc_field(default_factory=list)
     notices: list[str] = dc_field(default_factory=list)
     """What the training said the user should read (the app shows each once)."""
+    course: "Course | None" = None
+    """The course the Train screen replays: this training's (--probe-every), or a saved run's."""
     changed: Callable[[], None] = dc_field(default=_nothing, repr=False)
 
     def begin(self) -> None:
         self.running, self.stop_requested = True, False
         self.progress, self.losses, self.evals, self.phase = None, [], [], "starting"
+        self.course = None
         self.changed()
 
     def request_stop(self) -> None:
@@ -358,7 +375,65 @@ class TrainingState:
             self.phase = event.text
         elif isinstance(event, Notice):
             self.notices.append(event.text)
+        elif isinstance(event, DatasetReady):
+            self.course = Course(event.dataset.system, event.dataset.omitted, "this training")
+        elif isinstance(event, Probed) and self.course is not None:
+            self.course.add(event.record)
         self.changed()
+
+    def show_course(self, course: "Course") -> None:
+        """Replay a saved run's course (nothing while a training records its own)."""
+        if not self.running:
+            self.course = course
+            self.changed()
+
+
+@dataclass
+class Course:
+    """A training's --probe-every records as frames to replay on the Train
+    screen's grid (science/course.py), and the frame shown: None follows the
+    newest, as a training records them."""
+
+    system: System
+    held_out: HeldOut
+    source: str
+    """Whose course: 'this training' or 'run <id>'."""
+    records: list[dict] = dc_field(default_factory=list)
+    frames: list = dc_field(default_factory=list)
+    shown: int | None = None
+
+    def __post_init__(self) -> None:
+        from causal_tui.science import course
+
+        self.frames = course.frames(self.records, self.system, self.held_out)
+
+    def add(self, record: dict) -> None:
+        from causal_tui.science import course
+
+        self.records.append(record)
+        self.frames.extend(course.frames([record], self.system, self.held_out))
+
+    @property
+    def why_not(self) -> str | None:
+        from causal_tui.science import course
+
+        return course.why_not(self.records, self.system)
+
+    @property
+    def index(self) -> int | None:
+        """The frame shown (None: there is none)."""
+        if not self.frames:
+            return None
+        return len(self.frames) - 1 if self.shown is None else min(self.shown, len(self.frames) - 1)
+
+    def step_by(self, delta: int) -> None:
+        """Show the frame `delta` away (the newest again follows the training)."""
+        if self.frames:
+            target = max(0, min(len(self.frames) - 1, self.index + delta))
+            self.shown = None if target == len(self.frames) - 1 else target
+
+    def go_to(self, index: int | None) -> None:
+        self.shown = index
 
 
 class LogLines:

@@ -9,8 +9,8 @@ from textual.widgets import Static
 
 from causal_tui.systems.system import State, System
 from causal_tui.tui.screens.grid_screen import GridScreen
-from causal_tui.tui.widgets.marks import MARK, RIGHT, UNKNOWN, WRONG
-from causal_tui.tui.widgets.state_grid import StateGrid, compact, state_label
+from causal_tui.tui.widgets.marks import MARK, RIGHT, WRONG
+from causal_tui.tui.widgets.state_grid import StateGrid, probe_cell
 
 
 def _mdi_text(value: float) -> str:
@@ -59,20 +59,8 @@ class ProbeScreen(GridScreen):
         s = self.session
         system = self.grid_system
         report = s.model.report if s.model.report is not None and s.model.report.system == system else None
-        held = report is not None and state in report.held_out
-        gap = "" if compact(system) else " "
-        text = Text()
-        text.append(state_label(system, state), style="reverse yellow" if held else "")
-        # Held out of this model: a letter as well as the colour (a screenshot, a colour-blind reader).
-        text.append("h" if held and gap else gap, style="bold yellow")
-        for f in system.fields:
-            if report is None:
-                text.append(MARK, style=UNKNOWN)
-            else:
-                text.append(MARK, style=RIGHT if report.result(state).fields[f].correct else WRONG)
         chosen = system == s.data.system and state in s.data.selection
-        text.append(gap + "×" if chosen else gap + " ", style="bold red")
-        return text
+        return probe_cell(system, report, state, chosen)
 
     def action_toggle(self) -> None:
         if self.grid_system != self.session.data.system:

@@ -9,6 +9,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 
 from causal_tui.systems.system import State, System
+from causal_tui.tui.widgets.marks import MARK, RIGHT, UNKNOWN, WRONG
 
 COMPACT_FROM = 6
 """From this many inputs a state is written as bare bits (01101101), no commas."""
@@ -23,6 +24,25 @@ def state_label(system: System, state: State) -> str:
 
 def compact(system: System) -> bool:
     return len(system.inputs) >= COMPACT_FROM
+
+
+def probe_cell(system: System, report, state: State, chosen: bool = False) -> Text:
+    """A state's cell in a grid of a probe (the Probe screen's, a course's
+    frame on the Train screen): its bits, `h` where held out, a dot per field,
+    right or wrong (grey without a report), a red x where `chosen`."""
+    held = report is not None and state in report.held_out
+    gap = "" if compact(system) else " "
+    text = Text()
+    text.append(state_label(system, state), style="reverse yellow" if held else "")
+    # Held out of this model: a letter as well as the colour (a screenshot, a colour-blind reader).
+    text.append("h" if held and gap else gap, style="bold yellow")
+    for f in system.fields:
+        if report is None:
+            text.append(MARK, style=UNKNOWN)
+        else:
+            text.append(MARK, style=RIGHT if report.result(state).fields[f].correct else WRONG)
+    text.append(gap + "×" if chosen else gap + " ", style="bold red")
+    return text
 
 
 GRID_UP_TO = 1_024
