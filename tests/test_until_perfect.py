@@ -13,6 +13,7 @@ from causal_tui.data import tokenizer as tok_mod
 from causal_tui.evaluation import decoding, probe
 from causal_tui.learners import loading
 from causal_tui.store import model_folder
+from causal_tui.systems import catalog
 from causal_tui.systems.catalog import SEED
 from causal_tui.training import trainer as training
 from causal_tui.training.config import TrainingConfig
@@ -78,17 +79,28 @@ def test_benchmark_runs_in_tiny_mode(tmp_path):
     assert "importtime" in r.stdout
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_probe_decoding_is_exactly_greedy_generation_even_for_an_untrained_model(seed):
+@pytest.mark.parametrize("seed,shared,name", [(0, 0, "seed"), (1, 0, "seed"), (0, 2, "seed"), (1, 3, "majority-8")])
+def test_probe_decoding_is_exactly_greedy_generation_even_for_an_untrained_model(seed, shared, name, monkeypatch):
     # The probe decodes by verify-and-correct passes; it must agree token for
-    # token with plain one-token-at-a-time greedy generation.
+    # token with plain one-token-at-a-time greedy generation. `shared`: the
+    # states all begin with that many equal inputs (a chunk of a large cube),
+    # whose prompt positions are computed once (with 32 rows of majority-8,
+    # more than SMALL_REMAINDER go on from that cache by one-token decoding).
     torch.manual_seed(seed)
-    system = SEED
+    system = catalog.load(name)
     tok = tok_mod.build(system)
     model = training.build_model(TrainingConfig(), tok, system).eval()
-    states = list(system.all_states)
-    tokens, probs = decoding.greedy(model, tok, system, states)
+    states = [s for s in system.all_states if s[:shared] == (1, 0, 1)[:shared]]
     prompts = decoding.encode_prompts(tok, system, states)
+    with torch.inference_mode():
+        assert (decoding._shared_prefix(model, prompts) is not None) == (2 * shared >= decoding.SHARED_FROM)
+    cached_from = []
+    plain_cached = decoding._cached
+    monkeypatch.setattr(decoding, "_cached", lambda *a, past=None, **k: cached_from.append(past and past[1])
+                        or plain_cached(*a, past=past, **k))
+    tokens, probs = decoding.greedy(model, tok, system, states)
+    if name == "majority-8":  # one-token decoding went on from the first pass's cache of the prompts
+        assert cached_from == [system.prompt_length - 1]
     length = system.completion_length + 1
     out = model.generate(prompts, max_new_tokens=length, do_sample=False, eos_token_id=tok.eos_token_id,
                          pad_token_id=tok.pad_token_id, output_logits=True, return_dict_in_generate=True)

@@ -79,15 +79,24 @@ def greedy(model, tokenizer, system: System, states, prefix=None, guess=None):
         fixed = prefix.shape[1]
         guess[:, :fixed] = prefix.to(device)
     eos = tokenizer.eos_token_id
+    cached = _caches(model)
+    kept = [] if cached else None
     with torch.inference_mode(), runtime.autocast(model):
-        tokens, probs, pending = _verify_and_correct(model, prompts, guess, fixed, eos, system.prompt_length, 1)
+        shared = _shared_prefix(model, prompts) if cached else None
+        tokens, probs, pending = _verify_and_correct(model, prompts, guess, fixed, eos, system.prompt_length, 1,
+                                                     past=shared, cache_out=kept)
         rows = pending.nonzero().flatten()
         if len(rows):
-            if len(rows) <= SMALL_REMAINDER or not _caches(model):
+            if len(rows) <= SMALL_REMAINDER or not cached:
                 sub_t, sub_p, _ = _verify_and_correct(model, prompts[rows], tokens[rows], fixed, eos,
                                                       system.prompt_length, guess.shape[1] + 1)
             else:
-                sub_t, sub_p = _cached(model, prompts[rows], guess[rows, :fixed], guess.shape[1], eos)
+                # The first pass computed the prompt (and forced tokens) of every row: decoding
+                # goes on from its cache instead of running the prompt again (most of the cost).
+                kv = runtime.key_values(kept[0]) if kept else None
+                begin = prompts.shape[1] + fixed - 1
+                past = (runtime.prefix_cache(kv, rows, begin), begin) if kv is not None and begin > 0 else None
+                sub_t, sub_p = _cached(model, prompts[rows], guess[rows, :fixed], guess.shape[1], eos, past=past)
             tokens[rows], probs[rows] = sub_t, sub_p
         return tokens.cpu().clone(), probs.cpu().clone()
 
@@ -131,6 +140,31 @@ def greedy_batch(model, prompts, guess, fixed: int, eos: int, prompt_length: int
     return tokens
 
 
+SHARED_FROM = 4
+"""Prompt positions every row shares from which they are computed once."""
+
+
+def _shared_prefix(model, prompts):
+    """Where every prompt begins with the same tokens (a chunk of a large
+    cube in truth-table order shares its first inputs: 16 of a 16-input
+    prompt's 31 positions in a chunk of 256), those positions are computed
+    once: (a cache of them for every row, their count); None where fewer than
+    SHARED_FROM are shared or the model's cache is of another shape."""
+    import torch
+
+    if len(prompts) < 2:
+        return None
+    same = (prompts == prompts[:1]).all(0).long().cumprod(0)
+    # The last prompt position is left to the pass: its logits are the first answer's.
+    shared = min(int(same.sum()), prompts.shape[1] - 1)
+    if shared < SHARED_FROM:
+        return None
+    kv = runtime.key_values(getattr(model(input_ids=prompts[:1, :shared], use_cache=True), "past_key_values", None))
+    if kv is None:
+        return None
+    return runtime.prefix_cache(kv, torch.zeros(len(prompts), dtype=torch.long, device=prompts.device), shared), shared
+
+
 def _caches(model) -> bool:
     """Whether the model can decode one token at a time from a key-value cache."""
     # A learner that declares a cache decodes from it whatever its config's
@@ -141,10 +175,13 @@ def _caches(model) -> bool:
                 or getattr(model.config, "use_cache", False))
 
 
-def _verify_and_correct(model, prompts, guess, fixed: int, eos: int, prompt_length: int, passes: int, past=None):
+def _verify_and_correct(model, prompts, guess, fixed: int, eos: int, prompt_length: int, passes: int, past=None,
+                        cache_out: list | None = None):
     """Up to `passes` verify-and-correct passes. Returns (tokens, probabilities,
     rows not yet known to be greedy). `past`: (cache, start), see greedy_batch
-    (one pass: a forward pass extends the cache)."""
+    (one pass: a forward pass extends the cache). `cache_out`: a list that
+    receives the first pass's key-value cache (its prompt part is every row's,
+    whatever the guess)."""
     import torch
 
     length = guess.shape[1]
@@ -156,17 +193,22 @@ def _verify_and_correct(model, prompts, guess, fixed: int, eos: int, prompt_leng
         for _ in range(passes):
             # The last guessed token predicts nothing we need: leave it out.
             ids = torch.cat([prompts, guess[:, :-1]], 1)
+            keep = cache_out is not None and not cache_out
             if past is None:
-                logits = model(input_ids=ids).logits[:, start:]
+                out = model(input_ids=ids, **({"use_cache": True} if keep else {}))
+                logits = out.logits[:, start:]
             else:
                 cache, begin = past
-                logits = model(input_ids=ids[:, begin:], past_key_values=cache).logits
+                out = model(input_ids=ids[:, begin:], past_key_values=cache, **({"use_cache": True} if keep else {}))
+                logits = out.logits
                 # Index i of these logits is position begin + i; keep those from `start` on, and
                 # stand-ins before `begin` (forced tokens there: never compared).
                 if begin > start:
                     logits = torch.cat([logits.new_zeros(len(ids), begin - start, logits.shape[-1]), logits], 1)
                 else:
                     logits = logits[:, start - begin:]
+            if keep:
+                cache_out.append(getattr(out, "past_key_values", None))
             top_p, top = logits.float().softmax(-1).max(-1)
             guess, pending = correct(top, guess, fixed, eos)
             if not pending.any():
@@ -231,14 +273,17 @@ def decode_rows(tokenizer, token_rows) -> list[str]:
     any other special token)."""
     special = set(tokenizer.all_special_ids)
     eos = tokenizer.eos_token_id
-    texts = []
-    for ids in token_rows.tolist():
-        chars = []
-        for t in ids:
-            if t == eos:
-                break
-            chars.append("?" if t in special else tokenizer.convert_ids_to_tokens(t))
-        texts.append("".join(chars))
+    texts, seen = [], {}
+    for ids in map(tuple, token_rows.tolist()):
+        text = seen.get(ids)  # a large cube's rows repeat a few completions: each decoded once
+        if text is None:
+            chars = []
+            for t in ids:
+                if t == eos:
+                    break
+                chars.append("?" if t in special else tokenizer.convert_ids_to_tokens(t))
+            text = seen[ids] = "".join(chars)
+        texts.append(text)
     return texts
 
 

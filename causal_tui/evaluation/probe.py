@@ -5,6 +5,7 @@ Results are plain data; the CLI prints them and the dashboard draws them."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from causal_tui.evaluation.decoding import decode_rows, greedy
@@ -132,12 +133,14 @@ class ProbeReport:
         return text
 
 
-def field_results(system: System, state: State, text: str, probs: list[float]) -> dict[str, FieldResult]:
-    """Each field's answer in a completion, its truth and the probability of its characters."""
+def field_results(system: System, state: State, text: str, probs: list[float], parse=None) -> dict[str, FieldResult]:
+    """Each field's answer in a completion, its truth and the probability of
+    its characters. `parse`: system.parse_completion, or a cache of it (a
+    probe of 65,536 states writes a few distinct completions)."""
     import math
 
     truth = system.truth(state)
-    parsed = system.parse_completion(text)
+    parsed = (parse or system.parse_completion)(text)
     out = {}
     for f in system.fields:
         value, span = parsed[f]
@@ -166,7 +169,9 @@ def run(model, tokenizer, system: System, held_out: HeldOut, known=None) -> Prob
     prob_rows = torch.stack([done[s][1] for s in states])
     texts = decode_rows(tokenizer, token_rows)
     held = set(held_out)
-    results = [StateResult(state, state in held, text, field_results(system, state, text, p), system.completion(state))
+    parse = functools.lru_cache(maxsize=4096)(system.parse_completion)
+    results = [StateResult(state, state in held, text, field_results(system, state, text, p, parse),
+                           system.completion(state))
                for state, text, p in zip(states, texts, prob_rows.tolist())]
     return ProbeReport(results, system, held_out)
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from causal_tui.learners import runtime
+from causal_tui.learners.runtime import prefix_cache
 from causal_tui.learners.sites import Patch, Sites
 
 
@@ -60,18 +62,7 @@ def _capture(model, ids) -> dict:
         for h in handles:
             h.remove()
     # A model without a key-value cache (a hand-built one in the tests) is patched by whole passes.
-    kv = [(layer.keys, layer.values) for layer in cache.layers] if hasattr(cache, "layers") else None
-    return grabbed, kv
-
-
-def prefix_cache(kv, rows, length: int):
-    """A fresh key-value cache of `rows` of a captured run's first `length`
-    positions (a forward pass extends the cache it is given: one per pass)."""
-    from transformers import DynamicCache
-
-    if length == 0:
-        return None
-    return DynamicCache(ddp_cache_data=[(k[rows, :, :length], v[rows, :, :length]) for k, v in kv])
+    return grabbed, runtime.key_values(cache)
 
 
 def logits_after(model, layer: str, hidden, kv, rows, start: int):

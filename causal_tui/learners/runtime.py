@@ -28,3 +28,22 @@ def autocast(model):
     import torch
 
     return torch.autocast(device_type=model.device.type, dtype=torch.bfloat16)
+
+
+def key_values(cache):
+    """A transformers key-value cache as [(keys, values)] per layer, each
+    [rows, heads, positions, width]; None for a cache of another shape."""
+    layers = getattr(cache, "layers", None)
+    if not layers or not all(hasattr(layer, "keys") and hasattr(layer, "values") for layer in layers):
+        return None
+    return [(layer.keys, layer.values) for layer in layers]
+
+
+def prefix_cache(kv, rows, length: int):
+    """A fresh key-value cache of `rows` of a captured run's first `length`
+    positions (a forward pass extends the cache it is given: one per pass)."""
+    from transformers import DynamicCache
+
+    if length == 0:
+        return None
+    return DynamicCache(ddp_cache_data=[(k[rows, :, :length], v[rows, :, :length]) for k, v in kv])
