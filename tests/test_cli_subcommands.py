@@ -98,6 +98,18 @@ def test_train_takes_a_condition_as_its_holdout(workdir, capsys):
     assert manifest["dataset"]["omitted"] == ["1,0,1,0,1", "1,0,1,1,1", "1,1,1,0,1", "1,1,1,1,1"]
 
 
+def test_a_run_with_probe_every_records_every_states_answers_and_plots_its_course(workdir, capsys):
+    assert tui_main(["train", *TINY, "--max-steps", "3", "--probe-every", "2", "--holdout", "1,0,1,0,1"]) == 0
+    run = runs.listing(workdir / "out")[0]["id"]
+    probes = json.loads((workdir / "out" / "runs" / run / "losses.json").read_text())["probes"]
+    assert [p["step"] for p in probes] == [2, 3]  # every 2 steps, and the last
+    assert all(len(p["completions"]) == 32 for p in probes)
+    final = json.loads((workdir / "out" / "runs" / run / "probe.json").read_text())
+    assert probes[-1]["held_out"] == {"1,0,1,0,1": final["1,0,1,0,1"]}
+    assert tui_main(["plot", str(workdir / "course.svg"), "--course", "--model", run]) == 0
+    assert "degree" in (workdir / "course.svg").read_text()
+
+
 def test_reading_a_model_by_run_id_writes_nothing(workdir, capsys):
     assert tui_main(["train", *TINY, "--max-steps", "2", "--holdout", "1,1,1,1,1", "--seed", "1"]) == 0
     assert tui_main(["train", *TINY, "--max-steps", "2", "--holdout", "0,0,0,0,0", "--seed", "2"]) == 0
@@ -110,6 +122,9 @@ def test_reading_a_model_by_run_id_writes_nothing(workdir, capsys):
     rows = capsys.readouterr().out.splitlines()
     assert rows[0] == "state,held_out,field,truth,answer,correct,probability" and len(rows) == 1 + 32 * 6
     assert tui_main(["plot", str(workdir / "old.png"), "--model", old]) == 0
+    assert tui_main(["plot", str(workdir / "course.png"), "--course", "--model", old]) == 2
+    assert "recorded no course: record one with --probe-every N" in capsys.readouterr().err
+    assert not (workdir / "course.png").exists()
     assert tui_main(["inspect", "--model", old, "--format", "json"]) == 0
     (workdir / "old.png").unlink()
     assert snapshot_files(workdir / "out") == before  # final/ included: still the second run's

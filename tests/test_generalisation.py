@@ -37,6 +37,11 @@ def test_a_12_input_sampled_system_trains_probes_and_scores_with_its_course(work
         # 4,096 states: past what a course keeps to replay, and it says so.
         assert "completions" not in losses["probes"][0]
         assert "1,024" in course_module.why_not(losses["probes"], ct.load_system("sparse-parity-2-of-12"))
+    # The course as a figure (a sweep without one is refused in one line, no file written).
+    assert tui_main(["plot", "course.png", "--course", "--sweep", sweep.name]) == 0
+    assert (workdir / "course.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert tui_main(["plot", "both.png", "--course", "--spectrum", "--sweep", sweep.name]) == 2
+    assert not (workdir / "both.png").exists()
     rows = sweep.to_pandas()
     held = rows[rows.held_out]
     assert set(held.mdi) == {1} and set(held.mdi_value) == {2.0}

@@ -216,7 +216,8 @@ def probe(*, model: ModelFlag, out: OutDirFlag, on: RunOnFlag,
 
 
 @app.command(epilog=_examples("causal-tui plot probe.png", "causal-tui plot probe.svg --model RUN_ID",
-                              "causal-tui plot scorecard.pdf --sweep A1_C1"))
+                              "causal-tui plot scorecard.pdf --sweep A1_C1",
+                              "causal-tui plot course.png --course --sweep A1_C1"))
 @takes()
 def plot(file: Annotated[Path, typer.Argument(metavar="FILE.png|svg|pdf", help="Where to draw it.")],
          *, model: ModelFlag, out: OutDirFlag, on: RunOnFlag,
@@ -225,13 +226,17 @@ def plot(file: Annotated[Path, typer.Argument(metavar="FILE.png|svg|pdf", help="
          spectrum: Annotated[bool, typer.Option("--spectrum", metavar="", rich_help_panel=OUTPUT,
                                                 help="Draw the learned function's degree profile (truth, min-degree "
                                                      "interpolator, model; over a sweep's seeds).")] = False,
+         course: Annotated[bool, typer.Option("--course", metavar="", rich_help_panel=OUTPUT,
+                                              help="Draw the course a --probe-every training recorded: the degree "
+                                                   "profile at each recorded step and when the held-out answers "
+                                                   "settled (over a sweep's seeds).")] = False,
          recompute: Recompute = False):
     """Draw a model's probe, or a sweep's scorecard, to a file."""
     _headless()
     from causal_tui.cli.commands import report as command
 
     return command.plot_command(_read_args(model, out, sweep, plot=str(file), recompute=recompute, spectrum=spectrum,
-                                           device=on.device or "cpu"))
+                                           course=course, device=on.device or "cpu"))
 
 
 @app.command(epilog=_examples("causal-tui export --sweep A1_C1 --output a1c1.csv",

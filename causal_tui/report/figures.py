@@ -222,3 +222,54 @@ def spectrum_figure(spectrum: dict, n: int, path: Path, title: str, over_seeds: 
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return _save(fig, path)
+
+
+def course_figure(course: dict, path: Path, title: str) -> Path:
+    """The course of training a --probe-every record gives (science/spectrum.
+    course_over_seeds), a panel per field on one step axis: the learned
+    function's Walsh mass at each degree at every recorded step (the mean over
+    seeds), and when the held-out answers settled (median: a dashed line;
+    range: shaded). A field without a spectrum (a sum) shows when it settled
+    only. One legend for all, under the panels: none covers a line."""
+    import numpy as np
+
+    plt = _pyplot()
+    fields = list(course)
+    columns = min(3, len(fields))
+    rows = (len(fields) + columns - 1) // columns
+    fig, axes = plt.subplots(rows, columns, figsize=(4.4 * columns, 2.8 * rows + 0.6), squeeze=False, sharex=True)
+    colours = plt.get_cmap("viridis")
+    last = max([e["settle_max"] for e in course.values()] + [max(e.get("steps") or [0]) for e in course.values()])
+    handles: dict[str, object] = {}
+    for ax, f in zip(axes.flat, fields):
+        e = course[f]
+        handles["held-out answers settled: range"] = ax.axvspan(e["settle_min"], e["settle_max"], color="0.88")
+        handles["held-out answers settled: median"] = ax.axvline(e["settle_median"], color="0.3", linestyle="--",
+                                                                  linewidth=1)
+        if e.get("profile_mean"):
+            profile = np.array(e["profile_mean"], dtype=float)
+            for d in range(profile.shape[1]):
+                if profile[:, d].max() > 1e-3:
+                    (line,) = ax.plot(e["steps"], profile[:, d], marker=".",
+                                      color=colours(min(d, 6) / 6))
+                    handles.setdefault(f"degree {d}", line)
+            ax.set_ylabel("Walsh mass")
+        else:
+            ax.set_yticks([])
+            ax.text(0.5, 0.5, "no spectrum (not a 0/1 field)", transform=ax.transAxes, ha="center", fontsize=8,
+                    color="0.4")
+        cells = e["cells"]
+        ax.set_title(f"{f}: {cells} held-out cell{'' if cells == 1 else 's'}", fontsize=10)
+        ax.set_xlim(0, last * 1.02 or 1)
+        ax.tick_params(labelbottom=True)
+        ax.set_xlabel("step")
+    for ax in list(axes.flat)[len(fields):]:
+        ax.axis("off")
+    order = sorted(handles, key=lambda k: (not k.startswith("degree"), k))
+    fig.legend([handles[k] for k in order], order, loc="lower center", ncol=min(5, len(order)), fontsize=8,
+               frameon=False)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.07 + 0.03 / rows, 1, 1))
+    path = _save(fig, path)
+    plt.close(fig)
+    return path

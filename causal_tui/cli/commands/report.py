@@ -97,11 +97,49 @@ def _plot_spectrum(args, path: Path) -> int:
     return 0
 
 
+def _plot_course(args, path: Path) -> int:
+    """The course a --probe-every training recorded: a sweep's over its seeds, or one run's."""
+    from causal_tui.errors import UserError
+    from causal_tui.report import figures
+    from causal_tui.science import spectrum
+    from causal_tui.store import runs
+
+    how = "record one with --probe-every N"
+    if args.sweep_name:
+        card = configuration_cards(_scorecard(args))[0]
+        if not card.get("course"):
+            raise UserError(f"sweep {args.sweep_name} recorded no course: {how} (causal-tui sweep ... --probe-every 50)")
+        course, seeds = card["course"], figures._seeds_text(card["seeds"])
+        title = f"sweep {card.get('name', '')}, {figures._held_out_text(card['held_out'], card.get('holdout'))}, {seeds}"
+    else:
+        report, manifest = _probe_and_manifest(args)
+        run_id = (manifest or {}).get("run_id")
+        records = runs.course_in(runs.run_folder(args.out_dir, run_id)) if run_id else []
+        if not records:
+            raise UserError(f"this model's training recorded no course: {how}")
+        held = report.held_out
+        course = spectrum.course_over_seeds([spectrum.settling(records, held.labels(), report.system.fields)],
+                                            report.system.fields)
+        title = f"{figures.about(manifest)}, {figures._held_out_text(held.labels(), held.source)}"
+    if not course:
+        raise UserError("the course has no held-out cell to follow (nothing was held out)")
+    over = " (mean over seeds)" if args.sweep_name else ""
+    figures.course_figure(course, path, f"{title}\nthe degree profile over training{over} and when the held-out "
+                                        "answers settled")
+    print(f"wrote {path}")
+    return 0
+
+
 def plot_command(args: argparse.Namespace) -> int:
+    from causal_tui.errors import UserError
     from causal_tui.report import figures
 
     path = Path(args.plot)
     figures._format_of(path)  # a bad name is refused before any work
+    if getattr(args, "spectrum", False) and getattr(args, "course", False):
+        raise UserError("--spectrum and --course are two figures: give one")
+    if getattr(args, "course", False):
+        return _plot_course(args, path)
     if getattr(args, "spectrum", False):
         return _plot_spectrum(args, path)
     if args.sweep_name:
