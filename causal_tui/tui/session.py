@@ -381,8 +381,8 @@ class TrainingState:
             self.course.add(event.record)
         self.changed()
 
-    def show_course(self, course: "Course") -> None:
-        """Replay a saved run's course (nothing while a training records its own)."""
+    def show_course(self, course: "Course | None") -> None:
+        """Replay a saved run's course, None: there is none (nothing changes while a training records its own)."""
         if not self.running:
             self.course = course
             self.changed()
@@ -547,6 +547,8 @@ class Session:
         self.model.load_manifest()
         self.model.report = None
         self.inspect.forget()
+        if not self.training.running:
+            self.training.course = None  # this session's training's course is not the new current model's
         self.changed()
 
     def training_finished(self, result, error: str | None) -> str | None:

@@ -80,6 +80,7 @@ class TrainScreen(CausalScreen):
         self._logged = 0
         self._chart_points = (-1, -1)
         self._player = None
+        self._drawn = None
         # A replay is watched, not browsed: no cursor hiding a cell's colours.
         self.query_one("#course-grid", StateGrid).show_cursor = False
         self._show_form(self.session.training.config)
@@ -147,10 +148,9 @@ class TrainScreen(CausalScreen):
         if switcher.current == "course":
             switcher.current = "loss-chart"
             return
-        if self.course is None and not self.session.training.running:
-            loaded = self.session.model.course()
-            if loaded is not None:
-                self.session.training.show_course(loaded)
+        if not self.session.training.running and (self.course is None or self.course.source != "this training"):
+            # A saved run's course: read again each time (another run may have been made current).
+            self.session.training.show_course(self.session.model.course())
         switcher.current = "course"
         self.refresh_now()
 
@@ -228,7 +228,11 @@ class TrainScreen(CausalScreen):
             held = set(course.held_out)
             states = tuple(sorted(course.system.all_states, key=lambda state: state not in held))
         grid.set_states(states)
-        grid.redraw()
+        # Training moves the session several times a second: redraw the cells only for another frame.
+        drawn = (id(course), course.index if course is not None else None, len(states))
+        if drawn != self._drawn:
+            self._drawn = drawn
+            grid.redraw()
         self.query_one("#course-head", Static).update(self._course_head())
 
     def on_resize(self, event) -> None:

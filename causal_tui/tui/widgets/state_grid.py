@@ -34,8 +34,9 @@ def probe_cell(system: System, report, state: State, chosen: bool = False) -> Te
     gap = "" if compact(system) else " "
     text = Text()
     text.append(state_label(system, state), style="reverse yellow" if held else "")
-    # Held out of this model: a letter as well as the colour (a screenshot, a colour-blind reader).
-    text.append("h" if held and gap else gap, style="bold yellow")
+    # Held out of this model: a letter as well as the colour (a screenshot, a colour-blind reader),
+    # in its own column even where the bits are written bare (6 to 8 inputs).
+    text.append("h" if held else " ", style="bold yellow")
     for f in system.fields:
         if report is None:
             text.append(MARK, style=UNKNOWN)
