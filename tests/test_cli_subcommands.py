@@ -108,6 +108,19 @@ def test_a_run_with_probe_every_records_every_states_answers_and_plots_its_cours
     assert probes[-1]["held_out"] == {"1,0,1,0,1": final["1,0,1,0,1"]}
     assert tui_main(["plot", str(workdir / "course.svg"), "--course", "--model", run]) == 0
     assert "degree" in (workdir / "course.svg").read_text()
+    capsys.readouterr()
+    # Flags that do not apply, and a course that is not one, are refused in one line before any file is written.
+    for argv, said in ((["--course", "--recompute"], "--recompute probes a model again"),
+                       (["--sweep", "any", "--recompute"], "--recompute probes a saved model again")):
+        assert tui_main(["plot", str(workdir / "no.png"), *argv]) == 2
+        err = capsys.readouterr().err
+        assert said in err and len(err.strip().splitlines()) == 1
+    losses = workdir / "out" / "runs" / run / "losses.json"
+    for broken in ([1, 2], [{"step": 2, "held_out": {}, "profiles": {}}]):
+        losses.write_text(json.dumps({"train": [], "probes": broken}))
+        assert tui_main(["plot", str(workdir / "no.png"), "--course", "--model", run]) == 2
+        assert "course entry 1 is not a --probe-every record" in capsys.readouterr().err
+    assert not (workdir / "no.png").exists()
 
 
 def test_reading_a_model_by_run_id_writes_nothing(workdir, capsys):

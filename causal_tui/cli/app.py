@@ -264,6 +264,8 @@ def export(*, model: ModelFlag, out: OutDirFlag, on: RunOnFlag,
 def _read_args(model: ModelFlag, out: OutDirFlag, sweep: str | None, **extra) -> Namespace:
     if model.model is not None and sweep is not None:
         raise UserError("--model reads one model and --sweep a sweep's scorecard: give one")
+    if sweep is not None and extra.get("recompute"):
+        raise UserError("--recompute probes a saved model again: --sweep reads the sweep's scorecard as saved")
     return _args(model, out, sweep_name=sweep, **extra)
 
 

@@ -318,9 +318,11 @@ def predictions_of(out_dir: Path, run_id: str) -> dict:
         raise UserError(f"{path} is not valid JSON ({e})") from None
 
 
-def course_in(folder: Path) -> list[dict]:
+def course_in(folder: Path, held_out: list[str] | None = None, fields=()) -> list[dict]:
     """The --probe-every records in a run's (or a sweep seed's) losses.json;
-    [] where it has none. UserError where the file is not JSON."""
+    [] where it has none. UserError in one line where the file is not JSON or
+    an entry is not a record (with `held_out` labels and `fields`: one that
+    lacks a held-out answer the caller reads)."""
     path = Path(folder) / LOSSES_FILE
     if not path.exists():
         return []
@@ -328,7 +330,18 @@ def course_in(folder: Path) -> list[dict]:
         probes = json.loads(records.read_text(path, what="losses")).get("probes")
     except (ValueError, AttributeError) as e:
         raise UserError(f"{path} is not a losses record ({e})") from None
-    return probes if isinstance(probes, list) else []
+    if probes is None:
+        return []
+    for i, entry in enumerate(probes if isinstance(probes, list) else [None]):
+        ok = (isinstance(entry, dict) and isinstance(entry.get("step"), int)
+              and isinstance(entry.get("held_out"), dict) and isinstance(entry.get("profiles"), dict)
+              and all(isinstance(entry["held_out"].get(label), dict) and all(f in entry["held_out"][label]
+                                                                               for f in fields)
+                      for label in held_out or ()))
+        if not ok:
+            raise UserError(f"{path}: course entry {i + 1} is not a --probe-every record of this run's "
+                            "held-out states")
+    return probes
 
 
 def compare(system, a: dict, b: dict) -> dict:

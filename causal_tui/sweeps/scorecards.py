@@ -59,7 +59,7 @@ def _course(folder: Path, seeds: int, system: System, held_out: HeldOut) -> dict
 
     per_seed = []
     for k in range(seeds):
-        probes = course_in(seed_dir(folder, k))
+        probes = course_in(seed_dir(folder, k), held_out.labels(), system.fields)
         if not probes:
             return None
         per_seed.append(spectrum.settling(probes, held_out.labels(), system.fields))

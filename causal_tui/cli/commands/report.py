@@ -102,7 +102,7 @@ def _plot_course(args, path: Path) -> int:
     from causal_tui.errors import UserError
     from causal_tui.report import figures
     from causal_tui.science import spectrum
-    from causal_tui.store import runs
+    from causal_tui.store import model_folder, runs
 
     how = "record one with --probe-every N"
     if args.sweep_name:
@@ -112,14 +112,18 @@ def _plot_course(args, path: Path) -> int:
         course, seeds = card["course"], figures._seeds_text(card["seeds"])
         title = f"sweep {card.get('name', '')}, {figures._held_out_text(card['held_out'], card.get('holdout'))}, {seeds}"
     else:
-        report, manifest = _probe_and_manifest(args)
-        run_id = (manifest or {}).get("run_id")
-        records = runs.course_in(runs.run_folder(args.out_dir, run_id)) if run_id else []
+        # The manifest says which run and what was held out: the probe is not needed (nor torch).
+        folder = model_folder_of(args.model, args.out_dir)
+        manifest = model_folder.read_manifest(folder)
+        if manifest is None:
+            raise UserError(f"no model in {folder}/ (train one first, or give --model DIR|RUN_ID)")
+        system, held = model_folder.system_of(manifest), model_folder.held_out_states(manifest)
+        run_id = manifest.get("run_id")
+        records = runs.course_in(runs.run_folder(args.out_dir, run_id), held.labels(), system.fields) if run_id else []
         if not records:
             raise UserError(f"this model's training recorded no course: {how}")
-        held = report.held_out
-        course = spectrum.course_over_seeds([spectrum.settling(records, held.labels(), report.system.fields)],
-                                            report.system.fields)
+        course = spectrum.course_over_seeds([spectrum.settling(records, held.labels(), system.fields)],
+                                            system.fields)
         title = f"{figures.about(manifest)}, {figures._held_out_text(held.labels(), held.source)}"
     if not course:
         raise UserError("the course has no held-out cell to follow (nothing was held out)")
@@ -138,6 +142,8 @@ def plot_command(args: argparse.Namespace) -> int:
     figures._format_of(path)  # a bad name is refused before any work
     if getattr(args, "spectrum", False) and getattr(args, "course", False):
         raise UserError("--spectrum and --course are two figures: give one")
+    if getattr(args, "course", False) and getattr(args, "recompute", False):
+        raise UserError("--recompute probes a model again: --course draws what its training recorded")
     if getattr(args, "course", False):
         return _plot_course(args, path)
     if getattr(args, "spectrum", False):
