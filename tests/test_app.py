@@ -500,6 +500,12 @@ async def test_at_80x24_the_probe_legend_and_each_equation_show_whole(workdir, t
         for f in SEED.fields:
             assert f"{f} = {SEED.formula(f)}" in dataset, f
         assert "data seed" in dataset
+        assert not any("newA = " in line and "sum2 = " in line for line in screen_lines(app))
+        await pilot.resize_terminal(170, 30)  # wider: the equations are laid out again, on one line
+        await settled(pilot)
+        await wait_for(pilot, lambda: any("newA = " in line and "sum2 = " in line for line in screen_lines(app)))
+        await pilot.resize_terminal(80, 24)
+        await settled(pilot)
         await pilot.press("h")
         await settled(pilot)
         header = next(line for line in screen_lines(app) if line.split()[:1] == ["id"])

@@ -221,7 +221,9 @@ def spectrum_figure(spectrum: dict, n: int, path: Path, title: str, over_seeds: 
     axes.flat[0].legend(fontsize=7, loc="upper right")
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    return _save(fig, path)
+    path = _save(fig, path)
+    plt.close(fig)
+    return path
 
 
 def course_figure(course: dict, path: Path, title: str) -> Path:

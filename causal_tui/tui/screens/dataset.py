@@ -60,6 +60,8 @@ class DatasetScreen(CausalScreen):
 
     def on_resize(self, event) -> None:
         self.query_one(StateGrid).fit(event.size.width - 4)  # the body's padding
+        # The equations are broken into lines for the width: again for the new one.
+        self.query_one("#dataset-system", Static).update(self._system_text(self.session.data.system))
 
     def render_cell(self, state: State) -> Text:
         s = self.session
